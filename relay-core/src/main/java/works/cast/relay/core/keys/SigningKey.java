@@ -1,0 +1,130 @@
+package works.cast.relay.core.keys;
+
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.util.Base64;
+import java.util.Objects;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import works.cast.relay.core.dkim.SigningAlgorithm;
+import works.cast.relay.core.dkim.canon.BodyHasher;
+
+/**
+ * A private key that signs DKIM header data, with the public half that goes into DNS. Immutable and thread-safe:
+ * every call makes its own {@link Signature}.
+ */
+public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
+
+    /** RSA keys below this size are refused (RFC 8301 section 3.2). */
+    int MIN_RSA_BITS = 1024;
+    /** The largest RSA key the relay accepts. */
+    int MAX_RSA_BITS = 4096;
+    /** RSA keys below this size work, with a warning. */
+    int RECOMMENDED_RSA_BITS = 2048;
+
+    SigningAlgorithm algorithm();
+
+    /** Key size in bits (256 for Ed25519). */
+    int bits();
+
+    /** The base64 {@code p=} value of the DNS record: SubjectPublicKeyInfo for RSA, the raw 32 bytes for Ed25519. */
+    String publicKeyBase64();
+
+    /** Signs the canonicalized header data (RFC 6376 section 3.7; RFC 8463 section 3 for Ed25519). */
+    byte[] sign(byte[] headerData);
+
+    /** An RSA key used with RSASSA-PKCS1-v1_5 and SHA-256. */
+    record Rsa(RSAPrivateCrtKey privateKey, PublicKey publicKey) implements SigningKey {
+        public Rsa {
+            Objects.requireNonNull(privateKey, "privateKey");
+            Objects.requireNonNull(publicKey, "publicKey");
+            int bits = privateKey.getModulus().bitLength();
+            if (bits < MIN_RSA_BITS) {
+                throw new KeyException("RSA key of " + bits + " bits is too small (at least " + MIN_RSA_BITS
+                        + " required, " + RECOMMENDED_RSA_BITS + " recommended)");
+            }
+            if (bits > MAX_RSA_BITS) {
+                throw new KeyException("RSA key of " + bits + " bits is too large (at most " + MAX_RSA_BITS + ")");
+            }
+        }
+
+        @Override
+        public SigningAlgorithm algorithm() {
+            return SigningAlgorithm.RSA_SHA256;
+        }
+
+        @Override
+        public int bits() {
+            return privateKey.getModulus().bitLength();
+        }
+
+        @Override
+        public String publicKeyBase64() {
+            return Base64.getEncoder().encodeToString(publicKey.getEncoded());
+        }
+
+        @Override
+        public byte[] sign(byte[] headerData) {
+            try {
+                Signature s = Signature.getInstance("SHA256withRSA");
+                s.initSign(privateKey);
+                s.update(headerData);
+                return s.sign();
+            } catch (GeneralSecurityException e) {
+                throw new KeyException("RSA signing failed: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "RSA-" + bits();
+        }
+    }
+
+    /** An Ed25519 key; it signs the SHA-256 of the header data with PureEdDSA (RFC 8463 section 3). */
+    record Ed25519(Ed25519PrivateKeyParameters privateKey) implements SigningKey {
+        public Ed25519 {
+            Objects.requireNonNull(privateKey, "privateKey");
+        }
+
+        /** From the 32-byte private seed (RFC 8032 section 5.1.5). */
+        public static Ed25519 fromSeed(byte[] seed) {
+            if (seed.length != 32) {
+                throw new KeyException("Ed25519 private key must be 32 bytes, got " + seed.length);
+            }
+            return new Ed25519(new Ed25519PrivateKeyParameters(seed, 0));
+        }
+
+        @Override
+        public SigningAlgorithm algorithm() {
+            return SigningAlgorithm.ED25519_SHA256;
+        }
+
+        @Override
+        public int bits() {
+            return 256;
+        }
+
+        @Override
+        public String publicKeyBase64() {
+            return Base64.getEncoder().encodeToString(privateKey.generatePublicKey().getEncoded());
+        }
+
+        @Override
+        public byte[] sign(byte[] headerData) {
+            MessageDigest sha = BodyHasher.sha256();
+            byte[] digest = sha.digest(headerData);
+            byte[] sig = new byte[org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters.SIGNATURE_SIZE];
+            privateKey.sign(org.bouncycastle.math.ec.rfc8032.Ed25519.Algorithm.Ed25519, null, digest, 0,
+                    digest.length, sig, 0);
+            return sig;
+        }
+
+        @Override
+        public String toString() {
+            return "Ed25519";
+        }
+    }
+}
