@@ -39,8 +39,7 @@ class DkimpyHarnessTest {
         ExternalTools.requirePython3DkimEd25519();
         dkimpy = Dkimpy.create();
         keys = TestKeys.generate(directory.resolve("keys"));
-        records = Map.of(Dkimpy.dnsName(RSA_SELECTOR, DOMAIN), keys.rsa().dnsRecord(),
-                Dkimpy.dnsName(ED_SELECTOR, DOMAIN), keys.ed25519().dnsRecord());
+        records = keys.dnsRecords(DOMAIN, RSA_SELECTOR, ED_SELECTOR);
     }
 
     static Stream<Arguments> sampleSignings() {

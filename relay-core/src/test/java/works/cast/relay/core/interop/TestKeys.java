@@ -12,6 +12,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -66,6 +67,15 @@ public final class TestKeys {
 
     public GeneratedKey ed25519() {
         return ed25519;
+    }
+
+    /**
+     * The key map for {@link Dkimpy#verify}: the RSA record at {@code rsaSelector} and the Ed25519 record at
+     * {@code ed25519Selector}, both under {@code domain}.
+     */
+    public Map<String, String> dnsRecords(String domain, String rsaSelector, String ed25519Selector) {
+        return Map.of(Dkimpy.dnsName(rsaSelector, domain), rsa.dnsRecord(),
+                Dkimpy.dnsName(ed25519Selector, domain), ed25519.dnsRecord());
     }
 
     /** {@code v=DKIM1; k=rsa; p=<base64 SubjectPublicKeyInfo>}. */
