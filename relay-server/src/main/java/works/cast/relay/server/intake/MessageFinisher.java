@@ -1,0 +1,159 @@
+package works.cast.relay.server.intake;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import works.cast.relay.core.dkim.DkimSigner;
+import works.cast.relay.core.dkim.MessageHashes;
+import works.cast.relay.core.dkim.SigningRequest;
+import works.cast.relay.core.keys.KeyException;
+import works.cast.relay.core.mail.AuthorAddress;
+import works.cast.relay.core.mail.Envelope;
+import works.cast.relay.core.mail.FromHeaderException;
+import works.cast.relay.core.mail.HeaderBlock;
+import works.cast.relay.core.mail.HeaderField;
+import works.cast.relay.core.policy.SigningDecision;
+import works.cast.relay.core.policy.SigningPolicy;
+import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.smtp.SessionInfo;
+
+/**
+ * The end of DATA: checks the author against the policy and the user's domains, adds missing Date and Message-ID,
+ * signs, commits durably, and says what to answer. Runs on an I/O thread. Fails closed: a message of a configured
+ * domain that cannot be signed is refused with 451, never sent unsigned.
+ */
+final class MessageFinisher {
+
+    private static final Logger log = LoggerFactory.getLogger(MessageFinisher.class);
+
+    private final SigningPolicy policy;
+    private final DkimSigner signer;
+    private final MessageCommitter committer;
+    private final String hostname;
+    private final Clock clock;
+    private final IntakeListener listener;
+
+    MessageFinisher(SigningPolicy policy, DkimSigner signer, MessageCommitter committer, String hostname, Clock clock,
+                    IntakeListener listener) {
+        this.policy = policy;
+        this.signer = signer;
+        this.committer = committer;
+        this.hostname = hostname;
+        this.clock = clock;
+        this.listener = listener;
+    }
+
+    Reply finish(ReceivedMessage m, Path spoolFile) {
+        Outcome outcome = decide(m);
+        if (outcome.reply != null) {
+            delete(spoolFile);
+            listener.rejected(m, outcome.reason, outcome.reply, outcome.authorDomain);
+            return outcome.reply;
+        }
+        ZonedDateTime now = ZonedDateTime.now(clock);
+        HeaderBlock original = m.hashes().headers();
+        List<HeaderField> added = HeaderAdditions.missing(original, m.id(), hostname, now);
+        List<HeaderField> signatures = new ArrayList<>();
+        List<String> described = new ArrayList<>();
+        if (outcome.decision instanceof SigningDecision.Sign sign) {
+            List<HeaderField> all = new ArrayList<>(added);
+            all.addAll(original.fields());
+            MessageHashes withAdded = new MessageHashes(new HeaderBlock(all), m.hashes().bodyHashes(),
+                    m.hashes().bodyLength());
+            try {
+                for (SigningRequest r : sign.requests()) {
+                    long start = System.nanoTime();
+                    signatures.add(signer.sign(r, withAdded));
+                    listener.signed(r, System.nanoTime() - start);
+                    described.add("d=" + r.domain() + "/s=" + r.selector() + "/a=" + r.algorithm().tagValue());
+                }
+            } catch (KeyException | IllegalArgumentException e) {
+                log.error("signing failed id={} domain={} error={}", m.id(), sign.signingDomain(), e.getMessage());
+                delete(spoolFile);
+                Reply reply = new Reply(451, "4.3.0", "Cannot sign for " + sign.signingDomain() + " now; try again later");
+                listener.rejected(m, "signing-error", reply, outcome.authorDomain);
+                return reply;
+            }
+        }
+        ByteArrayOutputStream prepend = new ByteArrayOutputStream(2048);
+        prepend.writeBytes(HeaderAdditions.received(m.session(), m.envelope().recipients(), m.id(), hostname, now).raw());
+        signatures.forEach(f -> prepend.writeBytes(f.raw()));
+        added.forEach(f -> prepend.writeBytes(f.raw()));
+        AcceptedMessage accepted = new AcceptedMessage(m.id(), m.envelope(), prepend.toByteArray(), now.toInstant(),
+                address(m.session()), m.session().authUser(), outcome.authorDomain, described, m.size());
+        try {
+            committer.commit(accepted, spoolFile);
+        } catch (IOException e) {
+            log.error("commit failed id={} error={}", m.id(), e.toString());
+            delete(spoolFile);
+            Reply reply = new Reply(452, "4.3.1", "Insufficient system storage; try again later");
+            listener.rejected(m, "storage", reply, outcome.authorDomain);
+            return reply;
+        }
+        listener.accepted(m, accepted);
+        return new Reply(250, "2.0.0", "Ok: queued as " + m.id());
+    }
+
+    /** The policy's verdict, or the reply that refuses the message. */
+    private record Outcome(SigningDecision decision, Reply reply, String reason, Optional<String> authorDomain) {
+    }
+
+    private Outcome decide(ReceivedMessage m) {
+        AuthorAddress author;
+        try {
+            author = AuthorAddress.of(m.hashes().headers());
+        } catch (FromHeaderException e) {
+            return new Outcome(null, new Reply(550, "5.6.0", e.getMessage()), "bad-from", Optional.empty());
+        }
+        Optional<String> domain = Optional.of(author.domain().name());
+        SigningDecision d = policy.decide(author.domain());
+        if (!m.session().userDomains().isEmpty() && !userMaySend(m.session(), author, d)) {
+            return new Outcome(d, new Reply(550, "5.7.1", "User " + m.session().authUser().orElse("?")
+                    + " may not send as " + author.domain()), "user-domain", domain);
+        }
+        if (d instanceof SigningDecision.Reject r) {
+            return new Outcome(d, new Reply(550, "5.7.1", "Domain " + author.domain() + " is not signed by this relay"),
+                    "unknown-domain", domain);
+        }
+        if (d instanceof SigningDecision.TempFail t) {
+            log.error("cannot sign id={} domain={} reason={}", m.id(), t.signingDomain(), t.reason());
+            return new Outcome(d, new Reply(451, "4.3.0", "Cannot sign for " + t.signingDomain()
+                    + " now; try again later"), "no-key", domain);
+        }
+        if (d instanceof SigningDecision.PassUnsigned) {
+            log.info("unsigned id={} domain={} reason=not-configured", m.id(), author.domain());
+        }
+        return new Outcome(d, null, null, domain);
+    }
+
+    /** An authenticated user sends only as its domains (or their subdomains). */
+    private static boolean userMaySend(SessionInfo session, AuthorAddress author, SigningDecision d) {
+        for (String allowed : session.userDomains()) {
+            if (author.domain().name().equals(allowed) || author.domain().name().endsWith("." + allowed)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String address(SessionInfo s) {
+        return s.client().getAddress() == null ? s.client().getHostString() : s.client().getAddress().getHostAddress();
+    }
+
+    private static void delete(Path f) {
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            log.warn("cannot delete spool file {}: {}", f, e.toString());
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package works.cast.relay.server.queue;
+
+import java.security.SecureRandom;
+import java.util.Objects;
+
+/**
+ * A message's id in the relay: 16 characters, sortable by arrival time (milliseconds in base 32) and unique (48 random
+ * bits). Appears in the 250 reply, the Received field, logs and file names.
+ *
+ * @param value the id text
+ */
+public record QueueId(String value) implements Comparable<QueueId> {
+
+    private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray(); // Crockford base 32
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    public QueueId {
+        Objects.requireNonNull(value, "value");
+        if (!value.matches("[0-9A-HJKMNP-TV-Z]{16}")) {
+            throw new IllegalArgumentException("queue id: '" + value + "' is not a relay queue id");
+        }
+    }
+
+    /** A new id for a message arriving now. */
+    public static QueueId next() {
+        long time = System.currentTimeMillis();
+        long random = RANDOM.nextLong();
+        char[] c = new char[16];
+        for (int i = 9; i >= 0; i--) {
+            c[i] = ALPHABET[(int) (time & 31)];
+            time >>>= 5;
+        }
+        for (int i = 15; i >= 10; i--) {
+            c[i] = ALPHABET[(int) (random & 31)];
+            random >>>= 5;
+        }
+        return new QueueId(new String(c));
+    }
+
+    public static boolean isValid(String s) {
+        return s != null && s.matches("[0-9A-HJKMNP-TV-Z]{16}");
+    }
+
+    @Override
+    public int compareTo(QueueId o) {
+        return value.compareTo(o.value);
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}
