@@ -1,0 +1,227 @@
+package works.cast.relay.server.config;
+
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Binds the resolved {@code relay} tree into {@link RelayConfig} by hand, checking values and the rules that span
+ * several keys; every problem goes to the reader, and the result is only meaningful when there are none.
+ */
+final class ConfigBinder {
+
+    private static final Set<String> PROTOCOLS = Set.of("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3");
+
+    private final ConfigReader r;
+
+    ConfigBinder(ConfigReader reader) {
+        this.r = reader;
+    }
+
+    RelayConfig bind(Optional<Path> source) {
+        String hostname = r.string("relay.hostname", "localhost");
+        if (!Names.isDomainName(hostname)) {
+            r.problem("relay.hostname", "not a host name: \"" + hostname + "\"");
+        }
+        TlsConfig tls = tls();
+        SmtpConfig smtp = smtp(tls);
+        AccessConfig access = access();
+        Path keysDir = r.path("relay.keys-dir", Path.of("keys"));
+        SigningConfig signing = new SigningBinder(r).bind();
+        DeliveryConfig delivery = delivery();
+        QueueConfig queue = new QueueConfig(r.path("relay.queue.dir", Path.of("var/queue")),
+                r.durationList("relay.queue.retry"), r.duration("relay.queue.max-age", Duration.ofDays(5)));
+        if (queue.retry().isEmpty() && !r.isNull("relay.queue.retry")) {
+            r.problem("relay.queue.retry", "needs at least one duration");
+        }
+        LimitsConfig limits = new LimitsConfig(
+                r.bytes("relay.limits.message-size", 1),
+                r.intIn("relay.limits.recipients", 1, 100_000, 1),
+                r.intIn("relay.limits.connections", 1, 1_000_000, 1),
+                r.intIn("relay.limits.connections-per-ip", 1, 1_000_000, 1),
+                r.duration("relay.limits.command-timeout", Duration.ofMinutes(5)),
+                r.duration("relay.limits.data-timeout", Duration.ofMinutes(10)),
+                r.bytes("relay.limits.header-size", 1),
+                r.intIn("relay.limits.max-errors", 1, 100_000, 1));
+        HttpConfig http = new HttpConfig(r.bool("relay.http.enabled", true),
+                address("relay.http.address"), r.intIn("relay.http.port", 0, 65535, 0));
+        LoggingConfig logging = new LoggingConfig(
+                r.enumOf("relay.logging.format", LoggingConfig.Format.class, LoggingConfig.Format.PLAIN));
+        return new RelayConfig(source, hostname, smtp, tls, access, keysDir, signing, delivery, queue, limits,
+                http, logging);
+    }
+
+    private String address(String path) {
+        String text = r.string(path, "127.0.0.1");
+        try {
+            Cidr.parseAddress(text);
+        } catch (IllegalArgumentException e) {
+            r.problem(path, "not an IP address literal: \"" + text + "\" (names are not resolved here)");
+        }
+        return text;
+    }
+
+    private TlsConfig tls() {
+        Optional<Path> certificate = r.optPath("relay.tls.certificate");
+        Optional<Path> privateKey = r.optPath("relay.tls.private-key");
+        if (certificate.isPresent() != privateKey.isPresent()) {
+            r.problem(certificate.isPresent() ? "relay.tls.private-key" : "relay.tls.certificate",
+                    "needed together with " + (certificate.isPresent() ? "certificate" : "private-key"));
+        }
+        TlsConfig.Profile profile = r.enumOf("relay.tls.profile", TlsConfig.Profile.class,
+                TlsConfig.Profile.INTERMEDIATE);
+        Optional<List<String>> protocols = r.optStringList("relay.tls.protocols");
+        protocols.ifPresent(list -> {
+            if (list.isEmpty()) {
+                r.problem("relay.tls.protocols", "empty list; use null for the profile's protocols");
+            }
+            list.stream().filter(p -> !PROTOCOLS.contains(p)).forEach(p -> r.problem("relay.tls.protocols",
+                    "unknown protocol \"" + p + "\", expected one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3"));
+        });
+        Optional<List<String>> ciphers = r.optStringList("relay.tls.ciphers");
+        ciphers.ifPresent(list -> {
+            if (list.isEmpty()) {
+                r.problem("relay.tls.ciphers", "empty list; use null for the profile's ciphers");
+            }
+            list.stream().filter(c -> !c.startsWith("TLS_")).forEach(c -> r.problem("relay.tls.ciphers",
+                    "\"" + c + "\" is not an IANA cipher suite name (TLS_...)"));
+        });
+        return new TlsConfig(certificate, privateKey, profile, protocols, ciphers);
+    }
+
+    private SmtpConfig smtp(TlsConfig tls) {
+        List<ListenerConfig> listeners = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        ConfigValue value = r.valueAt("relay.smtp.listen");
+        if (value == null || value.valueType() != ConfigValueType.LIST) {
+            r.problem("relay.smtp.listen", "expected a list of { address, port, tls }");
+        } else if (((ConfigList) value).isEmpty()) {
+            r.problem("relay.smtp.listen", "needs at least one listener");
+        } else {
+            ConfigList list = (ConfigList) value;
+            for (int i = 0; i < list.size(); i++) {
+                String at = "relay.smtp.listen[" + i + "]";
+                if (list.get(i).valueType() != ConfigValueType.OBJECT) {
+                    r.problemAt(list.get(i).origin(), at, "expected an object { address, port, tls }");
+                    continue;
+                }
+                ConfigObject object = (ConfigObject) list.get(i);
+                ConfigReader entry = r.child(object, at);
+                ListenerConfig listener = new ListenerConfig(new ConfigBinder(entry).address("address"),
+                        entry.intIn("port", 0, 65535, 0),
+                        entry.enumOf("tls", ListenerConfig.Tls.class, ListenerConfig.Tls.NONE));
+                if (listener.tls() != ListenerConfig.Tls.NONE && !tls.configured()) {
+                    entry.problem("tls", "tls = " + listener.tls().name().toLowerCase(java.util.Locale.ROOT)
+                            + " needs relay.tls.certificate and relay.tls.private-key");
+                }
+                if (listener.port() != 0 && !seen.add(listener.address() + " " + listener.port())) {
+                    entry.problem("port", "another listener already uses " + listener.address() + " port "
+                            + listener.port());
+                }
+                listeners.add(listener);
+            }
+        }
+        return new SmtpConfig(listeners, r.bool("relay.smtp.proxy-protocol", false),
+                r.enumOf("relay.smtp.bare-lf", SmtpConfig.BareLf.class, SmtpConfig.BareLf.REJECT));
+    }
+
+    private AccessConfig access() {
+        List<Cidr> networks = new ArrayList<>();
+        for (String text : r.stringList("relay.access.networks")) {
+            try {
+                networks.add(Cidr.parse(text));
+            } catch (IllegalArgumentException e) {
+                r.problem("relay.access.networks", "\"" + text + "\" is not a network in CIDR notation: "
+                        + e.getMessage());
+            }
+        }
+        return new AccessConfig(networks, r.bool("relay.access.require-tls-for-auth", true),
+                r.optPath("relay.access.users-file"),
+                r.duration("relay.access.auth-failure-delay", Duration.ofSeconds(1), true));
+    }
+
+    private DeliveryConfig delivery() {
+        DeliveryConfig.Mode mode = r.enumOf("relay.delivery.mode", DeliveryConfig.Mode.class,
+                DeliveryConfig.Mode.DIRECTORY);
+        String s = "relay.delivery.smarthost.";
+        Optional<String> host = r.optString(s + "host");
+        if (mode == DeliveryConfig.Mode.SMARTHOST && host.isEmpty() && r.isNull(s + "host")) {
+            r.problem(s + "host", "required when relay.delivery.mode = smarthost");
+        }
+        Optional<String> user = r.optString(s + "auth.user");
+        Optional<String> password = r.optString(s + "auth.password");
+        if (user.isPresent() != password.isPresent()) {
+            r.problem(user.isPresent() ? s + "auth.password" : s + "auth.user",
+                    "auth.user and auth.password go together");
+        }
+        SmarthostConfig smarthost = new SmarthostConfig(host, r.intIn(s + "port", 1, 65535, 587),
+                outboundTls(s + "tls"), r.optPath(s + "trust-store"), user, password,
+                r.intIn(s + "connections", 1, 10_000, 1));
+        String m = "relay.delivery.mx.";
+        List<String> dnsServers = r.stringList(m + "dns-servers");
+        for (String server : dnsServers) {
+            if (!isServerAddress(server)) {
+                r.problem(m + "dns-servers", "\"" + server + "\" is not an IP address or ip:port");
+            }
+        }
+        MxConfig mx = new MxConfig(dnsServers, r.intIn(m + "port", 1, 65535, 25),
+                r.intIn(m + "connections-per-domain", 1, 10_000, 1), outboundTls(m + "tls"));
+        return new DeliveryConfig(mode, r.path("relay.delivery.directory", Path.of("var/outbox")), smarthost, mx,
+                r.bool("relay.delivery.passthrough", false),
+                r.duration("relay.delivery.timeouts.connect", Duration.ofSeconds(30)),
+                r.duration("relay.delivery.timeouts.command", Duration.ofMinutes(5)),
+                r.duration("relay.delivery.timeouts.data", Duration.ofMinutes(10)));
+    }
+
+    /** {@code starttls} is accepted as another name for {@code required}. */
+    private OutboundTls outboundTls(String path) {
+        Optional<String> text = r.isNull(path) ? Optional.empty() : r.optString(path);
+        if (text.isPresent() && text.get().trim().equalsIgnoreCase("starttls")) {
+            return OutboundTls.REQUIRED;
+        }
+        return r.enumOf(path, OutboundTls.class, OutboundTls.OPPORTUNISTIC);
+    }
+
+    static boolean isServerAddress(String text) {
+        String host = text;
+        String port = null;
+        if (text.startsWith("[") && text.contains("]:")) {
+            host = text.substring(0, text.indexOf("]:") + 1);
+            port = text.substring(text.indexOf("]:") + 2);
+        } else if (text.chars().filter(c -> c == ':').count() == 1) {
+            host = text.substring(0, text.indexOf(':'));
+            port = text.substring(text.indexOf(':') + 1);
+        }
+        try {
+            Cidr.parseAddress(host);
+            if (port != null) {
+                int p = Integer.parseInt(port);
+                return p >= 1 && p <= 65535;
+            }
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The map of domain blocks, keyed and ordered as written. */
+    static Map<String, ConfigObject> objects(ConfigObject parent) {
+        Map<String, ConfigObject> out = new LinkedHashMap<>();
+        parent.forEach((k, v) -> {
+            if (v.valueType() == ConfigValueType.OBJECT) {
+                out.put(k, (ConfigObject) v);
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,83 @@
+package works.cast.relay.server.config;
+
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Checks the files the configuration names: they exist, are readable regular files, and the TLS private key is
+ * not readable by group or others. Kept apart from binding so an example config can be validated on a machine
+ * that lacks the production files.
+ */
+final class ConfigFiles {
+
+    private static final Set<PosixFilePermission> TOO_OPEN = EnumSet.of(PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+
+    private final ConfigReader r;
+
+    ConfigFiles(ConfigReader reader) {
+        this.r = reader;
+    }
+
+    void check() {
+        readable("relay.tls.certificate", "certificate");
+        Path key = readable("relay.tls.private-key", "private key");
+        if (key != null) {
+            privateKeyMode("relay.tls.private-key", key);
+        }
+        readable("relay.access.users-file", "users file");
+        readable("relay.delivery.smarthost.trust-store", "trust store");
+    }
+
+    /** The path when it names a readable regular file; records a problem and returns null otherwise. */
+    private Path readable(String path, String what) {
+        ConfigValue value = r.valueAt(path);
+        if (value == null || value.valueType() != ConfigValueType.STRING) {
+            return null;
+        }
+        Path file;
+        try {
+            file = Path.of((String) value.unwrapped());
+        } catch (InvalidPathException e) {
+            return null;
+        }
+        if (!Files.exists(file)) {
+            r.problem(path, what + " " + file + " does not exist");
+            return null;
+        }
+        if (!Files.isRegularFile(file)) {
+            r.problem(path, what + " " + file + " is not a regular file");
+            return null;
+        }
+        if (!Files.isReadable(file)) {
+            r.problem(path, what + " " + file + " is not readable by this user");
+            return null;
+        }
+        return file;
+    }
+
+    private void privateKeyMode(String path, Path file) {
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        if (view == null) {
+            return;
+        }
+        try {
+            Set<PosixFilePermission> perms = view.readAttributes().permissions();
+            perms.retainAll(TOO_OPEN);
+            if (!perms.isEmpty()) {
+                r.problem(path, "private key " + file + " is accessible by group or others; chmod 600 it");
+            }
+        } catch (IOException e) {
+            r.problem(path, "cannot read permissions of " + file + ": " + e.getMessage());
+        }
+    }
+}

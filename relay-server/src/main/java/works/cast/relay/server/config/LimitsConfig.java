@@ -1,0 +1,25 @@
+package works.cast.relay.server.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Resource limits of the SMTP side (RFC 5321 section 4.5.3.1 sizes, RFC 1870 SIZE).
+ *
+ * @param messageSize      maximum message size in bytes (advertised with SIZE)
+ * @param recipients       maximum RCPT TO per message
+ * @param connections      maximum concurrent connections
+ * @param connectionsPerIp maximum concurrent connections from one client address
+ * @param commandTimeout   idle time allowed between commands
+ * @param dataTimeout      idle time allowed during DATA
+ * @param headerSize       maximum size of the header block in bytes
+ * @param maxErrors        error replies after which the session is closed
+ */
+public record LimitsConfig(long messageSize, int recipients, int connections, int connectionsPerIp,
+                           Duration commandTimeout, Duration dataTimeout, long headerSize, int maxErrors) {
+
+    public LimitsConfig {
+        Objects.requireNonNull(commandTimeout, "commandTimeout");
+        Objects.requireNonNull(dataTimeout, "dataTimeout");
+    }
+}

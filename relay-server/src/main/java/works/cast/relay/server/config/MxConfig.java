@@ -1,0 +1,20 @@
+package works.cast.relay.server.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Direct delivery to the recipient domains' MX hosts (RFC 5321 section 5.1).
+ *
+ * @param dnsServers           resolvers as {@code ip} or {@code ip:port}; empty means the system resolvers
+ * @param port                 the SMTP port on the MX hosts
+ * @param connectionsPerDomain parallel connections per recipient domain
+ * @param tls                  STARTTLS use
+ */
+public record MxConfig(List<String> dnsServers, int port, int connectionsPerDomain, OutboundTls tls) {
+
+    public MxConfig {
+        dnsServers = List.copyOf(dnsServers);
+        Objects.requireNonNull(tls, "tls");
+    }
+}

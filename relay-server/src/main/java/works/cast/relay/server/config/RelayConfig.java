@@ -1,0 +1,43 @@
+package works.cast.relay.server.config;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The whole relay configuration, bound from HOCON by {@link ConfigLoader} (RFC 5321 relay, RFC 6376 signer).
+ *
+ * <p>Paths are kept as written; relative ones resolve against the working directory of the process.
+ *
+ * @param source   the file read on top of {@code reference.conf}, empty when only the defaults apply
+ * @param hostname the EHLO and Received name
+ * @param smtp     listeners and SMTP behaviour
+ * @param tls      server TLS
+ * @param access   networks and users
+ * @param keysDir  the key store directory
+ * @param signing  DKIM signing policy
+ * @param delivery where signed mail goes
+ * @param queue    the durable queue
+ * @param limits   resource limits
+ * @param http     the management endpoint
+ * @param logging  log format
+ */
+public record RelayConfig(Optional<Path> source, String hostname, SmtpConfig smtp, TlsConfig tls,
+                          AccessConfig access, Path keysDir, SigningConfig signing, DeliveryConfig delivery,
+                          QueueConfig queue, LimitsConfig limits, HttpConfig http, LoggingConfig logging) {
+
+    public RelayConfig {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(hostname, "hostname");
+        Objects.requireNonNull(smtp, "smtp");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(access, "access");
+        Objects.requireNonNull(keysDir, "keysDir");
+        Objects.requireNonNull(signing, "signing");
+        Objects.requireNonNull(delivery, "delivery");
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(http, "http");
+        Objects.requireNonNull(logging, "logging");
+    }
+}

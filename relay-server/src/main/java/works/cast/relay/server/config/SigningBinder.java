@@ -1,0 +1,114 @@
+package works.cast.relay.server.config;
+
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Binds {@code relay.signing} (RFC 6376 section 3.5 tags d=, s=, c=, h=, x=) for {@link ConfigBinder}. */
+final class SigningBinder {
+
+    private static final String S = "relay.signing.";
+
+    private final ConfigReader r;
+
+    SigningBinder(ConfigReader reader) {
+        this.r = reader;
+    }
+
+    SigningConfig bind() {
+        Map<String, DomainConfig> domains = domains();
+        List<String> headers = headerNames(S + "headers");
+        if (!headers.isEmpty() && !headers.contains("from")) {
+            r.problem(S + "headers", "must include from (RFC 6376 section 5.4)");
+        }
+        List<String> oversign = headerNames(S + "oversign");
+        for (String name : oversign) {
+            if (!headers.contains(name)) {
+                r.problem(S + "oversign", "\"" + name + "\" is not in relay.signing.headers");
+            }
+        }
+        RotationConfig rotation = new RotationConfig(r.bool(S + "rotation.auto-activate", false),
+                r.duration(S + "rotation.check-interval", Duration.ofMinutes(5)),
+                r.optDuration(S + "rotation.max-age"));
+        return new SigningConfig(domains, r.bool(S + "subdomains", true),
+                r.enumOf(S + "unknown-domain", SigningConfig.UnknownDomain.class, SigningConfig.UnknownDomain.REJECT),
+                canonicalization(), headers, oversign, r.optDuration(S + "expire-after"), rotation);
+    }
+
+    private Map<String, DomainConfig> domains() {
+        Map<String, DomainConfig> out = new LinkedHashMap<>();
+        String path = S + "domains";
+        ConfigValue value = r.valueAt(path);
+        if (value == null || value.valueType() == ConfigValueType.NULL) {
+            return out;
+        }
+        if (value.valueType() != ConfigValueType.OBJECT) {
+            r.problem(path, "expected an object of domain blocks such as { \"example.com\" { } }");
+            return out;
+        }
+        for (Map.Entry<String, ConfigObject> e : ConfigBinder.objects((ConfigObject) value).entrySet()) {
+            String at = path + "." + KnownKeys.quoteIfNeeded(e.getKey());
+            String domain = Names.lower(e.getKey());
+            if (!Names.isDomainName(domain)) {
+                r.problemAt(e.getValue().origin(), at, "not a domain name");
+                continue;
+            }
+            if (out.containsKey(domain)) {
+                r.problemAt(e.getValue().origin(), at, "domain listed twice");
+                continue;
+            }
+            List<String> selectors = new ArrayList<>();
+            if (!r.isNull(at + ".selectors")) {
+                for (String s : r.stringList(at + ".selectors")) {
+                    if (!Names.isDomainName(s)) {
+                        r.problem(at + ".selectors", "\"" + s + "\" is not a selector (RFC 6376 section 3.1)");
+                    } else if (selectors.contains(Names.lower(s))) {
+                        r.problem(at + ".selectors", "selector \"" + s + "\" listed twice");
+                    } else {
+                        selectors.add(Names.lower(s));
+                    }
+                }
+            }
+            out.put(domain, new DomainConfig(domain, selectors));
+        }
+        return out;
+    }
+
+    private List<String> headerNames(String path) {
+        List<String> out = new ArrayList<>();
+        for (String name : r.stringList(path)) {
+            String lower = Names.lower(name.trim());
+            if (!Names.isHeaderName(lower)) {
+                r.problem(path, "\"" + name + "\" is not a header field name");
+            } else if (!out.contains(lower)) {
+                out.add(lower);
+            }
+        }
+        return out;
+    }
+
+    /** {@code relaxed/relaxed}; a single word means that header canonicalization with simple body. */
+    private String canonicalization() {
+        String path = S + "canonicalization";
+        Optional<String> text = Optional.ofNullable(r.string(path, null));
+        if (text.isEmpty()) {
+            return "relaxed/relaxed";
+        }
+        String[] parts = Names.lower(text.get().trim()).split("/", -1);
+        boolean ok = parts.length <= 2;
+        for (String p : parts) {
+            ok &= p.equals("simple") || p.equals("relaxed");
+        }
+        if (!ok) {
+            r.problem(path, "\"" + text.get() + "\" is not simple|relaxed[/simple|relaxed]");
+            return "relaxed/relaxed";
+        }
+        return parts[0] + "/" + (parts.length == 2 ? parts[1] : "simple");
+    }
+}

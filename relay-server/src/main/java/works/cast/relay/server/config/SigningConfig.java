@@ -1,0 +1,38 @@
+package works.cast.relay.server.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * DKIM signing policy (RFC 6376 section 5): domains, header selection, canonicalization and expiry.
+ *
+ * @param domains          signing domains by name, in file order
+ * @param subdomains       a From subdomain signs with its parent signing domain
+ * @param unknownDomain    what happens to mail from a domain that is not configured
+ * @param canonicalization the {@code c=} value, {@code header/body}
+ * @param headers          header field names to sign ({@code h=}), lower case
+ * @param oversign         names signed once more than present, so they cannot be added
+ * @param expireAfter      signature lifetime ({@code x=}) when set
+ * @param rotation         key rotation behaviour
+ */
+public record SigningConfig(Map<String, DomainConfig> domains, boolean subdomains, UnknownDomain unknownDomain,
+                            String canonicalization, List<String> headers, List<String> oversign,
+                            Optional<Duration> expireAfter, RotationConfig rotation) {
+
+    /** Mail from a From domain with no signing domain. */
+    public enum UnknownDomain { REJECT, PASS }
+
+    public SigningConfig {
+        domains = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(domains));
+        Objects.requireNonNull(unknownDomain, "unknownDomain");
+        Objects.requireNonNull(canonicalization, "canonicalization");
+        headers = List.copyOf(headers);
+        oversign = List.copyOf(oversign);
+        Objects.requireNonNull(expireAfter, "expireAfter");
+        Objects.requireNonNull(rotation, "rotation");
+    }
+}

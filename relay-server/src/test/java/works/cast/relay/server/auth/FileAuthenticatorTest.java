@@ -1,0 +1,83 @@
+package works.cast.relay.server.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import works.cast.relay.server.smtp.Authenticator.User;
+
+class FileAuthenticatorTest {
+
+    @TempDir
+    Path dir;
+
+    private Path usersFile(UserEntry... users) throws Exception {
+        Path file = dir.resolve("users");
+        UsersFile f = UsersFile.empty();
+        for (UserEntry u : users) {
+            f = f.with(u);
+        }
+        f.write(file);
+        return file;
+    }
+
+    private static Optional<User> auth(FileAuthenticator a, String user, String password) throws Exception {
+        return a.authenticate(user, password).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void rightPasswordGivesUserAndDomains() throws Exception {
+        Path file = usersFile(new UserEntry("billing", Passwords.hash("s3cret".toCharArray(), 4),
+                List.of("cast.works", "castworks.co.jp")));
+        try (FileAuthenticator a = new FileAuthenticator(file, Duration.ZERO)) {
+            assertTrue(a.hasUsers());
+            assertEquals(Optional.of(new User("billing", Set.of("cast.works", "castworks.co.jp"))),
+                    auth(a, "billing", "s3cret"));
+        }
+    }
+
+    @Test
+    void wrongPasswordAndUnknownUserFailAfterTheDelay() throws Exception {
+        Path file = usersFile(new UserEntry("billing", Passwords.hash("s3cret".toCharArray(), 4),
+                List.of("cast.works")));
+        try (FileAuthenticator a = new FileAuthenticator(file, Duration.ofMillis(50))) {
+            assertEquals(Optional.empty(), auth(a, "billing", "wrong"));
+            assertEquals(Optional.empty(), auth(a, "nobody", "s3cret"));
+            assertEquals(Optional.empty(), auth(a, "BILLING", "s3cret"));
+            assertEquals(Optional.empty(), auth(a, null, null));
+        }
+    }
+
+    @Test
+    void reloadSwapsTheTableAndKeepsItOnError() throws Exception {
+        Path file = usersFile(new UserEntry("old", Passwords.hash("pw".toCharArray(), 4), List.of("cast.works")));
+        try (FileAuthenticator a = new FileAuthenticator(file, Duration.ZERO)) {
+            usersFile(new UserEntry("new", Passwords.hash("pw".toCharArray(), 4), List.of("cast.works")));
+            a.reload();
+            assertEquals(Optional.empty(), auth(a, "old", "pw"));
+            assertEquals("new", auth(a, "new", "pw").orElseThrow().name());
+            Files.writeString(file, "garbage\n");
+            assertThrows(UsersFileException.class, a::reload);
+            assertEquals("new", auth(a, "new", "pw").orElseThrow().name());
+        }
+    }
+
+    @Test
+    void emptyFileHasNoUsers() throws Exception {
+        Path file = Files.writeString(dir.resolve("users"), "# nobody yet\n");
+        try (FileAuthenticator a = new FileAuthenticator(file, Duration.ZERO)) {
+            assertFalse(a.hasUsers());
+            assertEquals(Optional.empty(), auth(a, "x", "y"));
+        }
+    }
+}
