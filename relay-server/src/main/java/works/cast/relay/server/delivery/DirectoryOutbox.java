@@ -8,8 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import works.cast.relay.server.intake.AcceptedMessage;
 import works.cast.relay.server.intake.MessageCommitter;
+import works.cast.relay.server.smtp.Reply;
 
 /**
  * The embedded default delivery ({@code delivery.mode = directory}): each signed message becomes {@code <id>.eml}
@@ -38,7 +41,16 @@ public final class DirectoryOutbox implements MessageCommitter {
     }
 
     @Override
-    public void commit(AcceptedMessage m, Path spoolFile) throws IOException {
+    public CompletionStage<Reply> commit(AcceptedMessage m, Path spoolFile) {
+        try {
+            write(m, spoolFile);
+            return CompletableFuture.completedFuture(MessageCommitter.queued(m.id()));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private void write(AcceptedMessage m, Path spoolFile) throws IOException {
         String id = m.id().value();
         Path emlTmp = directory.resolve("." + id + ".eml.tmp");
         Path jsonTmp = directory.resolve("." + id + ".json.tmp");

@@ -126,27 +126,36 @@ final class IncomingMessage implements MessageSink {
         }
         io.execute(() -> {
             try {
-                reply.complete(complete());
+                complete().whenComplete((r, failure) -> {
+                    if (failure != null) {
+                        log.error("intake failed id={} session={}", id, session.sessionId(), failure);
+                        reply.complete(LOCAL_ERROR);
+                    } else {
+                        reply.complete(r);
+                    }
+                });
             } catch (RuntimeException e) {
                 log.error("intake failed id={} session={}", id, session.sessionId(), e);
                 deleteSpool();
-                reply.complete(new Reply(451, "4.3.0", "Local error in processing; try again later"));
+                reply.complete(LOCAL_ERROR);
             }
         });
         return reply;
     }
 
-    private Reply complete() {
+    private static final Reply LOCAL_ERROR = new Reply(451, "4.3.0", "Local error in processing; try again later");
+
+    private CompletionStage<Reply> complete() {
         closeSpool();
         if (ioFailure != null) {
             log.error("spool write failed id={} session={} file={} error={}", id, session.sessionId(), spoolFile,
                     ioFailure.toString());
             deleteSpool();
-            return new Reply(452, "4.3.1", "Insufficient system storage; try again later");
+            return CompletableFuture.completedFuture(new Reply(452, "4.3.1", "Insufficient system storage; try again later"));
         }
         if (headerTooLarge) {
             deleteSpool();
-            return new Reply(552, "5.3.4", "Message header block too large");
+            return CompletableFuture.completedFuture(new Reply(552, "5.3.4", "Message header block too large"));
         }
         return finisher.finish(new ReceivedMessage(id, session, envelope, hasher.finish(), size), spoolFile);
     }

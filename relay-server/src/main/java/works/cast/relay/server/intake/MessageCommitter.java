@@ -1,12 +1,17 @@
 package works.cast.relay.server.intake;
 
-import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.CompletionStage;
 import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.smtp.Reply;
 
 /**
- * Makes a received, signed message durable: the point after which the relay answers 250 and owns the message.
- * Called on an I/O thread, never on an event loop; returns only when the message survives a crash.
+ * Takes over a received, signed message: the point after which the relay answers and owns the message. Called on an
+ * I/O thread, never on an event loop.
+ *
+ * <p>A queue or outbox completes the stage with {@code 250 2.0.0 Ok: queued as <id>} only once the message survives
+ * a crash; passthrough delivery completes it with the upstream's own reply. A failed stage (an {@link
+ * java.io.IOException}, disk full) makes the client see {@code 452 4.3.1}, and the committer leaves nothing behind.
  */
 public interface MessageCommitter {
 
@@ -14,13 +19,19 @@ public interface MessageCommitter {
      * @param message   the envelope, the fields to prepend (Received, DKIM-Signature, added Date/Message-ID) and
      *                  facts for logs
      * @param spoolFile the exact received bytes; the committer takes it over (moves or deletes it)
+     * @return the reply for the client
      */
-    void commit(AcceptedMessage message, Path spoolFile) throws IOException;
+    CompletionStage<Reply> commit(AcceptedMessage message, Path spoolFile);
 
     /** Where incoming messages are spooled while they arrive; on the same file system as the committed ones. */
     Path spoolDirectory();
 
-    /** Convenience for implementations: the spool file of an id. */
+    /** The positive reply of a committed message. */
+    static Reply queued(QueueId id) {
+        return new Reply(250, "2.0.0", "Ok: queued as " + id);
+    }
+
+    /** The spool file of an id. */
     default Path spoolFile(QueueId id) {
         return spoolDirectory().resolve(id.value() + ".eml");
     }

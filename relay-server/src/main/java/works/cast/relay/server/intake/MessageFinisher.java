@@ -9,6 +9,8 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.core.dkim.DkimSigner;
@@ -52,12 +54,12 @@ final class MessageFinisher {
         this.listener = listener;
     }
 
-    Reply finish(ReceivedMessage m, Path spoolFile) {
+    CompletionStage<Reply> finish(ReceivedMessage m, Path spoolFile) {
         Outcome outcome = decide(m);
         if (outcome.reply != null) {
             delete(spoolFile);
             listener.rejected(m, outcome.reason, outcome.reply, outcome.authorDomain);
-            return outcome.reply;
+            return CompletableFuture.completedFuture(outcome.reply);
         }
         ZonedDateTime now = ZonedDateTime.now(clock);
         HeaderBlock original = m.hashes().headers();
@@ -81,7 +83,7 @@ final class MessageFinisher {
                 delete(spoolFile);
                 Reply reply = new Reply(451, "4.3.0", "Cannot sign for " + sign.signingDomain() + " now; try again later");
                 listener.rejected(m, "signing-error", reply, outcome.authorDomain);
-                return reply;
+                return CompletableFuture.completedFuture(reply);
             }
         }
         ByteArrayOutputStream prepend = new ByteArrayOutputStream(2048);
@@ -90,17 +92,27 @@ final class MessageFinisher {
         added.forEach(f -> prepend.writeBytes(f.raw()));
         AcceptedMessage accepted = new AcceptedMessage(m.id(), m.envelope(), prepend.toByteArray(), now.toInstant(),
                 address(m.session()), m.session().authUser(), outcome.authorDomain, described, m.size());
+        CompletionStage<Reply> committed;
         try {
-            committer.commit(accepted, spoolFile);
-        } catch (IOException e) {
-            log.error("commit failed id={} error={}", m.id(), e.toString());
-            delete(spoolFile);
-            Reply reply = new Reply(452, "4.3.1", "Insufficient system storage; try again later");
-            listener.rejected(m, "storage", reply, outcome.authorDomain);
-            return reply;
+            committed = committer.commit(accepted, spoolFile);
+        } catch (RuntimeException e) {
+            committed = CompletableFuture.failedFuture(e);
         }
-        listener.accepted(m, accepted);
-        return new Reply(250, "2.0.0", "Ok: queued as " + m.id());
+        return committed.handle((reply, failure) -> {
+            if (failure != null) {
+                log.error("commit failed id={} error={}", m.id(), failure.toString());
+                delete(spoolFile);
+                Reply storage = new Reply(452, "4.3.1", "Insufficient system storage; try again later");
+                listener.rejected(m, "storage", storage, outcome.authorDomain);
+                return storage;
+            }
+            if (reply.isPositive()) {
+                listener.accepted(m, accepted);
+            } else {
+                listener.rejected(m, "upstream", reply, outcome.authorDomain);
+            }
+            return reply;
+        });
     }
 
     /** The policy's verdict, or the reply that refuses the message. */
