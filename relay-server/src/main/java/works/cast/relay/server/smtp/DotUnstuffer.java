@@ -7,7 +7,9 @@ import io.netty.buffer.ByteBuf;
  * of data, which is only CRLF "." CRLF, and checks the content as it passes.
  *
  * <p>A bare CR or LF, a NUL, a line over 998 octets or content over the size limit marks the message rejected;
- * from then on nothing more is written, but the reader still looks for the real end of data. State is carried
+ * from then on nothing more is written, but the reader still looks for the real end of data. When bare LFs are
+ * normalized, a bare LF becomes CRLF in the output but the next line is not a line start on the wire: its dot is
+ * neither unstuffed nor an end of data. State is carried
  * across chunks; the initial state is "at the start of a line" (the CRLF of the DATA command counts).
  * Sizes are counted as {@code long}. Memory use does not depend on line length.
  */
@@ -108,13 +110,15 @@ public final class DotUnstuffer {
             return;
         }
         if (b == LF) {
+            // A bare LF is never a line start for the end-of-data check: "\n.\r\n" is content.
             if (normalizeBareLf) {
                 emit(CR, out);
                 emit(LF, out);
             } else {
                 reject(Rejection.BARE_LINE_ENDING);
             }
-            startLine();
+            state = State.TEXT;
+            lineLength = 0;
             return;
         }
         if (b == 0) {

@@ -205,7 +205,7 @@ public final class SmtpSession {
             String value = p.getValue();
             switch (p.getKey()) {
                 case "SIZE":
-                    if (!value.matches("\\d{1,19}")) {
+                    if (!value.matches("\\d{1,100}")) {
                         return error(Replies.syntax("Bad SIZE parameter"));
                     }
                     if (value.length() > 18 || Long.parseLong(value) > settings.limits().messageSize()) {
