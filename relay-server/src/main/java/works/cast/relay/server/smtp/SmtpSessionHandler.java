@@ -10,6 +10,7 @@ import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Locale;
@@ -65,9 +66,16 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (settings.proxyProtocol()) {
             arm(settings.limits().commandTimeout());
         } else {
-            begin((InetSocketAddress) ctx.channel().remoteAddress());
+            begin(peerAddress());
         }
         ctx.fireChannelActive();
+    }
+
+    private InetSocketAddress peerAddress() {
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress) {
+            return (InetSocketAddress) ctx.channel().remoteAddress();
+        }
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     }
 
     private void begin(InetSocketAddress address) {
@@ -131,11 +139,11 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 closeWith(Replies.syntax("Unexpected PROXY header"));
                 return;
             }
-            InetSocketAddress address = (InetSocketAddress) ctx.channel().remoteAddress();
             if (header.command() == HAProxyCommand.PROXY && header.sourceAddress() != null) {
-                address = new InetSocketAddress(header.sourceAddress(), header.sourcePort());
+                begin(new InetSocketAddress(header.sourceAddress(), header.sourcePort()));
+            } else {
+                begin(peerAddress());
             }
-            begin(address);
         } finally {
             header.release();
         }
