@@ -2,6 +2,7 @@ package works.cast.relay.server.smtp;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -79,15 +80,19 @@ public final class SmtpServer {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new SmtpServerInitializer(settings, listener.tls(), shared, connections));
             String name = listener.address() + ":" + listener.port();
-            try {
-                Channel ch = bootstrap.bind(listener.address(), listener.port()).syncUninterruptibly().channel();
-                serverChannels.add(ch);
-                log.info("smtp listening address={} tls={} transport={}", ch.localAddress(), listener.tls(),
-                        epoll ? "epoll" : "nio");
-            } catch (RuntimeException e) {
+            ChannelFuture bound = bootstrap.bind(listener.address(), listener.port()).awaitUninterruptibly();
+            if (!bound.isSuccess()) {
+                for (Channel ch : serverChannels) {
+                    ch.close().awaitUninterruptibly();
+                }
                 shutdownGroups();
-                throw new IllegalStateException("smtp listener " + name + ": cannot bind: " + e.getMessage(), e);
+                throw new IllegalStateException("smtp listener " + name + ": cannot bind: "
+                        + bound.cause().getMessage(), bound.cause());
             }
+            Channel ch = bound.channel();
+            serverChannels.add(ch);
+            log.info("smtp listening address={} tls={} transport={}", ch.localAddress(), listener.tls(),
+                    epoll ? "epoll" : "nio");
         }
     }
 
