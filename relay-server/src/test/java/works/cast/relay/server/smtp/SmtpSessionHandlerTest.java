@@ -14,6 +14,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 class SmtpSessionHandlerTest {
@@ -26,8 +28,12 @@ class SmtpSessionHandlerTest {
     private SmtpServerContext context;
 
     private EmbeddedChannel connect(String clientIp) {
+        return connect(clientIp, receiver);
+    }
+
+    private EmbeddedChannel connect(String clientIp, MessageReceiver messageReceiver) {
         if (context == null) {
-            context = new SmtpServerContext(receiver, FakeAuthenticator.none(), settings.sslContext(),
+            context = new SmtpServerContext(messageReceiver, FakeAuthenticator.none(), settings.sslContext(),
                     new ConnectionLimiter(settings.limits().connections(), settings.limits().connectionsPerIp()),
                     new AuthFailureTracker(3, Duration.ofMinutes(1), Clock.systemUTC()));
         }
@@ -138,5 +144,72 @@ class SmtpSessionHandlerTest {
                 "x".repeat(2000) + "\r\n.\r\nNOOP\r\n");
         String out = replies(ch);
         assertEquals(List.of("220", "250", "250", "250", "354", "550", "250"), codes(out), out);
+    }
+
+    @Test
+    void slowSinkPausesReadingAndRepliesStayInOrder() {
+        List<Runnable> resume = new java.util.ArrayList<>();
+        CompletableFuture<Reply> finished = new CompletableFuture<>();
+        StringBuilder content = new StringBuilder();
+        MessageReceiver slow = (info, envelope, resumeReading) -> {
+            resume.add(resumeReading);
+            return new MessageSink() {
+                @Override
+                public boolean write(ByteBuf chunk) {
+                    content.append(new String(ByteBufs.bytes(chunk), StandardCharsets.UTF_8));
+                    return false;
+                }
+
+                @Override
+                public CompletionStage<Reply> finish() {
+                    return finished;
+                }
+
+                @Override
+                public void abort(String reason) {
+                    throw new AssertionError("not aborted");
+                }
+            };
+        };
+        EmbeddedChannel ch = connect("127.0.0.1", slow);
+        send(ch, "EHLO app\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n", "line one\r\n");
+        assertFalse(ch.config().isAutoRead(), "paused by the sink");
+        resume.get(0).run();
+        ch.runPendingTasks();
+        assertTrue(ch.config().isAutoRead());
+        send(ch, ".\r\nNOOP\r\nQUIT\r\n");
+        assertFalse(ch.config().isAutoRead(), "paused until the message is committed");
+        String before = replies(ch);
+        assertEquals(List.of("220", "250", "250", "250", "354"), codes(before), before);
+        finished.complete(new Reply(250, "2.0.0", "Ok queued as X"));
+        ch.runPendingTasks();
+        String after = replies(ch);
+        assertEquals(List.of("250", "250", "221"), codes(after), after);
+        assertTrue(after.startsWith("250 2.0.0 Ok queued as X"));
+        assertEquals("line one\r\n", content.toString());
+    }
+
+    @Test
+    void failedFinishIsATemporaryError() {
+        MessageReceiver failing = (info, envelope, resumeReading) -> new MessageSink() {
+            @Override
+            public boolean write(ByteBuf chunk) {
+                chunk.release();
+                return true;
+            }
+
+            @Override
+            public CompletionStage<Reply> finish() {
+                return CompletableFuture.failedFuture(new java.io.IOException("disk full"));
+            }
+
+            @Override
+            public void abort(String reason) {
+            }
+        };
+        EmbeddedChannel ch = connect("127.0.0.1", failing);
+        send(ch, "EHLO app\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nx\r\n.\r\nNOOP\r\n");
+        String out = replies(ch);
+        assertEquals(List.of("220", "250", "250", "250", "354", "451", "250"), codes(out), out);
     }
 }
