@@ -48,6 +48,7 @@ public final class SmtpServer {
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private boolean started;
+    private boolean stopped;
 
     public SmtpServer(SmtpServerSettings settings, MessageReceiver receiver, Authenticator authenticator) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -116,9 +117,10 @@ public final class SmtpServer {
      * {@code 421 4.3.2} and releases the event loops.
      */
     public synchronized void stop(Duration drain) {
-        if (!started) {
+        if (!started || stopped) {
             return;
         }
+        stopped = true;
         for (Channel ch : serverChannels) {
             ch.close().syncUninterruptibly();
         }

@@ -338,4 +338,16 @@ class SmtpServerLoopbackTest {
         assertEquals(new String(body, StandardCharsets.UTF_8), m.text());
         assertTrue(m.envelope().smtpUtf8() && m.envelope().eightBit());
     }
+
+    @Test
+    void stopClosesLingeringSessionsAndStopsAccepting() throws Exception {
+        int port = startPlain();
+        try (LineClient c = new LineClient(port)) {
+            assertTrue(c.reply().startsWith("220"));
+            servers.get(0).stop(Duration.ofMillis(200));
+            assertTrue(c.reply().startsWith("421 4.3.2"));
+            assertEquals("EOF", c.reply());
+        }
+        assertThrows(java.io.IOException.class, () -> new LineClient(port).close());
+    }
 }
