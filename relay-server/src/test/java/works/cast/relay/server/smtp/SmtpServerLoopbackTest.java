@@ -91,6 +91,19 @@ class SmtpServerLoopbackTest {
     }
 
     @Test
+    void swaksImplicitTlsWithAuth() throws Exception {
+        int port = start(SmtpServerSettings.TlsMode.IMPLICIT, List.of("192.0.2.0/24"), true, l -> l);
+        ExternalTools.Run run = ExternalTools.run(List.of(swaks(), "--server", "127.0.0.1:" + port,
+                "--from", "a@cast.works", "--to", "b@example.com", "--tlsc", "--auth", "LOGIN",
+                "--auth-user", "alice", "--auth-password", "s3cret", "--timeout", "10"), TOOL_TIMEOUT);
+        assertEquals(0, run.exit(), run.output());
+        assertTrue(!run.output().contains("STARTTLS"), run.output());
+        RecordingReceiver.Message m = receiver.next(Duration.ofSeconds(5));
+        assertEquals(Optional.of("alice"), m.session().authUser());
+        assertTrue(m.session().tlsProtocol().isPresent());
+    }
+
+    @Test
     void swaksWrongPasswordFails() throws Exception {
         int port = startStartTls();
         ExternalTools.Run run = ExternalTools.run(List.of(swaks(), "--server", "127.0.0.1:" + port,
