@@ -1,0 +1,184 @@
+package works.cast.relay.server.smtp;
+
+import java.util.List;
+
+/**
+ * Factory for the fixed SMTP replies of the submission server (RFC 5321 section 4.2.2, RFC 3463 codes).
+ */
+public final class Replies {
+
+    private Replies() {
+    }
+
+    public static Reply ok() {
+        return new Reply(250, "2.0.0", "Ok");
+    }
+
+    public static Reply greeting(String hostname) {
+        return new Reply(220, "", hostname + " ESMTP ready");
+    }
+
+    public static Reply helo(String hostname) {
+        return new Reply(250, "", hostname);
+    }
+
+    public static Reply ehlo(List<String> lines) {
+        return new Reply(250, "", lines);
+    }
+
+    public static Reply senderOk() {
+        return new Reply(250, "2.1.0", "Sender ok");
+    }
+
+    public static Reply recipientOk() {
+        return new Reply(250, "2.1.5", "Recipient ok");
+    }
+
+    public static Reply startData() {
+        return new Reply(354, "", "End data with <CR><LF>.<CR><LF>");
+    }
+
+    public static Reply bye(String hostname) {
+        return new Reply(221, "2.0.0", hostname + " closing connection");
+    }
+
+    public static Reply readyToStartTls() {
+        return new Reply(220, "2.0.0", "Ready to start TLS");
+    }
+
+    public static Reply authSucceeded() {
+        return new Reply(235, "2.7.0", "Authentication successful");
+    }
+
+    public static Reply authChallenge(String base64) {
+        return new Reply(334, "", base64);
+    }
+
+    public static Reply cannotVerify() {
+        return new Reply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    }
+
+    public static Reply help() {
+        return new Reply(214, "2.0.0", "See RFC 5321");
+    }
+
+    public static Reply unknownCommand() {
+        return new Reply(500, "5.5.1", "Command unrecognized");
+    }
+
+    public static Reply lineTooLong() {
+        return new Reply(501, "5.5.2", "Line too long");
+    }
+
+    public static Reply syntax(String text) {
+        return new Reply(501, "5.5.4", text);
+    }
+
+    public static Reply badSenderSyntax() {
+        return new Reply(501, "5.1.7", "Bad sender address syntax");
+    }
+
+    public static Reply badRecipientSyntax() {
+        return new Reply(501, "5.1.3", "Bad recipient address syntax");
+    }
+
+    public static Reply unknownParameter(String name) {
+        return new Reply(555, "5.5.4", "Unsupported parameter " + name);
+    }
+
+    public static Reply nonAsciiWithoutSmtpUtf8() {
+        return new Reply(553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
+    }
+
+    public static Reply badSequence() {
+        return new Reply(503, "5.5.1", "Bad sequence of commands");
+    }
+
+    public static Reply alreadyOnTls() {
+        return new Reply(503, "5.5.1", "TLS already active");
+    }
+
+    public static Reply tlsNotAvailable() {
+        return new Reply(502, "5.5.1", "STARTTLS not available");
+    }
+
+    public static Reply authNotAvailable() {
+        return new Reply(502, "5.5.1", "AUTH not available");
+    }
+
+    public static Reply unsupportedMechanism() {
+        return new Reply(504, "5.5.4", "Unrecognized authentication mechanism");
+    }
+
+    public static Reply authCancelled() {
+        return new Reply(501, "5.0.0", "Authentication cancelled");
+    }
+
+    public static Reply badBase64() {
+        return new Reply(501, "5.5.2", "Cannot decode response");
+    }
+
+    public static Reply alreadyAuthenticated() {
+        return new Reply(503, "5.5.1", "Already authenticated");
+    }
+
+    public static Reply authRequired() {
+        return new Reply(530, "5.7.0", "Authentication required");
+    }
+
+    public static Reply tlsRequiredForAuth() {
+        return new Reply(538, "5.7.11", "Must issue STARTTLS first");
+    }
+
+    public static Reply authFailed() {
+        return new Reply(535, "5.7.8", "Authentication credentials invalid");
+    }
+
+    public static Reply messageTooBig() {
+        return new Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+    }
+
+    public static Reply tooManyRecipients() {
+        return new Reply(452, "4.5.3", "Too many recipients");
+    }
+
+    public static Reply noValidRecipients() {
+        return new Reply(554, "5.5.1", "No valid recipients");
+    }
+
+    public static Reply bareLineEnding() {
+        return new Reply(550, "5.6.0", "Bare LF/CR not allowed");
+    }
+
+    public static Reply nulInData() {
+        return new Reply(550, "5.6.0", "NUL character not allowed");
+    }
+
+    public static Reply dataLineTooLong() {
+        return new Reply(550, "5.6.0", "Line longer than 998 octets");
+    }
+
+    public static Reply tooManyErrors() {
+        return new Reply(421, "4.7.0", "Too many errors, closing connection");
+    }
+
+    public static Reply tooManyAuthFailures() {
+        return new Reply(421, "4.7.0", "Too many authentication failures, closing connection");
+    }
+
+    public static Reply tooManyConnections() {
+        return new Reply(421, "4.7.0", "Too many connections, try again later");
+    }
+
+    public static Reply timeout() {
+        return new Reply(421, "4.4.2", "Timeout, closing connection");
+    }
+
+    public static Reply shuttingDown() {
+        return new Reply(421, "4.3.2", "Service shutting down");
+    }
+
+    public static Reply localError() {
+        return new Reply(451, "4.3.0", "Local error in processing, try again later");
+    }
+}

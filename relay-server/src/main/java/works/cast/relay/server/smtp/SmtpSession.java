@@ -1,0 +1,480 @@
+package works.cast.relay.server.smtp;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import works.cast.relay.core.mail.Envelope;
+
+/**
+ * The SMTP submission state machine of one connection (RFC 5321 section 4.1.4, RFC 3207, RFC 4954), without
+ * network code: each command line goes in, an {@link Action} (a reply and what the connection must do) comes out.
+ *
+ * <pre>
+ * S: 220 relay ESMTP ready        C: EHLO app
+ * S: 250-relay ... 250 AUTH PLAIN LOGIN
+ * C: MAIL FROM:&lt;a@cast.works&gt;  S: 250 2.1.0
+ * C: RCPT TO:&lt;b@example.com&gt;   S: 250 2.1.5
+ * C: DATA                         S: 354 (Action.Kind.START_DATA)
+ * </pre>
+ */
+public final class SmtpSession {
+
+    /** What the connection does with a reply. */
+    public enum Kind {
+        /** Send the reply, read the next command. */
+        REPLY,
+        /** Send the reply and close the connection. */
+        CLOSE,
+        /** Send the reply in clear, then start TLS; pipelined input after the command is discarded. */
+        START_TLS,
+        /** Send the 354 reply and read the message content. */
+        START_DATA,
+        /** Check {@link #takeCredentials()} with the authenticator, then call {@link #onAuthResult}. */
+        AUTHENTICATE
+    }
+
+    /** A reply and what the connection must do with it; {@code AUTHENTICATE} carries no reply yet. */
+    public record Action(Kind kind, Optional<Reply> reply) {
+        public Action {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(reply, "reply");
+        }
+
+        static Action reply(Reply r) {
+            return new Action(Kind.REPLY, Optional.of(r));
+        }
+
+        static Action of(Kind kind, Reply r) {
+            return new Action(kind, Optional.of(r));
+        }
+    }
+
+    /** AUTH credentials waiting to be checked. */
+    public record Credentials(String username, String password) {
+        @Override
+        public String toString() {
+            return "Credentials[username=" + username + "]";
+        }
+    }
+
+    private enum State { GREETED, READY, MAIL, RCPT, DATA, AUTH_PLAIN, AUTH_LOGIN_USER, AUTH_LOGIN_PASS, AUTH_CHECK,
+        CLOSED }
+
+    private final SmtpServerSettings settings;
+    private final SmtpServerSettings.TlsMode listenerTls;
+    private final String sessionId;
+    private final InetSocketAddress client;
+    private final boolean clientAllowed;
+    private final boolean authConfigured;
+
+    private State state = State.GREETED;
+    private boolean extended;
+    private String heloName = "";
+    private Optional<Authenticator.User> user = Optional.empty();
+    private Optional<String> tlsProtocol = Optional.empty();
+    private Optional<String> tlsCipher = Optional.empty();
+    private String loginUsername = "";
+    private Credentials pending;
+    private int errors;
+    private String reversePath = "";
+    private final List<String> recipients = new ArrayList<>();
+    private boolean smtpUtf8;
+    private boolean eightBit;
+
+    public SmtpSession(SmtpServerSettings settings, SmtpServerSettings.TlsMode listenerTls, String sessionId,
+                       InetSocketAddress client, boolean authConfigured) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.listenerTls = Objects.requireNonNull(listenerTls, "listenerTls");
+        this.sessionId = Objects.requireNonNull(sessionId, "sessionId");
+        this.client = Objects.requireNonNull(client, "client");
+        this.clientAllowed = settings.allowedNetworks().allows(client.getAddress());
+        this.authConfigured = authConfigured;
+    }
+
+    public Reply greeting() {
+        return Replies.greeting(settings.hostname());
+    }
+
+    /** Handles one input line (without CRLF): a command, or an AUTH response while AUTH is in progress. */
+    public Action onLine(String line) {
+        switch (state) {
+            case AUTH_PLAIN:
+            case AUTH_LOGIN_USER:
+            case AUTH_LOGIN_PASS:
+                return onAuthResponse(line);
+            case DATA:
+            case AUTH_CHECK:
+            case CLOSED:
+                throw new IllegalStateException("session " + sessionId + ": no command expected in state " + state);
+            default:
+                return onCommand(CommandParser.parse(line));
+        }
+    }
+
+    /** A command line was longer than 512 octets. */
+    public Action onLineTooLong() {
+        return error(Replies.lineTooLong());
+    }
+
+    public Action onCommand(Command command) {
+        switch (command.verb()) {
+            case HELO:
+            case EHLO:
+                return hello(command);
+            case MAIL:
+                return mail(command.argument());
+            case RCPT:
+                return rcpt(command.argument());
+            case DATA:
+                return data(command.argument());
+            case RSET:
+                resetTransaction();
+                return Action.reply(Replies.ok());
+            case NOOP:
+                return Action.reply(Replies.ok());
+            case QUIT:
+                state = State.CLOSED;
+                return Action.of(Kind.CLOSE, Replies.bye(settings.hostname()));
+            case VRFY:
+                return Action.reply(Replies.cannotVerify());
+            case HELP:
+                return Action.reply(Replies.help());
+            case STARTTLS:
+                return startTls(command.argument());
+            case AUTH:
+                return auth(command.argument());
+            default:
+                return error(Replies.unknownCommand());
+        }
+    }
+
+    private Action hello(Command command) {
+        String name = command.argument();
+        if (name.isEmpty() || name.contains(" ")) {
+            return error(Replies.syntax("Syntax: " + command.verb() + " hostname"));
+        }
+        resetTransaction();
+        heloName = name;
+        state = State.READY;
+        extended = command.verb() == Command.Verb.EHLO;
+        if (!extended) {
+            return Action.reply(Replies.helo(settings.hostname()));
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(settings.hostname() + " greets " + name);
+        lines.add("PIPELINING");
+        lines.add("SIZE " + settings.limits().messageSize());
+        lines.add("8BITMIME");
+        lines.add("SMTPUTF8");
+        lines.add("ENHANCEDSTATUSCODES");
+        if (listenerTls == SmtpServerSettings.TlsMode.STARTTLS && !isTls()) {
+            lines.add("STARTTLS");
+        }
+        if (authOffered()) {
+            lines.add("AUTH PLAIN LOGIN");
+        }
+        return Action.reply(Replies.ehlo(lines));
+    }
+
+    private boolean authOffered() {
+        return authConfigured && user.isEmpty() && (!settings.requireTlsForAuth() || isTls());
+    }
+
+    private Action mail(String argument) {
+        if (state != State.READY) {
+            return error(Replies.badSequence());
+        }
+        if (!maySubmit()) {
+            return error(Replies.authRequired());
+        }
+        Optional<MailPath> parsed = CommandParser.parsePath(argument, "FROM", true);
+        if (parsed.isEmpty()) {
+            return error(Replies.badSenderSyntax());
+        }
+        MailPath path = parsed.get();
+        boolean utf8 = false;
+        boolean body8 = false;
+        for (Map.Entry<String, String> p : path.parameters().entrySet()) {
+            String value = p.getValue();
+            switch (p.getKey()) {
+                case "SIZE":
+                    if (!value.matches("\\d{1,100}")) {
+                        return error(Replies.syntax("Bad SIZE parameter"));
+                    }
+                    if (value.length() > 18 || Long.parseLong(value) > settings.limits().messageSize()) {
+                        return error(Replies.messageTooBig());
+                    }
+                    break;
+                case "BODY":
+                    String body = value.toUpperCase(Locale.ROOT);
+                    if (!body.equals("7BIT") && !body.equals("8BITMIME")) {
+                        return error(Replies.syntax("Bad BODY parameter"));
+                    }
+                    body8 = body.equals("8BITMIME");
+                    break;
+                case "SMTPUTF8":
+                    if (!value.isEmpty()) {
+                        return error(Replies.syntax("SMTPUTF8 takes no value"));
+                    }
+                    utf8 = true;
+                    break;
+                case "AUTH":
+                    break;
+                default:
+                    return error(Replies.unknownParameter(p.getKey()));
+            }
+        }
+        if (!path.isAscii() && !utf8) {
+            return error(Replies.nonAsciiWithoutSmtpUtf8());
+        }
+        reversePath = path.mailbox();
+        smtpUtf8 = utf8;
+        eightBit = body8;
+        state = State.MAIL;
+        return Action.reply(Replies.senderOk());
+    }
+
+    private Action rcpt(String argument) {
+        if (state != State.MAIL && state != State.RCPT) {
+            return error(Replies.badSequence());
+        }
+        String mailbox;
+        if (argument.regionMatches(true, 0, "TO:<postmaster>", 0, 15) && argument.length() == 15) {
+            mailbox = "postmaster";
+        } else {
+            Optional<MailPath> parsed = CommandParser.parsePath(argument, "TO", false);
+            if (parsed.isEmpty()) {
+                return error(Replies.badRecipientSyntax());
+            }
+            if (!parsed.get().parameters().isEmpty()) {
+                return error(Replies.unknownParameter(parsed.get().parameters().keySet().iterator().next()));
+            }
+            if (!parsed.get().isAscii() && !smtpUtf8) {
+                return error(Replies.nonAsciiWithoutSmtpUtf8());
+            }
+            mailbox = parsed.get().mailbox();
+        }
+        if (recipients.size() >= settings.limits().recipients()) {
+            return Action.reply(Replies.tooManyRecipients());
+        }
+        recipients.add(mailbox);
+        state = State.RCPT;
+        return Action.reply(Replies.recipientOk());
+    }
+
+    private Action data(String argument) {
+        if (!argument.isEmpty()) {
+            return error(Replies.syntax("DATA takes no argument"));
+        }
+        if (state == State.MAIL) {
+            return error(Replies.noValidRecipients());
+        }
+        if (state != State.RCPT) {
+            return error(Replies.badSequence());
+        }
+        if (!maySubmit()) {
+            return error(Replies.authRequired());
+        }
+        state = State.DATA;
+        return Action.of(Kind.START_DATA, Replies.startData());
+    }
+
+    private Action startTls(String argument) {
+        if (isTls()) {
+            return error(Replies.alreadyOnTls());
+        }
+        if (listenerTls != SmtpServerSettings.TlsMode.STARTTLS) {
+            return error(Replies.tlsNotAvailable());
+        }
+        if (!argument.isEmpty()) {
+            return error(Replies.syntax("STARTTLS takes no argument"));
+        }
+        if (state != State.GREETED && state != State.READY) {
+            return error(Replies.badSequence());
+        }
+        return Action.of(Kind.START_TLS, Replies.readyToStartTls());
+    }
+
+    private Action auth(String argument) {
+        if (!authConfigured) {
+            return error(Replies.authNotAvailable());
+        }
+        if (state != State.READY || !extended) {
+            return error(Replies.badSequence());
+        }
+        if (user.isPresent()) {
+            return error(Replies.alreadyAuthenticated());
+        }
+        if (settings.requireTlsForAuth() && !isTls()) {
+            return error(Replies.tlsRequiredForAuth());
+        }
+        String[] parts = argument.split(" ", -1);
+        String mechanism = parts[0].toUpperCase(Locale.ROOT);
+        if (parts.length > 2) {
+            return error(Replies.syntax("Syntax: AUTH mechanism [initial-response]"));
+        }
+        Optional<String> initial = parts.length == 2 ? Optional.of(parts[1]) : Optional.empty();
+        switch (mechanism) {
+            case "PLAIN":
+                state = State.AUTH_PLAIN;
+                return initial.isPresent() ? onAuthResponse(initial.get())
+                        : Action.reply(Replies.authChallenge(""));
+            case "LOGIN":
+                state = State.AUTH_LOGIN_USER;
+                return initial.isPresent() ? onAuthResponse(initial.get())
+                        : Action.reply(Replies.authChallenge(b64("Username:")));
+            default:
+                return error(Replies.unsupportedMechanism());
+        }
+    }
+
+    private Action onAuthResponse(String line) {
+        if (line.equals("*")) {
+            state = State.READY;
+            return error(Replies.authCancelled());
+        }
+        byte[] decoded;
+        try {
+            decoded = line.equals("=") ? new byte[0] : Base64.getDecoder().decode(line);
+        } catch (IllegalArgumentException e) {
+            state = State.READY;
+            return error(Replies.badBase64());
+        }
+        String text = new String(decoded, StandardCharsets.UTF_8);
+        switch (state) {
+            case AUTH_PLAIN:
+                String[] fields = text.split("\u0000", -1);
+                if (fields.length != 3 || (!fields[0].isEmpty() && !fields[0].equals(fields[1]))) {
+                    pending = new Credentials("", "");
+                } else {
+                    pending = new Credentials(fields[1], fields[2]);
+                }
+                state = State.AUTH_CHECK;
+                return new Action(Kind.AUTHENTICATE, Optional.empty());
+            case AUTH_LOGIN_USER:
+                loginUsername = text;
+                state = State.AUTH_LOGIN_PASS;
+                return Action.reply(Replies.authChallenge(b64("Password:")));
+            case AUTH_LOGIN_PASS:
+                pending = new Credentials(loginUsername, text);
+                loginUsername = "";
+                state = State.AUTH_CHECK;
+                return new Action(Kind.AUTHENTICATE, Optional.empty());
+            default:
+                throw new IllegalStateException("session " + sessionId + ": not in AUTH");
+        }
+    }
+
+    /** The credentials of the AUTH exchange that just ended; they are forgotten by this call. */
+    public Credentials takeCredentials() {
+        if (state != State.AUTH_CHECK || pending == null) {
+            throw new IllegalStateException("session " + sessionId + ": no credentials to check");
+        }
+        Credentials c = pending;
+        pending = null;
+        return c;
+    }
+
+    /** The authenticator's answer for {@link #takeCredentials()}. */
+    public Action onAuthResult(Optional<Authenticator.User> result) {
+        if (state != State.AUTH_CHECK) {
+            throw new IllegalStateException("session " + sessionId + ": no AUTH in progress");
+        }
+        state = State.READY;
+        if (result.isEmpty()) {
+            return Action.reply(Replies.authFailed());
+        }
+        user = result;
+        return Action.reply(Replies.authSucceeded());
+    }
+
+    /** TLS is up after STARTTLS: the session starts over and the client must send EHLO again (RFC 3207 4.2). */
+    public void onTlsStarted(String protocol, String cipher) {
+        tlsProtocol = Optional.of(protocol);
+        tlsCipher = Optional.of(cipher);
+        if (listenerTls == SmtpServerSettings.TlsMode.STARTTLS) {
+            resetTransaction();
+            heloName = "";
+            extended = false;
+            user = Optional.empty();
+            state = State.GREETED;
+        }
+    }
+
+    /** The DATA content was read (accepted or not): the transaction is over. */
+    public void onDataComplete() {
+        if (state != State.DATA) {
+            throw new IllegalStateException("session " + sessionId + ": not in DATA");
+        }
+        state = State.READY;
+        resetTransaction();
+    }
+
+    private void resetTransaction() {
+        reversePath = "";
+        recipients.clear();
+        smtpUtf8 = false;
+        eightBit = false;
+        if (state == State.MAIL || state == State.RCPT) {
+            state = State.READY;
+        }
+    }
+
+    private Action error(Reply reply) {
+        errors++;
+        if (errors >= settings.limits().maxErrors()) {
+            state = State.CLOSED;
+            return Action.of(Kind.CLOSE, Replies.tooManyErrors());
+        }
+        return Action.reply(reply);
+    }
+
+    private boolean maySubmit() {
+        return clientAllowed || user.isPresent();
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    public boolean isTls() {
+        return tlsProtocol.isPresent();
+    }
+
+    /** True while the next line is an AUTH response (credentials), not a command. */
+    public boolean isAwaitingAuthResponse() {
+        return state == State.AUTH_PLAIN || state == State.AUTH_LOGIN_USER || state == State.AUTH_LOGIN_PASS;
+    }
+
+    public boolean isInData() {
+        return state == State.DATA;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    public InetSocketAddress client() {
+        return client;
+    }
+
+    /** The envelope of the message in DATA. */
+    public Envelope envelope() {
+        if (state != State.DATA) {
+            throw new IllegalStateException("session " + sessionId + ": not in DATA");
+        }
+        return new Envelope(reversePath, recipients, smtpUtf8, eightBit);
+    }
+
+    public SessionInfo sessionInfo() {
+        return new SessionInfo(sessionId, client, heloName, user.map(Authenticator.User::name),
+                user.map(Authenticator.User::domains).orElse(Set.of()), tlsProtocol, tlsCipher);
+    }
+}
