@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import works.cast.relay.server.net.Cidr;
 
 /**
  * Who may submit: trusted networks without AUTH, and users from the users file with AUTH (RFC 4954).

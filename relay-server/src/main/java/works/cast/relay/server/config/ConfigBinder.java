@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import works.cast.relay.server.net.Cidr;
 
 /**
  * Binds the resolved {@code relay} tree into {@link RelayConfig} by hand, checking values and the rules that span

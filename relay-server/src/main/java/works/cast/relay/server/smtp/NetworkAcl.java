@@ -2,6 +2,7 @@ package works.cast.relay.server.smtp;
 
 import java.net.InetAddress;
 import java.util.List;
+import works.cast.relay.server.net.Cidr;
 
 /**
  * The networks whose clients may submit without AUTH (the relay's open-relay guard, RFC 5321 section 7.1).
@@ -16,7 +17,15 @@ public record NetworkAcl(List<Cidr> networks) {
 
     /** Parses CIDR strings; a bad one is an {@link IllegalArgumentException} naming it. */
     public static NetworkAcl parse(List<String> cidrs) {
-        return new NetworkAcl(cidrs.stream().map(Cidr::parse).toList());
+        return new NetworkAcl(cidrs.stream().map(NetworkAcl::parseOne).toList());
+    }
+
+    private static Cidr parseOne(String text) {
+        try {
+            return Cidr.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("network \"" + text + "\": " + e.getMessage(), e);
+        }
     }
 
     public boolean allows(InetAddress address) {

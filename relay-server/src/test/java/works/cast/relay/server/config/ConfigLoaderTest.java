@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import works.cast.relay.server.net.Cidr;
 
 class ConfigLoaderTest {
 

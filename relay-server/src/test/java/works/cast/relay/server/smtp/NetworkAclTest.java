@@ -8,8 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import works.cast.relay.server.net.Cidr;
 
-class CidrTest {
+class NetworkAclTest {
 
     private static InetAddress ip(String s) throws Exception {
         return InetAddress.getByName(s);

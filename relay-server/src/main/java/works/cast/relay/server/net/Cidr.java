@@ -1,4 +1,4 @@
-package works.cast.relay.server.config;
+package works.cast.relay.server.net;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;

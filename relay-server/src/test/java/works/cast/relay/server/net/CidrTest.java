@@ -1,4 +1,4 @@
-package works.cast.relay.server.config;
+package works.cast.relay.server.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
