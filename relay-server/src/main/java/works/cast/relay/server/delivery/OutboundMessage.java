@@ -1,0 +1,35 @@
+package works.cast.relay.server.delivery;
+
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.util.List;
+import java.util.Objects;
+import works.cast.relay.server.queue.QueueId;
+
+/**
+ * One message to hand to an upstream, for some of its recipients.
+ *
+ * @param id          queue id, for logs
+ * @param reversePath MAIL FROM, empty for the null sender
+ * @param recipients  the recipients still to deliver in this attempt
+ * @param size        total size in bytes (prepended fields + received bytes), for SIZE=
+ * @param eightBit    the message needs BODY=8BITMIME
+ * @param smtpUtf8    the message needs SMTPUTF8
+ * @param content     opens the bytes to send, prepended fields first, not dot-stuffed
+ */
+public record OutboundMessage(QueueId id, String reversePath, List<String> recipients, long size, boolean eightBit,
+                              boolean smtpUtf8, Content content) {
+
+    public OutboundMessage {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(reversePath, "reversePath");
+        recipients = List.copyOf(recipients);
+        Objects.requireNonNull(content, "content");
+    }
+
+    /** The message bytes, readable any number of times (each attempt streams them from disk again). */
+    @FunctionalInterface
+    public interface Content {
+        ReadableByteChannel open() throws IOException;
+    }
+}
