@@ -4,7 +4,8 @@ package works.cast.relay.core.dkim.canon;
  * The {@code simple} body algorithm (RFC 6376 section 3.4.3): the body unchanged, except that empty lines at its end
  * are dropped and a missing final CRLF (or an empty body) becomes one CRLF.
  *
- * <p>Bytes pass straight through to the sink; only a trailing run of CRLFs is held back until content follows it.
+ * <p>Each chunk goes to the sink in one piece; only the CRLFs at its end are held back (as a count) until content
+ * follows them. So the body costs one backward look per chunk, and the digest sees large writes.
  */
 public final class SimpleBodyCanonicalizer implements BodyCanonicalizer {
 
@@ -12,10 +13,10 @@ public final class SimpleBodyCanonicalizer implements BodyCanonicalizer {
     private static final byte LF = '\n';
 
     private final ByteSink out;
-    private long heldEmptyLines;
+    /** CRLFs seen after the last content byte; all but one are dropped if the body ends here. */
+    private long heldCrlfs;
+    /** The chunk ended in CR: the start of a CRLF, or a lone CR (content). */
     private boolean heldCr;
-    private boolean lineHasContent;
-    private boolean wroteAnything;
 
     public SimpleBodyCanonicalizer(ByteSink out) {
         this.out = out;
@@ -24,46 +25,45 @@ public final class SimpleBodyCanonicalizer implements BodyCanonicalizer {
     @Override
     public void update(byte[] b, int off, int len) {
         int end = off + len;
-        int i = off;
-        while (i < end) {
-            if (heldCr) {
-                heldCr = false;
-                if (b[i] == LF) {
-                    endOfLine();
-                    i++;
-                    continue;
+        if (len == 0) {
+            return;
+        }
+        if (heldCr) {
+            heldCr = false;
+            if (b[off] == LF) {
+                heldCrlfs++;
+                off++;
+                if (off == end) {
+                    return;
                 }
-                content(Bytes.CR_ONLY, 0, 1); // a lone CR is ordinary content
+            } else {
+                releaseHeld();
+                out.write(Bytes.CR_ONLY, 0, 1);
             }
-            if (b[i] == CR) {
-                heldCr = true;
-                i++;
-                continue;
-            }
-            int start = i;
-            while (i < end && b[i] != CR) {
-                i++;
-            }
-            content(b, start, i - start);
         }
-    }
-
-    private void content(byte[] b, int off, int len) {
-        while (heldEmptyLines > 0) {
-            out.write(Bytes.CRLF, 0, 2);
-            heldEmptyLines--;
+        int contentEnd = end;
+        boolean endsInCr = b[end - 1] == CR;
+        if (endsInCr) {
+            contentEnd--;
         }
-        out.write(b, off, len);
-        lineHasContent = true;
-        wroteAnything = true;
-    }
-
-    private void endOfLine() {
-        if (lineHasContent) {
-            out.write(Bytes.CRLF, 0, 2);
-            lineHasContent = false;
+        long trailing = 0;
+        while (contentEnd - 2 >= off && b[contentEnd - 2] == CR && b[contentEnd - 1] == LF) {
+            contentEnd -= 2;
+            trailing++;
+        }
+        if (contentEnd > off) {
+            releaseHeld();
+            out.write(b, off, contentEnd - off);
+            heldCrlfs = trailing;
         } else {
-            heldEmptyLines++;
+            heldCrlfs += trailing;
+        }
+        heldCr = endsInCr;
+    }
+
+    private void releaseHeld() {
+        for (; heldCrlfs > 0; heldCrlfs--) {
+            out.write(Bytes.CRLF, 0, 2);
         }
     }
 
@@ -71,12 +71,11 @@ public final class SimpleBodyCanonicalizer implements BodyCanonicalizer {
     public void finish() {
         if (heldCr) {
             heldCr = false;
-            content(Bytes.CR_ONLY, 0, 1);
+            releaseHeld();
+            out.write(Bytes.CR_ONLY, 0, 1);
         }
-        if (lineHasContent || !wroteAnything) {
-            out.write(Bytes.CRLF, 0, 2);
-        }
-        heldEmptyLines = 0;
-        lineHasContent = false;
+        // The last content line's CRLF, or the one CRLF that a body without a final CRLF, or an empty body, gets.
+        out.write(Bytes.CRLF, 0, 2);
+        heldCrlfs = 0;
     }
 }
