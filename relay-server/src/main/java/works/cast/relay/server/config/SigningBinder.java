@@ -38,7 +38,8 @@ final class SigningBinder {
                 r.optDuration(S + "rotation.max-age"));
         return new SigningConfig(domains, r.bool(S + "subdomains", true),
                 r.enumOf(S + "unknown-domain", SigningConfig.UnknownDomain.class, SigningConfig.UnknownDomain.REJECT),
-                canonicalization(), headers, oversign, r.optDuration(S + "expire-after"), rotation);
+                canonicalization(), headers, oversign, r.optDuration(S + "expire-after"), rotation,
+                r.bool(S + "development-keys", false));
     }
 
     private Map<String, DomainConfig> domains() {

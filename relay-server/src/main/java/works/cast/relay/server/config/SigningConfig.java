@@ -18,10 +18,12 @@ import java.util.Optional;
  * @param oversign         names signed once more than present, so they cannot be added
  * @param expireAfter      signature lifetime ({@code x=}) when set
  * @param rotation         key rotation behaviour
+ * @param developmentKeys  make RSA and Ed25519 keys at startup for configured domains that have none (for a
+ *                         development relay; a production relay refuses to start without keys instead)
  */
 public record SigningConfig(Map<String, DomainConfig> domains, boolean subdomains, UnknownDomain unknownDomain,
                             String canonicalization, List<String> headers, List<String> oversign,
-                            Optional<Duration> expireAfter, RotationConfig rotation) {
+                            Optional<Duration> expireAfter, RotationConfig rotation, boolean developmentKeys) {
 
     /** Mail from a From domain with no signing domain. */
     public enum UnknownDomain { REJECT, PASS }

@@ -1,0 +1,217 @@
+package works.cast.relay.server;
+
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import works.cast.relay.core.dkim.canon.Canonicalization;
+import works.cast.relay.core.keys.DnsTxtRecord;
+import works.cast.relay.core.keys.KeyStore;
+import works.cast.relay.core.keys.SelectorKey;
+import works.cast.relay.core.mail.Domain;
+import works.cast.relay.core.policy.DomainPolicy;
+import works.cast.relay.core.policy.SigningPolicy;
+import works.cast.relay.server.auth.FileAuthenticator;
+import works.cast.relay.server.config.RelayConfig;
+import works.cast.relay.server.config.SigningConfig;
+import works.cast.relay.server.delivery.DirectoryOutbox;
+import works.cast.relay.server.intake.IntakeListener;
+import works.cast.relay.server.intake.MessageCommitter;
+import works.cast.relay.server.intake.MessageLog;
+import works.cast.relay.server.intake.SigningReceiver;
+import works.cast.relay.server.keys.KeyStoreWatcher;
+import works.cast.relay.server.smtp.Authenticator;
+import works.cast.relay.server.smtp.NetworkAcl;
+import works.cast.relay.server.smtp.SmtpServer;
+import works.cast.relay.server.smtp.SmtpServerSettings;
+import works.cast.relay.server.tls.TlsContexts;
+
+/**
+ * The running relay, wired by hand from its configuration: key store, signing policy, intake, delivery and the
+ * SMTP listeners. {@code dkim-relay run} starts one; tests start them in-process on port 0.
+ */
+public final class Relay implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+
+    private final RelayConfig config;
+    private final KeyStoreWatcher keys;
+    private final Optional<FileAuthenticator> users;
+    private final ExecutorService ioPool;
+    private final SmtpServer smtp;
+
+    private Relay(RelayConfig config, KeyStoreWatcher keys, Optional<FileAuthenticator> users, ExecutorService ioPool,
+                  SmtpServer smtp) {
+        this.config = config;
+        this.keys = keys;
+        this.users = users;
+        this.ioPool = ioPool;
+        this.smtp = smtp;
+    }
+
+    /** Starts the relay; fails fast (an exception saying what is wrong) when it cannot serve. */
+    public static Relay start(RelayConfig config, Clock clock) throws IOException {
+        TlsContexts.prepare(config.tls());
+        KeyStore store = new KeyStore(config.keysDir());
+        List<Domain> domains = config.signing().domains().keySet().stream().map(Domain::new).toList();
+        if (config.signing().developmentKeys()) {
+            for (SelectorKey k : store.ensureDevelopmentKeys(domains, clock)) {
+                log.warn("created development key domain={} selector={} algorithm={}: publish {} TXT \"{}\" before "
+                        + "mail leaves this machine", k.domain(), k.selector(), k.key().algorithm().tagValue(),
+                        DnsTxtRecord.owner(k.selector(), k.domain().name()), DnsTxtRecord.value(k.key()));
+            }
+        }
+        KeyStoreWatcher keys = new KeyStoreWatcher(store, clock, KeyStoreWatcher.Options.none());
+        keys.start();
+        for (Domain d : domains) {
+            if (keys.ring().get().active(d).isEmpty()) {
+                log.error("domain {} has no active key: its mail is refused with 451 until one is activated "
+                        + "(dkim-relay keys generate --domain {} --activate)", d, d);
+            }
+        }
+        SigningPolicy policy = policy(config.signing(), keys);
+        ExecutorService ioPool = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+                named("relay-io"));
+        MessageCommitter committer = committer(config);
+        IntakeListener listener = new MessageLog();
+        SigningReceiver receiver = new SigningReceiver(ioPool, policy, committer, config.hostname(),
+                config.limits().headerSize(), clock, listener);
+        Optional<FileAuthenticator> users = Optional.empty();
+        if (config.access().usersFile().isPresent()) {
+            users = Optional.of(new FileAuthenticator(config.access().usersFile().get(),
+                    config.access().authFailureDelay()));
+        }
+        Authenticator auth = users.<Authenticator>map(u -> u).orElse(NoUsers.INSTANCE);
+        SmtpServer smtp = new SmtpServer(settings(config), receiver, auth);
+        try {
+            smtp.start();
+        } catch (RuntimeException e) {
+            keys.close();
+            users.ifPresent(FileAuthenticator::close);
+            ioPool.shutdownNow();
+            throw e;
+        }
+        log.info("relay started hostname={} smtp={} delivery={} keys={}", config.hostname(), smtp.boundAddresses(),
+                config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT), config.keysDir());
+        return new Relay(config, keys, users, ioPool, smtp);
+    }
+
+    static SigningPolicy policy(SigningConfig s, KeyStoreWatcher keys) {
+        List<DomainPolicy> domains = new ArrayList<>();
+        s.domains().values().forEach(d -> domains.add(new DomainPolicy(new Domain(d.domain()), d.selectors())));
+        String[] c = s.canonicalization().split("/", -1);
+        Canonicalization hc = Canonicalization.parse(c[0]);
+        Canonicalization bc = c.length > 1 ? Canonicalization.parse(c[1]) : Canonicalization.SIMPLE;
+        Set<String> oversign = new HashSet<>(s.oversign());
+        return new SigningPolicy(domains, s.subdomains(),
+                s.unknownDomain() == SigningConfig.UnknownDomain.PASS ? SigningPolicy.UnknownDomain.PASS
+                        : SigningPolicy.UnknownDomain.REJECT,
+                hc, bc, s.headers(), oversign, s.expireAfter(), keys.ring());
+    }
+
+    private static MessageCommitter committer(RelayConfig config) throws IOException {
+        return switch (config.delivery().mode()) {
+            case DIRECTORY -> new DirectoryOutbox(config.delivery().directory(), config.queue().dir().resolve("incoming"));
+            case SMARTHOST, MX -> throw new IllegalStateException("delivery mode "
+                    + config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT) + " is not available yet");
+        };
+    }
+
+    static SmtpServerSettings settings(RelayConfig c) throws IOException {
+        List<SmtpServerSettings.Listener> listeners = c.smtp().listen().stream()
+                .map(l -> new SmtpServerSettings.Listener(l.address(), l.port(),
+                        SmtpServerSettings.TlsMode.valueOf(l.tls().name())))
+                .toList();
+        Optional<SslContext> ssl = c.tls().configured() ? Optional.of(TlsContexts.server(c.tls())) : Optional.empty();
+        var limits = new SmtpServerSettings.Limits(c.limits().messageSize(), c.limits().recipients(),
+                c.limits().connections(), c.limits().connectionsPerIp(), c.limits().commandTimeout(),
+                c.limits().dataTimeout(), c.limits().maxErrors(), c.access().authFailureDelay(),
+                SmtpServerSettings.Limits.defaults().authFailures(),
+                SmtpServerSettings.Limits.defaults().authFailureWindow());
+        return new SmtpServerSettings(c.hostname(), listeners, ssl, c.smtp().proxyProtocol(),
+                new NetworkAcl(c.access().networks()), c.access().requireTlsForAuth(), limits,
+                SmtpServerSettings.BareLfMode.valueOf(c.smtp().bareLf().name()));
+    }
+
+    /** The SMTP ports actually bound, in listener order (useful with port 0). */
+    public List<Integer> smtpPorts() {
+        return smtp.boundPorts();
+    }
+
+    public RelayConfig config() {
+        return config;
+    }
+
+    /** SIGHUP: reload the key store and the users file; the rest of the config needs a restart. */
+    public void reload() {
+        boolean ok = keys.reload();
+        log.info("reload keys={}", ok ? "ok" : "refused (previous keys stay in use)");
+        users.ifPresent(u -> {
+            try {
+                u.reload();
+                log.info("reload users=ok");
+            } catch (IOException e) {
+                log.error("reload users refused (previous users stay): {}", e.getMessage());
+            }
+        });
+    }
+
+    /** Stops accepting, lets sessions finish within {@code drain}, and waits for pending commits. */
+    public void stop(Duration drain) {
+        smtp.stop(drain);
+        ioPool.shutdown();
+        try {
+            if (!ioPool.awaitTermination(drain.toMillis() + 5000, TimeUnit.MILLISECONDS)) {
+                log.warn("stop: I/O tasks still running after the drain timeout");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        keys.close();
+        users.ifPresent(FileAuthenticator::close);
+        log.info("relay stopped");
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(10));
+    }
+
+    static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** The authenticator of a relay without a users file: AUTH is not offered. */
+    enum NoUsers implements Authenticator {
+        INSTANCE;
+
+        @Override
+        public CompletionStage<Optional<User>> authenticate(String username, String password) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+
+        @Override
+        public boolean hasUsers() {
+            return false;
+        }
+    }
+}
