@@ -90,7 +90,7 @@ public final class KeyStore {
             requireFree(domain, sel);
             SigningKey key = algorithm.generate(random);
             write(domain, sel, PemKeyWriter.pkcs8(key), DnsTxtRecord.zoneFile(sel, domain.name(), key));
-            return addEntry(domain, sel, key, activate, clock.instant());
+            return addEntry(domain, sel, key, activate, now(clock));
         });
     }
 
@@ -104,7 +104,7 @@ public final class KeyStore {
     public Activation activate(Domain domain, String selector, Clock clock) {
         String sel = SelectorNames.validate(selector);
         requireDomain(domain);
-        return locked(domain, () -> activateLocked(domain, sel, clock.instant()));
+        return locked(domain, () -> activateLocked(domain, sel, now(clock)));
     }
 
     private Activation activateLocked(Domain domain, String sel, Instant now) {
@@ -131,7 +131,7 @@ public final class KeyStore {
         requireDomain(domain);
         return locked(domain, () -> {
             Map<String, StateFile.Entry> entries = entries(domain);
-            StateFile.Entry r = require(domain, entries, sel).retire(clock.instant());
+            StateFile.Entry r = require(domain, entries, sel).retire(now(clock));
             SigningKey key = PemKeyLoader.load(privateFile(domain, sel));
             entries.put(sel, r);
             StateFile.write(stateFile(domain), domain.name(), entries);
@@ -156,7 +156,7 @@ public final class KeyStore {
                 throw new KeyException(target + " already exists; import another selector or remove that file");
             }
             write(domain, sel, read(privateFile), txt.orElseGet(() -> DnsTxtRecord.zoneFile(sel, domain.name(), key)));
-            return addEntry(domain, sel, key, false, clock.instant());
+            return addEntry(domain, sel, key, false, now(clock));
         });
     }
 
@@ -179,6 +179,11 @@ public final class KeyStore {
         entries.put(sel, e);
         StateFile.write(stateFile(domain), domain.name(), entries);
         return activate ? activateLocked(domain, sel, now).activated() : selectorKey(domain, e, key);
+    }
+
+    /** Timestamps in the store are whole seconds. */
+    private static Instant now(Clock clock) {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     }
 
     private void write(Domain domain, String sel, String pem, String txt) {

@@ -85,7 +85,8 @@ abstract class KeysSubcommand implements Callable<Integer> {
     /** The selectors of one domain (which must have some) or of all domains. */
     static List<SelectorKey> selectors(KeyRing ring, KeyStore store, Optional<String> domain) {
         if (domain.isEmpty()) {
-            return ring.all();
+            return ring.all().stream().sorted(java.util.Comparator.comparing((SelectorKey k) -> k.domain().name())
+                    .thenComparing(SelectorKey::selector)).toList();
         }
         Domain d = domain(domain.get());
         List<SelectorKey> keys = ring.selectors(d);
