@@ -8,7 +8,6 @@ import java.util.Objects;
 import works.cast.relay.core.dkim.TagList;
 import works.cast.relay.core.keys.DnsTxtRecord;
 import works.cast.relay.core.keys.SelectorKey;
-import works.cast.relay.core.keys.SelectorState;
 import works.cast.relay.server.dns.TxtResult;
 import works.cast.relay.server.dns.TxtSource;
 
@@ -164,10 +163,5 @@ public final class KeyCheck {
             }
         }
         return out;
-    }
-
-    /** The state of the selector checked, for callers that decide on pending and active only. */
-    public static boolean counts(SelectorKey key) {
-        return key.state() != SelectorState.RETIRED;
     }
 }

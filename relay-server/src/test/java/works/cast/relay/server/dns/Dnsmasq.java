@@ -93,7 +93,7 @@ public final class Dnsmasq implements AutoCloseable {
                 port = s.getLocalPort();
             }
             try (ServerSocket tcp = new ServerSocket(port, 1, a)) {
-                return port;
+                return tcp.getLocalPort();
             } catch (java.io.IOException busy) {
                 // the TCP side is taken; try another
             }
@@ -111,11 +111,16 @@ public final class Dnsmasq implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
-            process.waitFor(5, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
         }
     }
 }

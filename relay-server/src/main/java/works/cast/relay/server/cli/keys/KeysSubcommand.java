@@ -15,7 +15,6 @@ import works.cast.relay.core.keys.DnsTxtRecord;
 import works.cast.relay.core.keys.KeyException;
 import works.cast.relay.core.keys.KeyRing;
 import works.cast.relay.core.keys.KeyStore;
-import works.cast.relay.core.keys.KeyStoreException;
 import works.cast.relay.core.keys.SelectorKey;
 import works.cast.relay.core.mail.Domain;
 import works.cast.relay.server.dns.DnsTxtResolver;
@@ -42,8 +41,6 @@ abstract class KeysSubcommand implements Callable<Integer> {
     public final Integer call() {
         try {
             return run();
-        } catch (KeyStoreException e) {
-            err().println(prefix() + e.getMessage());
         } catch (KeyException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             err().println(prefix() + e.getMessage());
         } catch (Exception e) {
