@@ -1,0 +1,72 @@
+package works.cast.relay.server.cli.keys;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import works.cast.relay.core.keys.KeyStore;
+import works.cast.relay.core.keys.SelectorKey;
+import works.cast.relay.core.keys.SelectorState;
+
+/** {@code keys dns}: the records to publish, offline. */
+@Command(name = "dns", mixinStandardHelpOptions = true,
+        description = "Print the DNS records to publish: DKIM TXT per selector, and SPF/DMARC advice.")
+public final class DnsCommand extends KeysSubcommand {
+
+    @Option(names = "--domain", paramLabel = "D", description = "only this domain")
+    String domain;
+
+    static List<String> advice(String domain) {
+        return List.of(
+                "SPF: publish one TXT record at " + domain + " naming the hosts that send its mail, e.g. \"v=spf1 mx"
+                        + " ip4:192.0.2.10 -all\" (the relay's or smarthost's public addresses)",
+                "DMARC: publish a TXT record at _dmarc." + domain + ", e.g. \"v=DMARC1; p=none; rua=mailto:"
+                        + "dmarc-reports@" + domain + "\", and move to p=quarantine or p=reject once reports look right");
+    }
+
+    @Override
+    int run() {
+        KeyStore store = store();
+        Map<String, List<SelectorKey>> byDomain = new TreeMap<>();
+        for (SelectorKey k : selectors(store.load(), store, Optional.ofNullable(domain))) {
+            byDomain.computeIfAbsent(k.domain().name(), d -> new ArrayList<>()).add(k);
+        }
+        List<Map<String, Object>> records = new ArrayList<>();
+        Map<String, Object> advice = new LinkedHashMap<>();
+        StringBuilder text = new StringBuilder();
+        byDomain.forEach((d, keys) -> {
+            text.append("; ---- ").append(d).append('\n');
+            for (SelectorKey k : keys) {
+                String note = switch (k.state()) {
+                    case PENDING -> "pending: publish, then dkim-relay keys activate";
+                    case ACTIVE -> "active: signing";
+                    case RETIRED -> "retired " + k.retired().map(Object::toString).orElse("")
+                            + ": remove after grace period";
+                };
+                Map<String, Object> v = recordView(k);
+                v.put("note", note);
+                records.add(v);
+                text.append("; ").append(k.selector()).append(" (").append(k.key()).append(") ").append(note)
+                        .append('\n');
+                String zone = zone(k);
+                text.append(k.state() == SelectorState.RETIRED ? zone.replaceAll("(?m)^", "; ") : zone).append('\n');
+            }
+            advice.put(d, advice(d));
+            advice(d).forEach(a -> text.append("; advice: ").append(a).append('\n'));
+        });
+        if (json()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("records", records);
+            m.put("advice", advice);
+            printJson(m);
+        } else {
+            out().print(text.length() == 0 ? "; no keys in " + store.dir() + "\n" : text);
+            out().flush();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,45 @@
+package works.cast.relay.server.cli.keys;
+
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import works.cast.relay.core.keys.KeyAlgorithm;
+import works.cast.relay.core.keys.SelectorKey;
+
+/** {@code keys generate}: a new key for a domain, pending unless {@code --activate}. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate a new DKIM key (pending unless --activate) and print its DNS record.")
+public final class GenerateCommand extends KeysSubcommand {
+
+    @Option(names = "--domain", required = true, paramLabel = "D", description = "signing domain")
+    String domain;
+
+    @Option(names = "--selector", paramLabel = "S", description = "selector (default: sYYYYMMx, the next free one)")
+    String selector;
+
+    @Option(names = "--algorithm", paramLabel = "A", defaultValue = "rsa-2048",
+            description = "rsa-2048 | rsa-3072 | rsa-4096 | ed25519 (default: ${DEFAULT-VALUE})")
+    String algorithm;
+
+    @Option(names = "--activate", description = "sign with it at once (retires the active key of the same algorithm)")
+    boolean activate;
+
+    @Override
+    int run() {
+        SelectorKey k = store().generate(domain(domain), KeyAlgorithm.parse(algorithm), Optional.ofNullable(selector),
+                activate, clock);
+        if (json()) {
+            printJson(recordView(k));
+        } else {
+            out().printf("generated %s selector %s for %s (%s)%n", k.key(), k.selector(), k.domain(), k.state().text());
+            out().println("publish this TXT record:");
+            out().println(zone(k));
+            if (!activate) {
+                out().printf("then: dkim-relay keys check --domain %s; dkim-relay keys activate --domain %s --selector %s%n",
+                        k.domain(), k.domain(), k.selector());
+            }
+            out().flush();
+        }
+        return 0;
+    }
+}

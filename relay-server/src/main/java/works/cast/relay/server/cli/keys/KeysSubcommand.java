@@ -1,0 +1,149 @@
+package works.cast.relay.server.cli.keys;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import works.cast.relay.core.keys.DnsTxtRecord;
+import works.cast.relay.core.keys.KeyException;
+import works.cast.relay.core.keys.KeyRing;
+import works.cast.relay.core.keys.KeyStore;
+import works.cast.relay.core.keys.SelectorKey;
+import works.cast.relay.core.mail.Domain;
+import works.cast.relay.server.dns.DnsTxtResolver;
+import works.cast.relay.server.keys.KeyCheck;
+
+/**
+ * The shared part of the {@code keys} subcommands: options, output streams, and the one place that turns a problem
+ * into a one-line reason on stderr with exit status 1.
+ */
+abstract class KeysSubcommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KeysOptions options;
+
+    final Clock clock = Clock.systemUTC();
+
+    /** Does the work; returns the exit status. */
+    abstract int run() throws Exception;
+
+    @Override
+    public final Integer call() {
+        try {
+            return run();
+        } catch (KeyException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+            err().println(prefix() + e.getMessage());
+        } catch (Exception e) {
+            err().println(prefix() + e);
+        }
+        err().flush();
+        return 1;
+    }
+
+    private String prefix() {
+        return "dkim-relay keys " + spec.name() + ": ";
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    boolean json() {
+        return options.json;
+    }
+
+    void printJson(Object value) {
+        out().println(Json.write(value));
+        out().flush();
+    }
+
+    KeyStore store() {
+        return new KeyStore(options.keysDir());
+    }
+
+    static Domain domain(String d) {
+        return new Domain(d);
+    }
+
+    /** The selectors of one domain (which must have some) or of all domains. */
+    static List<SelectorKey> selectors(KeyRing ring, KeyStore store, Optional<String> domain) {
+        if (domain.isEmpty()) {
+            return ring.all().stream().sorted(java.util.Comparator.comparing((SelectorKey k) -> k.domain().name())
+                    .thenComparing(SelectorKey::selector)).toList();
+        }
+        Domain d = domain(domain.get());
+        List<SelectorKey> keys = ring.selectors(d);
+        if (keys.isEmpty()) {
+            throw new KeyException("unknown domain " + d + ": no keys in " + store.domainDir(d)
+                    + " (run dkim-relay keys generate --domain " + d + ")");
+        }
+        return keys;
+    }
+
+    static SelectorKey find(KeyRing ring, KeyStore store, String domain, String selector) {
+        return selectors(ring, store, Optional.of(domain)).stream().filter(k -> k.selector().equals(selector))
+                .findFirst().orElseThrow(() -> new KeyException("unknown selector " + selector + " for " + domain
+                        + " (see dkim-relay keys list --domain " + domain + ")"));
+    }
+
+    static KeyCheck check(Optional<String> dns) {
+        return new KeyCheck(DnsTxtResolver.of(dns));
+    }
+
+    /** A selector as JSON fields. */
+    static Map<String, Object> view(SelectorKey k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("domain", k.domain().name());
+        m.put("selector", k.selector());
+        m.put("algorithm", k.key().algorithm().tagValue());
+        m.put("bits", k.key().bits());
+        m.put("state", k.state().text());
+        m.put("created", k.created().toString());
+        m.put("activated", k.activated().map(Object::toString));
+        m.put("retired", k.retired().map(Object::toString));
+        return m;
+    }
+
+    /** A selector and its DNS record as JSON fields. */
+    static Map<String, Object> recordView(SelectorKey k) {
+        Map<String, Object> m = view(k);
+        String value = DnsTxtRecord.value(k.key());
+        m.put("name", DnsTxtRecord.owner(k.selector(), k.domain().name()));
+        m.put("value", value);
+        m.put("strings", DnsTxtRecord.split(value));
+        m.put("zone", DnsTxtRecord.zoneFile(k.selector(), k.domain().name(), k.key()));
+        return m;
+    }
+
+    static Map<String, Object> checkView(KeyCheck.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", r.status().text());
+        m.put("detail", r.detail());
+        m.put("published", r.published());
+        return m;
+    }
+
+    /** The record in zone-file form with the full owner name, ready to paste. */
+    static String zone(SelectorKey k) {
+        List<String> parts = DnsTxtRecord.split(DnsTxtRecord.value(k.key()));
+        StringBuilder sb = new StringBuilder(DnsTxtRecord.owner(k.selector(), k.domain().name())).append(". IN TXT (");
+        for (String p : parts) {
+            sb.append("\n    \"").append(p).append('"');
+        }
+        return sb.append(" )").toString();
+    }
+}

@@ -1,0 +1,211 @@
+package works.cast.relay.server.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import works.cast.relay.core.keys.DnsTxtRecord;
+import works.cast.relay.core.keys.KeyAlgorithm;
+import works.cast.relay.core.keys.KeyStore;
+import works.cast.relay.core.keys.PemKeyWriter;
+import works.cast.relay.core.keys.SelectorKey;
+import works.cast.relay.core.keys.SelectorState;
+import works.cast.relay.core.mail.Domain;
+import works.cast.relay.server.dns.Dnsmasq;
+
+class KeysCommandTest {
+
+    static final Domain CAST = new Domain("cast.works");
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run keys(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new KeysCommand());
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int exit = cmd.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    Run keysIn(String... args) {
+        List<String> a = new ArrayList<>(List.of(args));
+        a.addAll(List.of("--keys-dir", dir.toString()));
+        return keys(a.toArray(String[]::new));
+    }
+
+    @Test
+    void everySubcommandHasHelpAndTheCommonOptions() {
+        for (String sub : List.of("generate", "list", "dns", "check", "rotate", "activate", "retire", "import")) {
+            Run r = keys(sub, "--help");
+            assertEquals(0, r.exit(), sub);
+            for (String opt : List.of("--config", "--keys-dir", "--json", "--help")) {
+                assertTrue(r.out().contains(opt), sub + " lacks " + opt + ":\n" + r.out());
+            }
+        }
+        assertEquals(2, keys().exit(), "a subcommand is required");
+    }
+
+    @Test
+    void generateListDnsRotateRetire() {
+        Run g = keysIn("generate", "--domain", "cast.works", "--algorithm", "ed25519", "--selector", "e1", "--activate");
+        assertEquals(0, g.exit(), g.err());
+        assertTrue(g.out().startsWith("generated Ed25519 selector e1 for cast.works (active)"), g.out());
+        assertTrue(g.out().contains("e1._domainkey.cast.works. IN TXT (\n    \"v=DKIM1; k=ed25519; \"\n    \"p="), g.out());
+
+        Run dup = keysIn("generate", "--domain", "cast.works", "--algorithm", "ed25519", "--selector", "e1");
+        assertEquals(1, dup.exit());
+        assertEquals("dkim-relay keys generate: selector e1 already exists for cast.works\n", dup.err());
+        Run badAlg = keysIn("generate", "--domain", "cast.works", "--algorithm", "rsa-1024");
+        assertEquals(1, badAlg.exit());
+        assertTrue(badAlg.err().contains("'rsa-1024' is not one of rsa-2048, rsa-3072, rsa-4096, ed25519"), badAlg.err());
+
+        Run json = keysIn("generate", "--domain", "castworks.co.jp", "--json");
+        assertEquals(0, json.exit(), json.err());
+        assertTrue(json.out().startsWith("{\"domain\":\"castworks.co.jp\",\"selector\":\"s"), json.out());
+        assertTrue(json.out().contains("\"algorithm\":\"rsa-sha256\",\"bits\":2048,\"state\":\"pending\""), json.out());
+
+        Run list = keysIn("list");
+        assertEquals(0, list.exit(), list.err());
+        String[] lines = list.out().split("\n");
+        assertEquals(3, lines.length, list.out());
+        assertTrue(lines[0].startsWith("DOMAIN           SELECTOR  ALGORITHM       BITS  STATE"), list.out());
+        assertFalse(lines[0].contains("DNS"), "no DNS column offline");
+        assertTrue(lines[1].matches("cast\\.works\\s+e1\\s+ed25519-sha256\\s+256\\s+active\\s.*"), lines[1]);
+        Run listJson = keysIn("list", "--domain", "cast.works", "--json");
+        assertTrue(listJson.out().startsWith("{\"keys\":[{\"domain\":\"cast.works\",\"selector\":\"e1\""), listJson.out());
+        Run unknown = keysIn("list", "--domain", "example.org");
+        assertEquals(1, unknown.exit());
+        assertTrue(unknown.err().startsWith("dkim-relay keys list: unknown domain example.org"), unknown.err());
+
+        Run rotate = keysIn("rotate", "--domain", "cast.works", "--algorithm", "ed25519");
+        assertEquals(0, rotate.exit(), rotate.err());
+        assertTrue(rotate.out().contains("new pending selector s"), rotate.out());
+        assertTrue(rotate.out().contains("next steps:\n  1. publish"), rotate.out());
+        assertTrue(rotate.out().contains("dkim-relay keys check --domain cast.works"), rotate.out());
+        assertEquals(1, keysIn("rotate", "--domain", "example.org").exit());
+
+        Run retire = keysIn("retire", "--domain", "cast.works", "--selector", "e1");
+        assertEquals(0, retire.exit(), retire.err());
+        assertTrue(retire.out().contains("grace period"), retire.out());
+        assertTrue(retire.err().contains("warning: cast.works has no active selector now"), retire.err());
+
+        Run dns = keysIn("dns", "--domain", "cast.works");
+        assertEquals(0, dns.exit(), dns.err());
+        assertTrue(dns.out().contains("; e1 (Ed25519) retired "), dns.out());
+        assertTrue(dns.out().contains("remove after grace period\n; e1._domainkey.cast.works. IN TXT ("), dns.out());
+        assertTrue(dns.out().contains("pending: publish, then dkim-relay keys activate\ns"), dns.out());
+        assertTrue(dns.out().contains("; advice: SPF: publish one TXT record at cast.works"), dns.out());
+        assertTrue(dns.out().contains("; advice: DMARC: publish a TXT record at _dmarc.cast.works"), dns.out());
+        Run dnsJson = keysIn("dns", "--json");
+        assertTrue(dnsJson.out().startsWith("{\"records\":["), dnsJson.out());
+        assertTrue(dnsJson.out().contains("\"note\":\"retired "), dnsJson.out());
+    }
+
+    @Test
+    void activateRefusesWithoutTheRecordUnlessForced() {
+        keysIn("generate", "--domain", "cast.works", "--algorithm", "ed25519", "--selector", "e1");
+        String nowhere = "127.0.0.1:9"; // discard port: nothing answers DNS there
+        Run refused = keysIn("activate", "--domain", "cast.works", "--selector", "e1", "--dns", nowhere);
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().startsWith("dkim-relay keys activate: refusing to activate e1 for cast.works: DNS"
+                + " record dns-error"), refused.err());
+        Run forced = keysIn("activate", "--domain", "cast.works", "--selector", "e1", "--dns", nowhere, "--force",
+                "--json");
+        assertEquals(0, forced.exit(), forced.err());
+        assertTrue(forced.err().contains("activating anyway (--force)"), forced.err());
+        assertTrue(forced.out().contains("\"forced\":true"), forced.out());
+        assertEquals(SelectorState.ACTIVE, KeyStore.load(dir).selectors(CAST).get(0).state());
+        assertEquals(1, keysIn("activate", "--domain", "cast.works", "--selector", "nope", "--force").exit());
+    }
+
+    @Test
+    void importAdoptsKeysAndRefusesSmallOnes() throws Exception {
+        Path pem = dir.resolve("in.pem");
+        Files.writeString(pem, PemKeyWriter.pkcs8(KeyAlgorithm.ED25519.generate(new java.security.SecureRandom())));
+        Path keysDir = dir.resolve("keys");
+        Run ok = keys("import", "--domain", "cast.works", "--selector", "old", "--private", pem.toString(),
+                "--keys-dir", keysDir.toString());
+        assertEquals(0, ok.exit(), ok.err());
+        assertTrue(ok.out().startsWith("imported Ed25519 selector old for cast.works (pending)"), ok.out());
+
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(768);
+        Path small = dir.resolve("small.pem");
+        Files.writeString(small, "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder().encodeToString(g.generateKeyPair().getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+        Run tooSmall = keys("import", "--domain", "cast.works", "--selector", "small", "--private", small.toString(),
+                "--keys-dir", keysDir.toString());
+        assertEquals(1, tooSmall.exit());
+        assertTrue(tooSmall.err().contains("RSA key of 768 bits is too small"), tooSmall.err());
+        assertEquals(1, tooSmall.err().lines().count(), tooSmall.err());
+    }
+
+    @Test
+    void keysDirComesFromTheConfigFile() throws Exception {
+        Path conf = dir.resolve("relay.conf");
+        Files.writeString(conf, "relay { keys-dir = \"" + dir.resolve("from-config") + "\" }\n");
+        Run g = keys("generate", "--domain", "cast.works", "--algorithm", "ed25519", "--config", conf.toString());
+        assertEquals(0, g.exit(), g.err());
+        assertTrue(Files.isDirectory(dir.resolve("from-config").resolve("cast.works")));
+        Run missing = keys("list", "--config", dir.resolve("nope.conf").toString());
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("nope.conf: not found"), missing.err());
+    }
+
+    @Test
+    void checkAgainstDnsmasq() throws Exception {
+        Dnsmasq.requireTool(Dnsmasq.BINARY, "dnsmasq");
+        KeyStore store = new KeyStore(dir);
+        SelectorKey rsa = store.generate(CAST, KeyAlgorithm.RSA_2048, Optional.of("r1"), false, Clock.systemUTC());
+        store.generate(CAST, KeyAlgorithm.ED25519, Optional.of("e1"), false, Clock.systemUTC());
+        try (Dnsmasq dns = Dnsmasq.start(List.of(
+                new Dnsmasq.Txt("r1._domainkey.cast.works", DnsTxtRecord.split(DnsTxtRecord.value(rsa.key()))),
+                new Dnsmasq.Txt("cast.works", List.of("v=spf1 mx -all")),
+                new Dnsmasq.Txt("_dmarc.cast.works", List.of("v=DMARC1; p=reject"))), List.of("cast.works"))) {
+            Run failing = keysIn("check", "--domain", "cast.works", "--dns", dns.server());
+            assertEquals(1, failing.exit(), failing.out());
+            assertTrue(failing.out().matches("(?s).*cast\\.works\\s+e1\\s+pending\\s+ed25519-sha256\\s+not-found.*"),
+                    failing.out());
+            assertTrue(failing.out().matches("(?s).*cast\\.works\\s+r1\\s+pending\\s+rsa-sha256\\s+match\\s+ok.*"),
+                    failing.out());
+            assertTrue(failing.out().contains("FAILED: 1 of 2 active and pending selectors do not match"), failing.out());
+            assertFalse(failing.out().contains("advice:"), "SPF and DMARC p=reject need no advice");
+
+            Run listed = keysIn("list", "--dns", dns.server());
+            assertTrue(listed.out().lines().findFirst().orElse("").endsWith("DNS"), listed.out());
+
+            Run activated = keysIn("activate", "--domain", "cast.works", "--selector", "r1", "--dns", dns.server());
+            assertEquals(0, activated.exit(), activated.err());
+            assertEquals("", activated.err());
+            Run refused = keysIn("activate", "--domain", "cast.works", "--selector", "e1", "--dns", dns.server());
+            assertEquals(1, refused.exit());
+            assertTrue(refused.err().contains("not-found"), refused.err());
+
+            assertEquals(0, keysIn("retire", "--domain", "cast.works", "--selector", "e1").exit());
+            Run passing = keysIn("check", "--dns", dns.server(), "--json");
+            assertEquals(0, passing.exit(), passing.out() + passing.err());
+            assertTrue(passing.out().startsWith("{\"ok\":true,\"dns\":\"dns://127.0.0.77:"), passing.out());
+            assertTrue(passing.out().contains("\"dmarc_policy\":\"reject\""), passing.out());
+        }
+    }
+}
