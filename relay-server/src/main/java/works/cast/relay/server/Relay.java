@@ -131,7 +131,7 @@ public final class Relay implements AutoCloseable {
         };
     }
 
-    static SmtpServerSettings settings(RelayConfig c) throws IOException {
+    public static SmtpServerSettings settings(RelayConfig c) throws IOException {
         List<SmtpServerSettings.Listener> listeners = c.smtp().listen().stream()
                 .map(l -> new SmtpServerSettings.Listener(l.address(), l.port(),
                         SmtpServerSettings.TlsMode.valueOf(l.tls().name())))

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code dkim-relay} command line: one subcommand per task (DESIGN.md, "Launcher and CLI"). */
 @Command(name = "dkim-relay", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Outbound DKIM signing SMTP relay.",
-        subcommands = {SignCommand.class, VerifyCommand.class, VersionCommand.class})
+        subcommands = {ServeCommand.class, CheckConfigCommand.class, SignCommand.class, VerifyCommand.class,
+            KeysCommand.class, works.cast.relay.server.auth.UsersCommand.class, VersionCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

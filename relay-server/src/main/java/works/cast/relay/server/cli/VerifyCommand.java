@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,6 +22,7 @@ import works.cast.relay.core.dkim.KeyResolver;
 import works.cast.relay.core.dkim.MapKeyResolver;
 import works.cast.relay.core.dkim.VerificationResult;
 import works.cast.relay.core.keys.DnsTxtRecord;
+import works.cast.relay.server.dns.DnsTxtResolver;
 
 /**
  * {@code dkim-relay verify}: checks every DKIM-Signature of a message from stdin and prints one line per signature.
@@ -29,6 +31,10 @@ import works.cast.relay.core.keys.DnsTxtRecord;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Verify the DKIM signatures of a message read from stdin.")
 public final class VerifyCommand implements Callable<Integer> {
+
+    @Option(names = "--dns", paramLabel = "HOST[:PORT]",
+            description = "Look keys up at this DNS server (default: the system resolver).")
+    String dns;
 
     @Option(names = "--key-file", paramLabel = "SELECTOR._domainkey.DOMAIN=FILE",
             description = "Take this key record from a file (a .txt as opendkim-genkey writes, or the bare record).")
@@ -49,9 +55,6 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (keyFiles.isEmpty()) {
-            throw new CliException("no key source: give --key-file SELECTOR._domainkey.DOMAIN=FILE");
-        }
         Map<String, String> records = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : keyFiles.entrySet()) {
             if (!Files.isReadable(e.getValue())) {
@@ -59,7 +62,13 @@ public final class VerifyCommand implements Callable<Integer> {
             }
             records.put(e.getKey(), DnsTxtRecord.parseZoneFile(Files.readString(e.getValue(), StandardCharsets.UTF_8)));
         }
-        KeyResolver resolver = new MapKeyResolver(records);
+        KeyResolver files = new MapKeyResolver(records);
+        KeyResolver dnsResolver = keyFiles.isEmpty() || dns != null ? DnsTxtResolver.of(Optional.ofNullable(dns)) : null;
+        // Key files win; names they do not cover go to DNS when a server was given (or no file at all).
+        KeyResolver resolver = (selector, domain) -> {
+            KeyResolver.Lookup l = files.lookup(selector, domain);
+            return l instanceof KeyResolver.NotFound && dnsResolver != null ? dnsResolver.lookup(selector, domain) : l;
+        };
         List<VerificationResult> results = new DkimVerifier(resolver, Clock.systemUTC())
                 .verify(new BareLfToCrlf(new BufferedInputStream(in, 64 * 1024)));
         PrintWriter out = spec.commandLine().getOut();

@@ -11,16 +11,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs real SMTP peers (swaks, curl, python3, haproxy): skipped when missing, required when CI=true. */
-final class ExternalTools {
+public final class ExternalTools {
 
     /** Exit status and combined output of one run. */
-    record Run(int exit, String output) {
+    public record Run(int exit, String output) {
     }
 
     private ExternalTools() {
     }
 
-    static String require(String path) {
+    public static String require(String path) {
         boolean present = new File(path).canExecute();
         if (!present && "true".equals(System.getenv("CI"))) {
             fail(path + " is required when CI=true");
@@ -29,7 +29,7 @@ final class ExternalTools {
         return path;
     }
 
-    static Run run(List<String> command, Duration timeout) throws IOException, InterruptedException {
+    public static Run run(List<String> command, Duration timeout) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getOutputStream().close();
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
