@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -50,12 +51,19 @@ public final class ServeCommand implements Callable<Integer> {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopping.compareAndSet(false, true)) {
+                log.info("shutting down drain={}", drain);
+                relay.stop(drain);
+                stopped.countDown();
+            }
+        };
+        // TERM and INT stop the relay in order and exit 0 (the JVM's default would exit 143 after the hooks).
+        Signal.handle(new Signal("TERM"), s -> new Thread(stop, "shutdown").start());
+        Signal.handle(new Signal("INT"), s -> new Thread(stop, "shutdown").start());
         Signal.handle(new Signal("HUP"), s -> relay.reload());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("shutting down drain={}", drain);
-            relay.stop(drain);
-            stopped.countDown();
-        }, "shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown-hook"));
         stopped.await();
         return 0;
     }
