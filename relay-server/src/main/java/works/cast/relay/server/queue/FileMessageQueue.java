@@ -142,12 +142,12 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
                 done.completeExceptionally(failure);
                 return;
             }
-            done.complete(entry);
             try {
                 listener.accept(entry);
             } catch (RuntimeException e) {
                 log.error("queue listener failed id={}", id, e);
             }
+            done.complete(entry);
         });
         return done;
     }
