@@ -274,4 +274,32 @@ class DeliveryWorkerTest {
         assertEquals(e.id(), forwarder.calls().get(0).message().id());
         assertEquals(List.of(), queued());
     }
+
+    @Test
+    void onItsOwnTheWorkerDeliversNewMessagesAndHearsTheQueueCommand() throws Exception {
+        worker.close();
+        queue.close();
+        queue = new FileMessageQueue(dir, clock);
+        worker = new DeliveryWorker(queue, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
+                Duration.ofHours(1)), new DsnBuilder("relay.cast.works", clock), 4, clock);
+        worker.start(queue.recover());
+        forwarder.thenAll(DeliveryResult.Deferred::new, RecordingForwarder.BUSY);
+        QueueEntry e = commit(SENDER, "a@example.net");
+        awaitCalls(1);
+        forwarder.thenAll(DeliveryResult.Delivered::new, RecordingForwarder.OK);
+        assertEquals(QueueControl.Outcome.REQUESTED, new QueueControl(dir).retry(e.id()));
+        awaitCalls(2);
+        for (int i = 0; i < 3000 && !queued().isEmpty(); i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(List.of(), queued());
+    }
+
+    /** Bounded wait for the worker's own thread; no assertion on how long it takes. */
+    private void awaitCalls(int n) throws InterruptedException {
+        for (int i = 0; i < 3000 && forwarder.calls().size() < n; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(n, forwarder.calls().size());
+    }
 }
