@@ -188,7 +188,7 @@ class FileMessageQueueTest {
     }
 
     @Test
-    void aSecondRelayCannotOpenTheSameQueue() throws Exception {
+    void anOpenQueueShowsAsARunningRelay() throws Exception {
         open();
         assertTrue(new QueueControl(dir).relayRunning());
     }
