@@ -1,0 +1,62 @@
+package works.cast.relay.server.queue;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import works.cast.relay.server.delivery.DsnBuilder;
+
+/**
+ * Turns the failed recipients of a finished message into one DSN to its envelope sender, queued through the same
+ * durable commit as any message and sent from the null reverse-path (RFC 3464, RFC 5321 section 4.5.5).
+ */
+final class Bouncer {
+
+    /** How much of the original header section a DSN carries. */
+    static final int MAX_HEADERS = 256 * 1024;
+
+    private final FileMessageQueue queue;
+    private final DsnBuilder dsn;
+
+    Bouncer(FileMessageQueue queue, DsnBuilder dsn) {
+        this.queue = queue;
+        this.dsn = dsn;
+    }
+
+    /** Queues the DSN and waits until it is durable; the caller must not bounce a null-sender message. */
+    QueueEntry bounce(QueueEntry entry) throws IOException {
+        if (entry.isNullSender()) {
+            throw new IllegalStateException("message " + entry.id() + " has the null sender; it is never bounced");
+        }
+        List<DsnBuilder.FailedRecipient> failed = entry.bounced().stream()
+                .map(r -> new DsnBuilder.FailedRecipient(r.address(),
+                        DsnBuilder.status(r.lastReply(), r.state() == RecipientState.EXPIRED),
+                        r.remote().flatMap(Bouncer::remoteHost), r.lastReply()))
+                .toList();
+        byte[] report = dsn.build(entry.id(), entry.reversePath(), entry.received(), failed,
+                queue.files().headers(entry, MAX_HEADERS));
+        try {
+            return queue.enqueue("", List.of(entry.reversePath()), report).toCompletableFuture().join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    /**
+     * The host name in a forwarder's description ({@code smarthost mail.example.net:587} gives
+     * {@code mail.example.net}), for the Remote-MTA field; empty when there is none.
+     */
+    static Optional<String> remoteHost(String upstream) {
+        String[] words = upstream.trim().split("\\s+");
+        String last = words[words.length - 1];
+        if (last.startsWith("[")) {
+            int end = last.indexOf(']');
+            return end > 1 ? Optional.of(last.substring(1, end)) : Optional.empty();
+        }
+        int colon = last.lastIndexOf(':');
+        if (colon > 0 && last.indexOf(':') == colon) {
+            last = last.substring(0, colon);
+        }
+        return last.matches("[A-Za-z0-9.:-]+") && last.contains(".") ? Optional.of(last) : Optional.empty();
+    }
+}

@@ -1,0 +1,391 @@
+package works.cast.relay.server.queue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import works.cast.relay.server.delivery.DeliveryResult;
+import works.cast.relay.server.delivery.DsnBuilder;
+import works.cast.relay.server.delivery.Forwarder;
+import works.cast.relay.server.delivery.OutboundMessage;
+import works.cast.relay.server.smtp.Reply;
+
+/**
+ * Delivers the queue (RFC 5321 section 4.5.4.1): one scheduler thread picks due messages, hands their pending
+ * recipients to the {@link Forwarder} with at most {@code maxInFlight} messages out at once, records each outcome
+ * atomically, bounces failed recipients once every recipient is final and then removes the message.
+ *
+ * <p>Threads: every field is touched only on the scheduler thread; forwarder results hop back to it. Each second
+ * the worker also reads the requests the {@code queue} command drops in {@code <queue.dir>/control/}.
+ */
+public final class DeliveryWorker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryWorker.class);
+    private static final Duration TICK = Duration.ofSeconds(1);
+
+    private final FileMessageQueue queue;
+    private final Forwarder forwarder;
+    private final RetrySchedule schedule;
+    private final Bouncer bouncer;
+    private final int maxInFlight;
+    private final Clock clock;
+    private final boolean automatic;
+    private final ScheduledExecutorService scheduler;
+    private final QueueControl control;
+
+    private final Map<QueueId, Tracked> tracked = new HashMap<>();
+    private int inFlight;
+
+    /** A queued message and what the worker is doing with it. */
+    private static final class Tracked {
+        QueueEntry entry;
+        boolean inFlight;
+        boolean deleteRequested;
+
+        Tracked(QueueEntry entry) {
+            this.entry = entry;
+        }
+    }
+
+    /**
+     * @param maxInFlight messages handed to the forwarder at once (for example smarthost connections times two)
+     */
+    public DeliveryWorker(FileMessageQueue queue, Forwarder forwarder, RetrySchedule schedule, DsnBuilder dsn,
+                          int maxInFlight, Clock clock) {
+        this(queue, forwarder, schedule, dsn, maxInFlight, clock, true);
+    }
+
+    /** {@code automatic} false: no timer and no run on commit; tests drive rounds with {@link #runDue()}. */
+    DeliveryWorker(FileMessageQueue queue, Forwarder forwarder, RetrySchedule schedule, DsnBuilder dsn,
+                   int maxInFlight, Clock clock, boolean automatic) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("delivery worker: maxInFlight must be at least 1");
+        }
+        this.queue = queue;
+        this.forwarder = forwarder;
+        this.schedule = schedule;
+        this.bouncer = new Bouncer(queue, dsn);
+        this.maxInFlight = maxInFlight;
+        this.clock = clock;
+        this.automatic = automatic;
+        this.control = new QueueControl(queue.directory());
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "queue-delivery");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Takes over the recovered messages and starts delivering; newly committed messages join as they commit. */
+    public void start(List<QueueEntry> recovered) {
+        queue.onCommitted(e -> submit(() -> add(e)));
+        submit(() -> recovered.forEach(this::add));
+        if (automatic) {
+            scheduler.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Makes a message due now; false when it is not queued. */
+    public CompletableFuture<Boolean> retry(QueueId id) {
+        return call(() -> retryNow(id));
+    }
+
+    /** Makes every message due now; the number of messages. */
+    public CompletableFuture<Integer> retryAll() {
+        return call(this::retryAllNow);
+    }
+
+    /** Removes a message without a bounce; one in flight goes when its attempt ends. False when not queued. */
+    public CompletableFuture<Boolean> delete(QueueId id) {
+        return call(() -> deleteNow(id));
+    }
+
+    /** One round: start every due message there is room for; completes when those attempts are recorded. */
+    CompletableFuture<Void> runDue() {
+        return call(this::round).thenCompose(f -> f);
+    }
+
+    /** Reads the queue command's requests now (the timer does it every second). */
+    CompletableFuture<Void> pollControl() {
+        return call(() -> {
+            readControl();
+            return null;
+        });
+    }
+
+    private void tick() {
+        try {
+            readControl();
+            round();
+        } catch (RuntimeException e) {
+            log.error("delivery round failed", e);
+        }
+    }
+
+    private void readControl() {
+        for (QueueControl.Request r : control.take()) {
+            switch (r.kind()) {
+                case RETRY -> r.id().ifPresentOrElse(this::retryNow, this::retryAllNow);
+                case DELETE -> r.id().ifPresent(this::deleteNow);
+                default -> throw new IllegalStateException("unknown request " + r);
+            }
+        }
+    }
+
+    private void add(QueueEntry e) {
+        if (!tracked.containsKey(e.id()) && Files.exists(queue.files().meta(e.id()))) {
+            tracked.put(e.id(), new Tracked(e));
+        }
+        if (automatic) {
+            round();
+        }
+    }
+
+    private boolean retryNow(QueueId id) {
+        Tracked t = tracked.get(id);
+        if (t == null) {
+            return false;
+        }
+        t.entry = t.entry.dueNow(clock.instant());
+        log.info("queue retry id={} by=operator", id);
+        return true;
+    }
+
+    private int retryAllNow() {
+        Instant now = clock.instant();
+        tracked.values().forEach(t -> t.entry = t.entry.dueNow(now));
+        log.info("queue retry all messages={} by=operator", tracked.size());
+        return tracked.size();
+    }
+
+    private boolean deleteNow(QueueId id) {
+        Tracked t = tracked.get(id);
+        if (t != null && t.inFlight) {
+            t.deleteRequested = true;
+            log.info("queue delete id={} by=operator state=in-flight (removed when the attempt ends)", id);
+            return true;
+        }
+        tracked.remove(id);
+        boolean existed = Files.exists(queue.files().meta(id));
+        try {
+            queue.remove(id);
+        } catch (IOException e) {
+            log.error("queue delete failed id={} error={}", id, e.toString());
+            return false;
+        }
+        if (existed) {
+            log.info("queue delete id={} by=operator", id);
+        }
+        return existed;
+    }
+
+    private CompletableFuture<Void> round() {
+        Instant now = clock.instant();
+        List<Tracked> due = new ArrayList<>();
+        for (Tracked t : tracked.values()) {
+            if (!t.inFlight && t.entry.nextAttempt().map(n -> !n.isAfter(now)).orElse(true)) {
+                due.add(t);
+            }
+        }
+        due.sort(Comparator.comparing((Tracked t) -> t.entry.nextAttempt().orElse(Instant.MIN))
+                .thenComparing(t -> t.entry.id()));
+        List<CompletableFuture<Void>> launched = new ArrayList<>();
+        for (Tracked t : due) {
+            if (t.entry.isFinal()) {
+                finish(t, t.entry);
+            } else if (inFlight < maxInFlight) {
+                launched.add(launch(t));
+            }
+        }
+        return CompletableFuture.allOf(launched.toArray(CompletableFuture[]::new));
+    }
+
+    private CompletableFuture<Void> launch(Tracked t) {
+        QueueEntry e = t.entry;
+        List<String> rcpts = e.pending().stream().map(RecipientStatus::address).toList();
+        OutboundMessage message = new OutboundMessage(e.id(), e.reversePath(), rcpts, e.totalSize(), e.eightBit(),
+                e.smtpUtf8(), queue.content(e));
+        t.inFlight = true;
+        inFlight++;
+        long start = System.nanoTime();
+        CompletionStage<Map<String, DeliveryResult>> stage;
+        try {
+            stage = forwarder.forward(message);
+        } catch (RuntimeException ex) {
+            stage = CompletableFuture.failedFuture(ex);
+        }
+        CompletableFuture<Void> handled = new CompletableFuture<>();
+        try {
+            stage.whenCompleteAsync((results, failure) -> {
+                try {
+                    record(t, rcpts, results == null ? Map.of() : results, failure, start);
+                } catch (RuntimeException ex) {
+                    log.error("delivery bookkeeping failed id={}", e.id(), ex);
+                } finally {
+                    t.inFlight = false;
+                    inFlight--;
+                    handled.complete(null);
+                }
+                if (automatic) {
+                    round();
+                }
+            }, scheduler);
+        } catch (RejectedExecutionException ex) {
+            handled.complete(null);
+        }
+        return handled;
+    }
+
+    private void record(Tracked t, List<String> rcpts, Map<String, DeliveryResult> results, Throwable failure,
+                        long start) {
+        QueueId id = t.entry.id();
+        if (t.deleteRequested) {
+            deleteAfterFlight(t);
+            return;
+        }
+        Instant now = clock.instant();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        String upstream = forwarder.describe();
+        Set<String> attempted = new HashSet<>(rcpts);
+        QueueEntry before = t.entry;
+        QueueEntry after = before.withRecipients(r -> {
+            if (r.state() != RecipientState.PENDING || !attempted.contains(r.address())) {
+                return r;
+            }
+            DeliveryResult result = results.get(r.address());
+            if (result == null) {
+                result = new DeliveryResult.Deferred(new Reply(451, "4.3.0", failure == null
+                        ? "No result from the forwarder" : "Local error: " + failure)); // contract breach: retry
+            }
+            RecipientStatus next = outcome(before, r, result, now, upstream);
+            log.info("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}", id,
+                    r.address(), upstream, result.reply().summary().replace('"', '\''), millis,
+                    next.state() == RecipientState.PENDING ? "deferred"
+                            : next.state() == RecipientState.DELIVERED ? "delivered" : "failed",
+                    next.state() == RecipientState.PENDING ? next.nextAttempt()
+                            : next.state() == RecipientState.EXPIRED ? "- reason=expired" : "-");
+            return next;
+        });
+        t.entry = after;
+        if (after.isFinal()) {
+            finish(t, after);
+            return;
+        }
+        try {
+            queue.update(after);
+        } catch (IOException e) {
+            log.error("queue update failed id={} error={} (state kept in memory)", id, e.toString());
+        }
+    }
+
+    private RecipientStatus outcome(QueueEntry e, RecipientStatus r, DeliveryResult result, Instant now,
+                                    String upstream) {
+        if (result instanceof DeliveryResult.Delivered d) {
+            return r.attempted(RecipientState.DELIVERED, now, d.reply(), upstream);
+        }
+        if (result instanceof DeliveryResult.Failed f) {
+            return r.attempted(RecipientState.FAILED, now, f.reply(), upstream);
+        }
+        if (schedule.expired(e.received(), now)) {
+            return r.attempted(RecipientState.EXPIRED, now, result.reply(), upstream);
+        }
+        return r.attempted(RecipientState.PENDING, schedule.next(e.received(), now, r.attempts() + 1),
+                result.reply(), upstream);
+    }
+
+    /** Every recipient is final: bounce the failed ones (never for the null sender), then remove the message. */
+    private void finish(Tracked t, QueueEntry e) {
+        List<RecipientStatus> failed = e.bounced();
+        if (!failed.isEmpty() && e.isNullSender()) {
+            log.warn("bounce dropped id={} rcpts={} reason=null-sender (a bounce is never bounced)", e.id(),
+                    failed.size());
+        } else if (!failed.isEmpty()) {
+            try {
+                QueueEntry dsn = bouncer.bounce(e);
+                log.info("bounce id={} dsn={} to=<{}> rcpts={}", e.id(), dsn.id(), e.reversePath(), failed.size());
+            } catch (IOException | RuntimeException ex) {
+                log.error("bounce failed id={} error={} (will try again)", e.id(), ex.toString());
+                try {
+                    queue.update(e);
+                } catch (IOException ignored) {
+                    // the state stays in memory; the next round tries again
+                }
+                return;
+            }
+        }
+        try {
+            queue.remove(e.id());
+            tracked.remove(e.id());
+            log.info("queue removed id={} delivered={} failed={}", e.id(),
+                    e.recipients().size() - failed.size(), failed.size());
+        } catch (IOException ex) {
+            log.error("queue remove failed id={} error={}", e.id(), ex.toString());
+        }
+    }
+
+    private void deleteAfterFlight(Tracked t) {
+        tracked.remove(t.entry.id());
+        try {
+            queue.remove(t.entry.id());
+            log.info("queue delete id={} by=operator state=removed-after-attempt", t.entry.id());
+        } catch (IOException e) {
+            log.error("queue delete failed id={} error={}", t.entry.id(), e.toString());
+        }
+    }
+
+    /** Messages the worker holds (queued, in flight or waiting). */
+    CompletableFuture<Integer> size() {
+        return call(tracked::size);
+    }
+
+    private void submit(Runnable r) {
+        try {
+            scheduler.execute(r);
+        } catch (RejectedExecutionException e) {
+            log.debug("delivery worker stopped; task dropped");
+        }
+    }
+
+    private <T> CompletableFuture<T> call(Callable<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        submit(() -> {
+            try {
+                f.complete(task.call());
+            } catch (Exception | Error e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    /** Stops the scheduler; attempts still out are recorded at the next start (they are retried). */
+    @Override
+    public void close() {
+        scheduler.shutdown();
+        try {
+            if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+                scheduler.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            scheduler.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

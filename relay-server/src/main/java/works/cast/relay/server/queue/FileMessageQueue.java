@@ -1,0 +1,282 @@
+package works.cast.relay.server.queue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import works.cast.relay.server.delivery.OutboundMessage;
+import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.intake.MessageCommitter;
+import works.cast.relay.server.smtp.Reply;
+
+/**
+ * The durable queue on {@code queue.dir} (RFC 5321 section 4.5.4: once the relay answers 250 it owns the message).
+ * Commit order per STYLE.md section 3: fsync the spooled {@code .eml}, move it into the queue, write {@code .meta.tmp},
+ * fsync, rename to {@code .meta} (the commit point), fsync the directory. The directory fsync is shared by every
+ * message ready before it started ({@link GroupCommit}); the 250 goes out only after it.
+ *
+ * <p>Threads: {@link #commit} and {@link #enqueue} run their file work on the calling I/O thread and complete on the
+ * commit thread; {@link #update} and {@link #remove} block the caller (the delivery worker's thread). Holds
+ * {@code <dir>/.lock} until {@link #close}. Call {@link #recover} once before the listener starts.
+ */
+public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(FileMessageQueue.class);
+
+    private final QueueFiles files;
+    private final Clock clock;
+    private final QueueLock lock;
+    private final GroupCommit group;
+    private volatile Consumer<QueueEntry> listener = e -> { };
+
+    public FileMessageQueue(Path dir, Clock clock) throws IOException {
+        this(dir, clock, FileSystemGuard.REAL);
+    }
+
+    FileMessageQueue(Path dir, Clock clock, FileSystemGuard guard) throws IOException {
+        this.files = new QueueFiles(dir, guard);
+        this.clock = clock;
+        files.createDirectories();
+        this.lock = acquire(dir);
+        this.group = new GroupCommit(files::fsyncDirectory, "queue-commit");
+    }
+
+    private static QueueLock acquire(Path dir) throws IOException {
+        for (int i = 0; i < 50; i++) {
+            Optional<QueueLock> l = QueueLock.tryAcquire(dir);
+            if (l.isPresent()) {
+                return l.get();
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new IOException("queue directory " + dir + " is in use by another relay");
+    }
+
+    public Path directory() {
+        return files.dir();
+    }
+
+    QueueFiles files() {
+        return files;
+    }
+
+    /** Hears every message once it is durably committed, on the commit thread; set before the listener starts. */
+    public void onCommitted(Consumer<QueueEntry> listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    public Path spoolDirectory() {
+        return files.incoming();
+    }
+
+    @Override
+    public CompletionStage<Reply> commit(AcceptedMessage m, Path spoolFile) {
+        Instant now = clock.instant();
+        List<RecipientStatus> rcpts = m.envelope().recipients().stream()
+                .map(r -> RecipientStatus.pending(r, now)).toList();
+        QueueEntry entry = new QueueEntry(m.id(), m.envelope().reversePath(), rcpts, m.received(), m.size(),
+                m.envelope().eightBit(), m.envelope().smtpUtf8(), m.prepend(), m.clientAddress(), m.authUser());
+        return commitEntry(entry, spoolFile).thenApply(e -> MessageCommitter.queued(e.id()));
+    }
+
+    /**
+     * Queues a message the relay writes itself (a DSN): the bytes go to a spool file and through the same commit.
+     *
+     * @param reversePath MAIL FROM, empty for the null sender
+     * @param recipients  RCPT TO
+     * @param message     the whole message in wire form (CRLF)
+     */
+    public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message) {
+        QueueId id = QueueId.next();
+        Path spool = spoolFile(id);
+        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            files.guard().write(ch, ByteBuffer.wrap(message));
+        } catch (IOException e) {
+            rollback(id, spool);
+            return CompletableFuture.failedFuture(e);
+        }
+        Instant now = clock.instant();
+        QueueEntry entry = new QueueEntry(id, reversePath, recipients.stream()
+                .map(r -> RecipientStatus.pending(r, now)).toList(), now, message.length,
+                false, false, new byte[0], "local", Optional.empty());
+        return commitEntry(entry, spool);
+    }
+
+    private CompletableFuture<QueueEntry> commitEntry(QueueEntry entry, Path spoolFile) {
+        QueueId id = entry.id();
+        try {
+            try (FileChannel ch = FileChannel.open(spoolFile, StandardOpenOption.WRITE)) {
+                files.guard().force(ch);
+            }
+            Files.move(spoolFile, files.eml(id), StandardCopyOption.ATOMIC_MOVE);
+            files.writeMeta(entry);
+        } catch (IOException | RuntimeException e) {
+            rollback(id, spoolFile);
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<QueueEntry> done = new CompletableFuture<>();
+        group.sync().whenComplete((v, failure) -> {
+            if (failure != null) {
+                rollback(id, spoolFile);
+                done.completeExceptionally(failure);
+                return;
+            }
+            try {
+                listener.accept(entry);
+            } catch (RuntimeException e) {
+                log.error("queue listener failed id={}", id, e);
+            }
+            done.complete(entry);
+        });
+        return done;
+    }
+
+    /** Leaves nothing half-accepted: no {@code .meta} without its bytes, no temporary files. */
+    private void rollback(QueueId id, Path spoolFile) {
+        for (Path p : List.of(files.metaTmp(id), files.meta(id), files.eml(id), spoolFile)) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                log.warn("cannot remove {} after a failed commit: {}", p, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Brings the directory back to committed messages only, after a crash or a clean stop: removes temporary files
+     * and messages never answered 250, moves unusable ones to {@code corrupt/}, and returns every committed message.
+     */
+    public List<QueueEntry> recover() throws IOException {
+        int removed = 0;
+        int corrupt = 0;
+        for (Path f : list(files.dir(), "*" + QueueFiles.TMP)) {
+            Files.deleteIfExists(f);
+            removed++;
+        }
+        for (Path f : list(files.incoming(), "*")) {
+            Optional<QueueId> id = idOf(f, QueueFiles.EML);
+            if (id.isPresent() && Files.exists(files.meta(id.get())) && !Files.exists(files.eml(id.get()))) {
+                Files.move(f, files.eml(id.get()), StandardCopyOption.ATOMIC_MOVE);
+                log.warn("queue recovered message file id={} from incoming", id.get());
+            } else {
+                Files.deleteIfExists(f);
+                log.warn("queue removed uncommitted file={} (the client never got a 250)", f.getFileName());
+                removed++;
+            }
+        }
+        for (Path f : list(files.dir(), "*" + QueueFiles.EML)) {
+            Optional<QueueId> id = idOf(f, QueueFiles.EML);
+            if (id.isPresent() && !Files.exists(files.meta(id.get()))) {
+                Files.deleteIfExists(f);
+                log.warn("queue removed uncommitted message id={} (no .meta; the client never got a 250)", id.get());
+                removed++;
+            }
+        }
+        List<QueueEntry> entries = new ArrayList<>();
+        for (QueueId id : files.ids()) {
+            if (!Files.exists(files.eml(id))) {
+                log.error("queue message id={} has a .meta without its .eml; moved to {}", id, files.corrupt());
+                moveAside(files.meta(id));
+                corrupt++;
+                continue;
+            }
+            try {
+                entries.add(files.readMeta(id));
+            } catch (IOException e) {
+                log.error("queue message id={} unreadable ({}); moved to {}", id, e.getMessage(), files.corrupt());
+                moveAside(files.meta(id));
+                moveAside(files.eml(id));
+                corrupt++;
+            }
+        }
+        if (removed + corrupt > 0) {
+            files.fsyncDirectory();
+        }
+        log.info("queue recovered dir={} messages={} removed={} corrupt={}", files.dir(), entries.size(), removed,
+                corrupt);
+        return entries;
+    }
+
+    private void moveAside(Path f) throws IOException {
+        Files.createDirectories(files.corrupt());
+        Files.move(f, files.corrupt().resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static List<Path> list(Path dir, String glob) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, glob)) {
+            for (Path p : s) {
+                if (Files.isRegularFile(p)) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Optional<QueueId> idOf(Path f, String suffix) {
+        String name = f.getFileName().toString();
+        if (!name.endsWith(suffix)) {
+            return Optional.empty();
+        }
+        String base = name.substring(0, name.length() - suffix.length());
+        return QueueId.isValid(base) ? Optional.of(new QueueId(base)) : Optional.empty();
+    }
+
+    /** The message's current state, or empty when it is no longer queued. */
+    public Optional<QueueEntry> load(QueueId id) throws IOException {
+        try {
+            return Optional.of(files.readMeta(id));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Writes a new state atomically and waits for the directory fsync. */
+    public void update(QueueEntry entry) throws IOException {
+        files.writeMeta(entry);
+        try {
+            group.sync().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    /** Removes a message from the queue ({@code .meta} first, then {@code .eml}). */
+    public void remove(QueueId id) throws IOException {
+        files.remove(id);
+    }
+
+    /** The bytes to send: prepended fields, then the received bytes, streamed from disk for every attempt. */
+    public OutboundMessage.Content content(QueueEntry entry) {
+        return files.content(entry);
+    }
+
+    /** Stops the commit thread (after the batch in progress) and releases the directory lock. */
+    @Override
+    public void close() throws IOException {
+        group.close();
+        lock.close();
+    }
+}

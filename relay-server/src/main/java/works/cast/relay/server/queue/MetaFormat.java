@@ -1,0 +1,149 @@
+package works.cast.relay.server.queue;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import works.cast.relay.server.smtp.Reply;
+
+/**
+ * The {@code <id>.meta} file: one {@code key value} per line, values percent-encoded so that no value holds a space
+ * or line break, the prepended header bytes in base64, one {@code rcpt} line per recipient.
+ *
+ * <pre>
+ * dkim-relay-queue 1
+ * id 01JD3M8Q2W6XK9ZT
+ * received 2026-11-28T04:30:00Z
+ * from billing%40cast.works
+ * size 5120
+ * eight-bit false
+ * smtp-utf8 false
+ * client 10.0.0.5
+ * user billing
+ * prepend UmVjZWl2ZWQ6IGZyb20...
+ * rcpt a%40example.net state=pending attempts=1 next=2026-11-28T04:31:00Z code=451 enhanced=4.4.1 text=... remote=...
+ * </pre>
+ */
+final class MetaFormat {
+
+    static final String MAGIC = "dkim-relay-queue 1";
+
+    private MetaFormat() {
+    }
+
+    static byte[] write(QueueEntry e) {
+        StringBuilder sb = new StringBuilder(512 + e.prepend().length * 4 / 3);
+        sb.append(MAGIC).append('\n')
+                .append("id ").append(e.id().value()).append('\n')
+                .append("received ").append(e.received()).append('\n')
+                .append("from ").append(enc(e.reversePath())).append('\n')
+                .append("size ").append(e.size()).append('\n')
+                .append("eight-bit ").append(e.eightBit()).append('\n')
+                .append("smtp-utf8 ").append(e.smtpUtf8()).append('\n')
+                .append("client ").append(enc(e.client())).append('\n');
+        e.authUser().ifPresent(u -> sb.append("user ").append(enc(u)).append('\n'));
+        sb.append("prepend ").append(Base64.getEncoder().encodeToString(e.prepend())).append('\n');
+        for (RecipientStatus r : e.recipients()) {
+            sb.append("rcpt ").append(enc(r.address()))
+                    .append(" state=").append(r.state().label())
+                    .append(" attempts=").append(r.attempts())
+                    .append(" next=").append(r.nextAttempt());
+            r.lastReply().ifPresent(reply -> sb.append(" code=").append(reply.code())
+                    .append(" enhanced=").append(enc(reply.enhanced()))
+                    .append(" text=").append(enc(String.join("\n", reply.lines()))));
+            r.remote().ifPresent(remote -> sb.append(" remote=").append(enc(remote)));
+            sb.append('\n');
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Parses a whole file; {@code name} names it in errors. */
+    static QueueEntry parse(byte[] data, String name) throws IOException {
+        String[] lines = new String(data, StandardCharsets.UTF_8).split("\n", -1);
+        if (lines.length < 2 || !lines[0].equals(MAGIC) || !lines[lines.length - 1].isEmpty()) {
+            throw new IOException("meta file " + name + ": not a complete dkim-relay queue file");
+        }
+        Map<String, String> fields = new HashMap<>();
+        List<RecipientStatus> recipients = new ArrayList<>();
+        for (int i = 1; i < lines.length - 1; i++) {
+            String line = lines[i];
+            int sp = line.indexOf(' ');
+            String key = sp < 0 ? line : line.substring(0, sp);
+            String value = sp < 0 ? "" : line.substring(sp + 1);
+            try {
+                if (key.equals("rcpt")) {
+                    recipients.add(recipient(value));
+                } else if (fields.put(key, value) != null) {
+                    throw new IllegalArgumentException("repeated " + key);
+                }
+            } catch (IllegalArgumentException | DateTimeParseException e) {
+                throw new IOException("meta file " + name + " line " + (i + 1) + ": " + e.getMessage());
+            }
+        }
+        try {
+            QueueEntry entry = new QueueEntry(new QueueId(need(fields, "id")), dec(need(fields, "from")), recipients,
+                    Instant.parse(need(fields, "received")), Long.parseLong(need(fields, "size")),
+                    bool(need(fields, "eight-bit")), bool(need(fields, "smtp-utf8")),
+                    Base64.getDecoder().decode(need(fields, "prepend")), dec(need(fields, "client")),
+                    Optional.ofNullable(fields.get("user")).map(MetaFormat::dec));
+            fields.keySet().removeAll(List.of("id", "from", "received", "size", "eight-bit", "smtp-utf8", "prepend",
+                    "client", "user"));
+            if (!fields.isEmpty()) {
+                throw new IllegalArgumentException("unknown fields " + fields.keySet());
+            }
+            return entry;
+        } catch (IllegalArgumentException | DateTimeParseException e) {
+            throw new IOException("meta file " + name + ": " + e.getMessage());
+        }
+    }
+
+    private static RecipientStatus recipient(String value) {
+        String[] parts = value.split(" ");
+        Map<String, String> tags = new HashMap<>();
+        for (int i = 1; i < parts.length; i++) {
+            int eq = parts[i].indexOf('=');
+            if (eq < 0 || tags.put(parts[i].substring(0, eq), parts[i].substring(eq + 1)) != null) {
+                throw new IllegalArgumentException("bad recipient tag '" + parts[i] + "'");
+            }
+        }
+        Optional<Reply> reply = Optional.empty();
+        if (tags.containsKey("code")) {
+            reply = Optional.of(new Reply(Integer.parseInt(tags.get("code")), dec(need(tags, "enhanced")),
+                    List.of(dec(need(tags, "text")).split("\n", -1))));
+        }
+        return new RecipientStatus(dec(parts[0]), RecipientState.parse(need(tags, "state")),
+                Integer.parseInt(need(tags, "attempts")), Instant.parse(need(tags, "next")), reply,
+                Optional.ofNullable(tags.get("remote")).map(MetaFormat::dec));
+    }
+
+    private static String need(Map<String, String> m, String key) {
+        String v = m.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("missing " + key);
+        }
+        return v;
+    }
+
+    private static boolean bool(String s) {
+        if (!s.equals("true") && !s.equals("false")) {
+            throw new IllegalArgumentException("not a boolean: " + s);
+        }
+        return Boolean.parseBoolean(s);
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    static String dec(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+}

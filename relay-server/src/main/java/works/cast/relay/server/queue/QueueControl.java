@@ -1,0 +1,202 @@
+package works.cast.relay.server.queue;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the {@code queue} command does to a queue directory, with the relay stopped or running. Stopped (the
+ * {@code .lock} is free): it changes the files itself, holding the lock. Running: it never writes a {@code .meta}
+ * the relay owns; it drops a request in {@code control/} ({@code <id>.retry}, {@code all.retry}, {@code <id>.delete})
+ * that the relay's {@link DeliveryWorker} reads within a second or two, and a delete of a message in flight waits
+ * for the attempt to end.
+ */
+public final class QueueControl {
+
+    private static final Logger log = LoggerFactory.getLogger(QueueControl.class);
+    private static final String ALL = "all";
+
+    /** What a request asks. */
+    public enum Kind { RETRY, DELETE }
+
+    /**
+     * A request from the command to the running relay.
+     *
+     * @param kind retry or delete
+     * @param id   the message, empty for every message
+     */
+    public record Request(Kind kind, Optional<QueueId> id) {
+        public Request {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(id, "id");
+        }
+    }
+
+    /** How a command ended. */
+    public enum Outcome {
+        /** Done on the files of a stopped relay. */
+        DONE,
+        /** Handed to the running relay. */
+        REQUESTED,
+        /** No such message. */
+        NOT_FOUND
+    }
+
+    private final QueueFiles files;
+    private final Clock clock;
+
+    public QueueControl(Path dir) {
+        this(dir, Clock.systemUTC());
+    }
+
+    public QueueControl(Path dir, Clock clock) {
+        this.files = new QueueFiles(dir, FileSystemGuard.REAL);
+        this.clock = clock;
+    }
+
+    /** Every readable queued message, oldest first; unreadable ones are logged and skipped. */
+    public List<QueueEntry> list() throws IOException {
+        requireQueue();
+        List<QueueEntry> out = new ArrayList<>();
+        for (QueueId id : files.ids()) {
+            try {
+                out.add(files.readMeta(id));
+            } catch (NoSuchFileException e) {
+                // delivered meanwhile
+            } catch (IOException e) {
+                log.warn("skipping unreadable message id={}: {}", id, e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    public Optional<QueueEntry> show(QueueId id) throws IOException {
+        requireQueue();
+        try {
+            return Optional.of(files.readMeta(id));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** True when a relay holds the queue. */
+    public boolean relayRunning() throws IOException {
+        requireQueue();
+        Optional<QueueLock> lock = QueueLock.tryAcquire(files.dir());
+        if (lock.isPresent()) {
+            lock.get().close();
+            return false;
+        }
+        return true;
+    }
+
+    public Outcome retry(QueueId id) throws IOException {
+        return act(new Request(Kind.RETRY, Optional.of(id)));
+    }
+
+    public Outcome retryAll() throws IOException {
+        return act(new Request(Kind.RETRY, Optional.empty()));
+    }
+
+    public Outcome delete(QueueId id) throws IOException {
+        return act(new Request(Kind.DELETE, Optional.of(id)));
+    }
+
+    private Outcome act(Request r) throws IOException {
+        requireQueue();
+        if (r.id().isPresent() && !Files.exists(files.meta(r.id().get()))) {
+            return Outcome.NOT_FOUND;
+        }
+        Optional<QueueLock> lock = QueueLock.tryAcquire(files.dir());
+        if (lock.isEmpty()) {
+            Files.createDirectories(files.control());
+            Path marker = files.control().resolve(r.id().map(QueueId::value).orElse(ALL) + "."
+                    + r.kind().name().toLowerCase(Locale.ROOT));
+            try {
+                Files.createFile(marker);
+            } catch (FileAlreadyExistsException e) {
+                // already asked
+            }
+            return Outcome.REQUESTED;
+        }
+        try (QueueLock held = lock.get()) {
+            return applyDirectly(r);
+        }
+    }
+
+    private Outcome applyDirectly(Request r) throws IOException {
+        List<QueueId> ids = r.id().isPresent() ? List.of(r.id().get()) : files.ids();
+        boolean any = false;
+        for (QueueId id : ids) {
+            if (r.kind() == Kind.DELETE) {
+                any |= Files.exists(files.meta(id));
+                files.remove(id);
+                continue;
+            }
+            try {
+                files.writeMeta(files.readMeta(id).dueNow(clock.instant()));
+                any = true;
+            } catch (NoSuchFileException e) {
+                // gone meanwhile
+            }
+        }
+        files.fsyncDirectory();
+        return any || r.id().isEmpty() ? Outcome.DONE : Outcome.NOT_FOUND;
+    }
+
+    /** Reads and removes the pending requests; for the running relay's worker. */
+    List<Request> take() {
+        List<Request> out = new ArrayList<>();
+        if (!Files.isDirectory(files.control())) {
+            return out;
+        }
+        try (DirectoryStream<Path> markers = Files.newDirectoryStream(files.control())) {
+            for (Path m : markers) {
+                parse(m.getFileName().toString()).ifPresentOrElse(out::add,
+                        () -> log.warn("queue control: ignoring unknown file {}", m.getFileName()));
+                Files.deleteIfExists(m);
+            }
+        } catch (IOException e) {
+            log.warn("queue control: cannot read {}: {}", files.control(), e.toString());
+        }
+        return out;
+    }
+
+    static Optional<Request> parse(String name) {
+        int dot = name.lastIndexOf('.');
+        if (dot < 0) {
+            return Optional.empty();
+        }
+        String base = name.substring(0, dot);
+        Kind kind;
+        switch (name.substring(dot + 1)) {
+            case "retry" -> kind = Kind.RETRY;
+            case "delete" -> kind = Kind.DELETE;
+            default -> {
+                return Optional.empty();
+            }
+        }
+        if (base.equals(ALL) && kind == Kind.RETRY) {
+            return Optional.of(new Request(kind, Optional.empty()));
+        }
+        return QueueId.isValid(base) ? Optional.of(new Request(kind, Optional.of(new QueueId(base))))
+                : Optional.empty();
+    }
+
+    private void requireQueue() throws IOException {
+        if (!Files.isDirectory(files.dir())) {
+            throw new NoSuchFileException(files.dir().toString(), null, "not a queue directory");
+        }
+    }
+}
