@@ -1,0 +1,30 @@
+package works.cast.relay.server.delivery;
+
+import java.util.Map;
+import org.slf4j.Logger;
+
+/** The delivery log line shared by the forwarders (one line per attempt, key=value, RFC 5321 replies summarized). */
+final class Forwarding {
+
+    private Forwarding() {
+    }
+
+    static void log(Logger log, OutboundMessage m, String destination, Map<String, DeliveryResult> results) {
+        int delivered = 0;
+        int deferred = 0;
+        int failed = 0;
+        String last = "";
+        for (DeliveryResult r : results.values()) {
+            if (r instanceof DeliveryResult.Delivered) {
+                delivered++;
+            } else if (r instanceof DeliveryResult.Deferred) {
+                deferred++;
+            } else {
+                failed++;
+            }
+            last = r.reply().summary();
+        }
+        log.info("forwarded id={} to=\"{}\" delivered={} deferred={} failed={} reply=\"{}\"", m.id(), destination,
+                delivered, deferred, failed, last);
+    }
+}

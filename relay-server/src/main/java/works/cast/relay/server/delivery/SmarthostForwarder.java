@@ -1,0 +1,109 @@
+package works.cast.relay.server.delivery;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import works.cast.relay.server.config.DeliveryConfig;
+import works.cast.relay.server.config.SmarthostConfig;
+
+/**
+ * Forwards every message to one smarthost ({@code delivery.mode = smarthost}; RFC 6409 submission with STARTTLS and
+ * AUTH), over a pool of up to {@code smarthost.connections} reused sessions. Per-recipient results come from the RCPT
+ * replies and the reply after the data; a failure to connect defers every recipient.
+ */
+public final class SmarthostForwarder implements Forwarder {
+
+    private static final Logger log = LoggerFactory.getLogger(SmarthostForwarder.class);
+
+    /** Idle sessions are closed after this long. */
+    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String host;
+    private final int port;
+    private final UpstreamSettings settings;
+    private final Executor io;
+    private final UpstreamTransport transport;
+    private final ConnectionPool pool;
+
+    /**
+     * From the configuration: {@code delivery.smarthost} and the delivery timeouts.
+     *
+     * @param heloName the relay's host name for EHLO
+     * @param io       executor for blocking work (reading message files, resolving the smarthost's name)
+     */
+    public SmarthostForwarder(DeliveryConfig config, String heloName, Executor io) throws IOException {
+        this(config.smarthost().host().orElseThrow(
+                        () -> new IllegalArgumentException("delivery.smarthost.host is not set")),
+                config.smarthost().port(), config.smarthost().connections(),
+                UpstreamTransport.settings(config, heloName, config.smarthost().tls(), config.smarthost().trustStore(),
+                        credentials(config.smarthost())), IDLE_TIMEOUT, io);
+    }
+
+    public SmarthostForwarder(String host, int port, int connections, UpstreamSettings settings, Duration idleTimeout,
+                              Executor io) {
+        this.host = host;
+        this.port = port;
+        this.settings = settings;
+        this.io = io;
+        this.transport = new UpstreamTransport("smarthost", Math.min(2, Math.max(1, connections)));
+        this.pool = new ConnectionPool(connections, idleTimeout, transport.group());
+    }
+
+    private static java.util.Optional<UpstreamSettings.Credentials> credentials(SmarthostConfig c) {
+        return c.user().map(u -> new UpstreamSettings.Credentials(u, c.password().orElse("")));
+    }
+
+    @Override
+    public CompletionStage<Map<String, DeliveryResult>> forward(OutboundMessage message) {
+        if (message.recipients().isEmpty()) {
+            return CompletableFuture.completedFuture(Map.of());
+        }
+        return pool.acquire(this::open)
+                .thenCompose(session -> session.send(message).whenComplete((r, e) -> pool.release(session)))
+                .exceptionally(e -> {
+                    UpstreamException u = UpstreamException.of(e, describe());
+                    log.warn("smarthost unavailable id={} host={}:{} error=\"{}\"", message.id(), host, port,
+                            u.getMessage());
+                    Map<String, DeliveryResult> deferred = new LinkedHashMap<>();
+                    message.recipients().forEach(r -> deferred.put(r, new DeliveryResult.Deferred(u.reply())));
+                    return deferred;
+                })
+                .thenApply(results -> {
+                    Forwarding.log(log, message, describe(), results);
+                    return results;
+                });
+    }
+
+    private CompletableFuture<UpstreamSession> open() {
+        return CompletableFuture.supplyAsync(() -> new InetSocketAddress(host, port), io).thenCompose(address -> {
+            if (address.isUnresolved()) {
+                return CompletableFuture.failedFuture(UpstreamException.connect(host + ":" + port,
+                        new java.net.UnknownHostException(host)));
+            }
+            return UpstreamSession.open(transport.bootstrap(), address, host, settings, io);
+        });
+    }
+
+    /** Sessions opened so far (reuse shows as fewer sessions than messages). */
+    public int sessionsOpened() {
+        return pool.opened();
+    }
+
+    @Override
+    public String describe() {
+        return "smarthost " + host + ":" + port;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        transport.close();
+    }
+}

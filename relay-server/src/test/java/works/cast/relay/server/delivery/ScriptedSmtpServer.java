@@ -1,0 +1,225 @@
+package works.cast.relay.server.delivery;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * A small blocking SMTP server on loopback for client tests: scripted capabilities and replies, records every
+ * command line, whether more input was already waiting when a command was read (pipelining) and each message's
+ * content after dot-unstuffing, byte for byte.
+ */
+final class ScriptedSmtpServer implements AutoCloseable {
+
+    /** One received message. */
+    record Message(String mailFrom, List<String> recipients, byte[] content) {
+        String text() {
+            return new String(content, StandardCharsets.UTF_8);
+        }
+    }
+
+    volatile String greeting = "220 sink.test ESMTP";
+    volatile List<String> capabilities = List.of("PIPELINING", "SIZE 10000000", "8BITMIME", "SMTPUTF8",
+            "ENHANCEDSTATUSCODES");
+    volatile boolean rejectEhlo;
+    volatile boolean silent;
+    volatile boolean silentAfterData;
+    volatile String malformedMailReply;
+    volatile Function<String, String> rcptReply = r -> "250 2.1.5 Ok";
+    volatile String dataReply = "250 2.0.0 Ok: queued as TEST";
+
+    final AtomicInteger connections = new AtomicInteger();
+    final List<String> commands = new CopyOnWriteArrayList<>();
+    final List<String> pipelinedCommands = new CopyOnWriteArrayList<>();
+    final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+
+    private final ServerSocket server;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final Thread acceptor;
+
+    ScriptedSmtpServer() throws IOException {
+        this("127.0.0.1", 0);
+    }
+
+    ScriptedSmtpServer(String address, int port) throws IOException {
+        server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(InetAddress.getByName(address), port));
+        acceptor = new Thread(this::accept, "scripted-smtp-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    Message next(Duration timeout) throws InterruptedException {
+        Message m = messages.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (m == null) {
+            throw new AssertionError("no message within " + timeout);
+        }
+        return m;
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                connections.incrementAndGet();
+                sockets.add(s);
+                Thread t = new Thread(() -> serve(s), "scripted-smtp");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            s.setSoTimeout(20_000);
+            if (silent) {
+                in.read();
+                return;
+            }
+            reply(out, greeting);
+            String from = null;
+            List<String> rcpts = new CopyOnWriteArrayList<>();
+            String line;
+            while ((line = readLine(in)) != null) {
+                commands.add(line);
+                if (in.available() > 0) {
+                    pipelinedCommands.add(line);
+                }
+                String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
+                switch (verb) {
+                    case "EHLO" -> {
+                        if (rejectEhlo) {
+                            reply(out, "502 5.5.2 EHLO not implemented");
+                        } else {
+                            StringBuilder sb = new StringBuilder("250-sink.test");
+                            for (String c : capabilities) {
+                                sb.append("\r\n250-").append(c);
+                            }
+                            int last = sb.lastIndexOf("250-");
+                            sb.setCharAt(last + 3, ' ');
+                            reply(out, sb.toString());
+                        }
+                    }
+                    case "HELO" -> reply(out, "250 sink.test");
+                    case "MAIL" -> {
+                        if (malformedMailReply != null) {
+                            reply(out, malformedMailReply);
+                        } else {
+                            from = line;
+                            rcpts.clear();
+                            reply(out, "250 2.1.0 Ok");
+                        }
+                    }
+                    case "RCPT" -> {
+                        String r = line.substring(line.indexOf('<') + 1, line.lastIndexOf('>'));
+                        String answer = rcptReply.apply(r);
+                        if (answer.startsWith("2")) {
+                            rcpts.add(r);
+                        }
+                        reply(out, answer);
+                    }
+                    case "DATA" -> {
+                        if (from == null || rcpts.isEmpty()) {
+                            reply(out, "554 5.5.1 No valid recipients");
+                            continue;
+                        }
+                        reply(out, "354 End data with <CR><LF>.<CR><LF>");
+                        byte[] content = readData(in);
+                        messages.add(new Message(from, List.copyOf(rcpts), content));
+                        if (silentAfterData) {
+                            in.read();
+                            return;
+                        }
+                        reply(out, dataReply);
+                        from = null;
+                    }
+                    case "RSET" -> {
+                        from = null;
+                        rcpts.clear();
+                        reply(out, "250 2.0.0 Ok");
+                    }
+                    case "NOOP" -> reply(out, "250 2.0.0 Ok");
+                    case "QUIT" -> {
+                        reply(out, "221 2.0.0 Bye");
+                        return;
+                    }
+                    default -> reply(out, "502 5.5.2 Command not recognized");
+                }
+            }
+        } catch (SocketException e) {
+            // closed by the client or by close()
+        } catch (IOException e) {
+            // test peer: the client side reports what matters
+        }
+    }
+
+    private static void reply(OutputStream out, String text) throws IOException {
+        out.write((text + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            if (b == '\n') {
+                byte[] bytes = line.toByteArray();
+                int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                return new String(bytes, 0, n, StandardCharsets.UTF_8);
+            }
+            line.write(b);
+        }
+        return null;
+    }
+
+    /** Reads lines up to the lone dot, unstuffing; content keeps its CRLFs. */
+    private static byte[] readData(InputStream in) throws IOException {
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            line.write(b);
+            byte[] l = line.toByteArray();
+            if (b == '\n' && l.length >= 2 && l[l.length - 2] == '\r') {
+                if (l.length == 3 && l[0] == '.') {
+                    return content.toByteArray();
+                }
+                int off = l[0] == '.' ? 1 : 0;
+                content.write(l, off, l.length - off);
+                line.reset();
+            }
+        }
+        throw new IOException("connection closed in DATA");
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket s : sockets) {
+            s.close();
+        }
+    }
+}
