@@ -28,7 +28,6 @@ import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.auth.FileAuthenticator;
 import works.cast.relay.server.config.RelayConfig;
 import works.cast.relay.server.config.SigningConfig;
-import works.cast.relay.server.delivery.DirectoryOutbox;
 import works.cast.relay.server.intake.IntakeListener;
 import works.cast.relay.server.intake.MessageCommitter;
 import works.cast.relay.server.intake.MessageLog;
@@ -53,9 +52,11 @@ public final class Relay implements AutoCloseable {
     private final Optional<FileAuthenticator> users;
     private final ExecutorService ioPool;
     private final SmtpServer smtp;
+    private final DeliveryStack delivery;
 
     private Relay(RelayConfig config, KeyStoreWatcher keys, Optional<FileAuthenticator> users, ExecutorService ioPool,
-                  SmtpServer smtp) {
+                  SmtpServer smtp, DeliveryStack delivery) {
+        this.delivery = delivery;
         this.config = config;
         this.keys = keys;
         this.users = users;
@@ -86,7 +87,15 @@ public final class Relay implements AutoCloseable {
         SigningPolicy policy = policy(config.signing(), keys);
         ExecutorService ioPool = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
                 named("relay-io"));
-        MessageCommitter committer = committer(config);
+        DeliveryStack delivery;
+        try {
+            delivery = DeliveryStack.create(config, clock, ioPool);
+        } catch (IOException | RuntimeException e) {
+            keys.close();
+            ioPool.shutdownNow();
+            throw e;
+        }
+        MessageCommitter committer = delivery.committer;
         IntakeListener listener = new MessageLog();
         SigningReceiver receiver = new SigningReceiver(ioPool, policy, committer, config.hostname(),
                 config.limits().headerSize(), clock, listener);
@@ -102,12 +111,13 @@ public final class Relay implements AutoCloseable {
         } catch (RuntimeException e) {
             keys.close();
             users.ifPresent(FileAuthenticator::close);
+            delivery.close();
             ioPool.shutdownNow();
             throw e;
         }
         log.info("relay started hostname={} smtp={} delivery={} keys={}", config.hostname(), smtp.boundAddresses(),
                 config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT), config.keysDir());
-        return new Relay(config, keys, users, ioPool, smtp);
+        return new Relay(config, keys, users, ioPool, smtp, delivery);
     }
 
     static SigningPolicy policy(SigningConfig s, KeyStoreWatcher keys) {
@@ -121,14 +131,6 @@ public final class Relay implements AutoCloseable {
                 s.unknownDomain() == SigningConfig.UnknownDomain.PASS ? SigningPolicy.UnknownDomain.PASS
                         : SigningPolicy.UnknownDomain.REJECT,
                 hc, bc, s.headers(), oversign, s.expireAfter(), keys.ring());
-    }
-
-    private static MessageCommitter committer(RelayConfig config) throws IOException {
-        return switch (config.delivery().mode()) {
-            case DIRECTORY -> new DirectoryOutbox(config.delivery().directory(), config.queue().dir().resolve("incoming"));
-            case SMARTHOST, MX -> throw new IllegalStateException("delivery mode "
-                    + config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT) + " is not available yet");
-        };
     }
 
     public static SmtpServerSettings settings(RelayConfig c) throws IOException {
@@ -181,6 +183,7 @@ public final class Relay implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        delivery.close();
         keys.close();
         users.ifPresent(FileAuthenticator::close);
         log.info("relay stopped");

@@ -1,0 +1,138 @@
+package works.cast.relay.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import works.cast.relay.server.config.RelayConfig;
+import works.cast.relay.server.delivery.BounceHandler;
+import works.cast.relay.server.delivery.DeliveryResult;
+import works.cast.relay.server.delivery.DirectoryOutbox;
+import works.cast.relay.server.delivery.DsnBuilder;
+import works.cast.relay.server.delivery.Forwarder;
+import works.cast.relay.server.delivery.MxForwarder;
+import works.cast.relay.server.delivery.PassthroughCommitter;
+import works.cast.relay.server.delivery.SmarthostForwarder;
+import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.intake.MessageCommitter;
+import works.cast.relay.server.queue.DeliveryWorker;
+import works.cast.relay.server.queue.FileMessageQueue;
+import works.cast.relay.server.queue.QueueEntry;
+import works.cast.relay.server.queue.RetrySchedule;
+
+/**
+ * Where accepted messages go, by {@code delivery.mode}: the outbox directory; or the durable queue and a delivery
+ * worker forwarding to a smarthost or the recipients' MX hosts; or, with {@code passthrough}, straight to the
+ * upstream while the client waits (the queue then only carries bounces).
+ */
+final class DeliveryStack implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryStack.class);
+
+    final MessageCommitter committer;
+    final Optional<FileMessageQueue> queue;
+    private final Optional<DeliveryWorker> worker;
+    private final Optional<Forwarder> forwarder;
+
+    private DeliveryStack(MessageCommitter committer, Optional<FileMessageQueue> queue, Optional<DeliveryWorker> worker,
+                          Optional<Forwarder> forwarder) {
+        this.committer = committer;
+        this.queue = queue;
+        this.worker = worker;
+        this.forwarder = forwarder;
+    }
+
+    /** Builds the stack and recovers the queue; call before the SMTP listeners start. */
+    static DeliveryStack create(RelayConfig config, Clock clock, Executor io) throws IOException {
+        var delivery = config.delivery();
+        if (delivery.mode() == works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
+            return new DeliveryStack(new DirectoryOutbox(delivery.directory(), config.queue().dir().resolve("incoming")),
+                    Optional.empty(), Optional.empty(), Optional.empty());
+        }
+        Forwarder forwarder = switch (delivery.mode()) {
+            case SMARTHOST -> new SmarthostForwarder(delivery, config.hostname(), io);
+            case MX -> new MxForwarder(delivery, config.hostname(), io);
+            case DIRECTORY -> throw new IllegalStateException("unreachable");
+        };
+        FileMessageQueue queue;
+        try {
+            queue = new FileMessageQueue(config.queue().dir(), clock);
+        } catch (IOException | RuntimeException e) {
+            forwarder.close();
+            throw e;
+        }
+        List<QueueEntry> recovered = queue.recover();
+        DsnBuilder dsn = new DsnBuilder(config.hostname(), clock);
+        int inFlight = Math.max(4, delivery.smarthost().connections() * 2);
+        DeliveryWorker worker = new DeliveryWorker(queue, forwarder, RetrySchedule.of(config.queue()), dsn, inFlight,
+                clock);
+        worker.start(recovered);
+        if (!recovered.isEmpty()) {
+            log.info("queue recovered messages={} dir={}", recovered.size(), config.queue().dir());
+        }
+        MessageCommitter committer = delivery.passthrough()
+                ? new PassthroughCommitter(forwarder, queue.spoolDirectory(), io, bounces(queue, dsn))
+                : queue;
+        return new DeliveryStack(committer, Optional.of(queue), Optional.of(worker), Optional.of(forwarder));
+    }
+
+    /** Passthrough: recipients that failed while others were accepted get a delivery status notification. */
+    private static BounceHandler bounces(FileMessageQueue queue, DsnBuilder dsn) {
+        return (AcceptedMessage m, Path received, Map<String, DeliveryResult> failed) -> {
+            if (m.envelope().isNullSender()) {
+                log.info("bounce dropped id={} reason=null-sender rcpts={}", m.id(), failed.keySet());
+                return;
+            }
+            List<DsnBuilder.FailedRecipient> list = new ArrayList<>();
+            failed.forEach((rcpt, r) -> list.add(new DsnBuilder.FailedRecipient(rcpt,
+                    DsnBuilder.status(Optional.of(r.reply()), false), Optional.empty(), Optional.of(r.reply()))));
+            try {
+                byte[] report = dsn.build(m.id(), m.envelope().reversePath(), m.received(), list, headers(m, received));
+                queue.enqueue("", List.of(m.envelope().reversePath()), report).toCompletableFuture().join();
+            } catch (IOException | RuntimeException e) {
+                log.error("bounce failed id={} error={}", m.id(), e.toString());
+            }
+        };
+    }
+
+    /** The prepended fields and the received header section, for the report's text/rfc822-headers part. */
+    private static byte[] headers(AcceptedMessage m, Path received) throws IOException {
+        var out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(m.prepend());
+        try (InputStream in = Files.newInputStream(received)) {
+            int prev = -1;
+            int c;
+            int atLineStart = 1;
+            while ((c = in.read()) >= 0 && out.size() < (1 << 20)) {
+                if (atLineStart == 1 && c == '\r') {
+                    break;
+                }
+                out.write(c);
+                atLineStart = c == '\n' && prev == '\r' ? 1 : 0;
+                prev = c;
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public void close() {
+        worker.ifPresent(DeliveryWorker::close);
+        forwarder.ifPresent(Forwarder::close);
+        queue.ifPresent(q -> {
+            try {
+                q.close();
+            } catch (IOException e) {
+                log.warn("queue close: {}", e.toString());
+            }
+        });
+    }
+}

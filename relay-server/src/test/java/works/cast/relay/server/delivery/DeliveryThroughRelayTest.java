@@ -1,0 +1,126 @@
+package works.cast.relay.server.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import works.cast.relay.core.interop.Dkimpy;
+import works.cast.relay.core.interop.VerifyOutcome;
+import works.cast.relay.server.TestRelay;
+
+/**
+ * The whole relay in smarthost mode: accepted mail is queued durably and forwarded; a down upstream delays it, a
+ * 4xx retries it, a 5xx bounces it once to the sender with a well-formed, unsigned delivery status notification.
+ */
+class DeliveryThroughRelayTest {
+
+    @TempDir
+    Path dir;
+
+    private TestRelay relay(int upstreamPort) throws Exception {
+        return TestRelay.start(dir, """
+                delivery { mode = smarthost, smarthost { host = "127.0.0.1", port = %d, tls = none, connections = 2 },
+                           timeouts { connect = 2s, command = 10s, data = 10s } }
+                queue { retry = [ 1s ], max-age = 1h }
+                """.formatted(upstreamPort));
+    }
+
+    private static void send(TestRelay relay, String from, String... to) throws Exception {
+        Properties p = new Properties();
+        p.put("mail.smtp.host", "127.0.0.1");
+        p.put("mail.smtp.port", String.valueOf(relay.port()));
+        p.put("mail.smtp.timeout", "30000");
+        MimeMessage m = new MimeMessage(Session.getInstance(p));
+        m.setFrom(new InternetAddress(from));
+        for (String t : to) {
+            m.addRecipient(Message.RecipientType.TO, new InternetAddress(t));
+        }
+        m.setSubject("delivery test");
+        m.setText("hello upstream\n.leading dot\n");
+        Transport.send(m);
+    }
+
+    private static ScriptedSmtpServer.Message next(ScriptedSmtpServer upstream) throws InterruptedException {
+        ScriptedSmtpServer.Message m = upstream.messages.poll(30, TimeUnit.SECONDS);
+        assertNotNull(m, "nothing arrived upstream within 30 s");
+        return m;
+    }
+
+    @Test
+    void forwardedMailArrivesSignedAndVerifies() throws Exception {
+        try (ScriptedSmtpServer upstream = new ScriptedSmtpServer(); TestRelay relay = relay(upstream.port())) {
+            send(relay, "app@castworks.co.jp", "rcpt@example.net");
+            ScriptedSmtpServer.Message m = next(upstream);
+            assertTrue(m.mailFrom().startsWith("MAIL FROM:<app@castworks.co.jp>"), m.mailFrom());
+            VerifyOutcome o = Dkimpy.create().verify(m.content(), relay.dnsRecords());
+            assertTrue(o.allPass(), o::describe);
+            assertTrue(o.signatures().stream().allMatch(s -> s.domain().equals("castworks.co.jp")));
+        }
+    }
+
+    @Test
+    void upstreamDownThenUp() throws Exception {
+        int port = Tools.freeTcpPort("127.0.0.1");
+        try (TestRelay relay = relay(port)) {
+            for (int i = 0; i < 3; i++) {
+                send(relay, "app@cast.works", "rcpt" + i + "@example.net");
+            }
+            try (ScriptedSmtpServer upstream = new ScriptedSmtpServer("127.0.0.1", port)) {
+                for (int i = 0; i < 3; i++) {
+                    next(upstream);
+                }
+            }
+        }
+    }
+
+    @Test
+    void transientFailureIsRetried() throws Exception {
+        try (ScriptedSmtpServer upstream = new ScriptedSmtpServer(); TestRelay relay = relay(upstream.port())) {
+            AtomicInteger tries = new AtomicInteger();
+            upstream.rcptReply = r -> tries.incrementAndGet() == 1 ? "451 4.3.0 try again" : "250 2.1.5 Ok";
+            send(relay, "app@cast.works", "rcpt@example.net");
+            next(upstream);
+            assertTrue(tries.get() >= 2);
+        }
+    }
+
+    @Test
+    void permanentFailureBouncesOnceWithAnUnsignedReport() throws Exception {
+        try (ScriptedSmtpServer upstream = new ScriptedSmtpServer(); TestRelay relay = relay(upstream.port())) {
+            upstream.rcptReply = r -> r.contains("bad@") ? "550 5.1.1 no such user" : "250 2.1.5 Ok";
+            send(relay, "app@cast.works", "good@example.net", "bad@example.net");
+            ScriptedSmtpServer.Message original = next(upstream);
+            assertEquals(1, original.recipients().size());
+            assertEquals("good@example.net", original.recipients().get(0));
+            ScriptedSmtpServer.Message bounce = next(upstream);
+            assertTrue(bounce.mailFrom().startsWith("MAIL FROM:<>"), bounce.mailFrom());
+            assertEquals(1, bounce.recipients().size());
+            assertEquals("app@cast.works", bounce.recipients().get(0));
+            MimeMessage dsn = new MimeMessage(Session.getInstance(new Properties()),
+                    new ByteArrayInputStream(bounce.content()));
+            assertTrue(dsn.getContentType().toLowerCase(java.util.Locale.ROOT).startsWith("multipart/report"),
+                    dsn.getContentType());
+            MimeMultipart parts = (MimeMultipart) dsn.getContent();
+            assertTrue(parts.getBodyPart(1).getContentType().toLowerCase(java.util.Locale.ROOT)
+                    .startsWith("message/delivery-status"));
+            assertNull(dsn.getHeader("DKIM-Signature"), "the report is not signed with a domain it is not from");
+            assertTrue(dsn.getFrom()[0].toString().contains("MAILER-DAEMON@relay.test"));
+            assertTrue(bounce.text().contains("bad@example.net"));
+            assertNull(upstream.messages.poll(3, TimeUnit.SECONDS), "exactly one report");
+        }
+    }
+}
