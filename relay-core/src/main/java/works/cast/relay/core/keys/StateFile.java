@@ -68,12 +68,12 @@ public final class StateFile {
             };
         }
 
-        /** pending or active to retired. */
+        /** pending or active to retired; retired stays as it was (activation may already have retired it). */
         public Entry retire(Instant now) {
             return switch (state) {
                 case PENDING, ACTIVE -> new Entry(selector, SelectorState.RETIRED, algorithm, bits, created,
                         activated, Optional.of(now));
-                case RETIRED -> throw new IllegalStateException("selector " + selector + " is already retired");
+                case RETIRED -> this;
             };
         }
 

@@ -128,7 +128,8 @@ class KeyStoreTest {
 
         store.retire(CAST, newEd.selector(), DEC);
         assertEquals(1, store.load().active(CAST).size());
-        assertThrows(IllegalStateException.class, () -> store.retire(CAST, newEd.selector(), DEC));
+        assertEquals(Optional.of(DEC.instant()), store.retire(CAST, newEd.selector(), Clock.offset(DEC, java.time.Duration.ofDays(1)))
+                .retired(), "retiring again keeps the first retirement");
         assertThrows(IllegalStateException.class, () -> store.activate(CAST, newRsa.selector(), DEC));
         KeyException unknown = assertThrows(KeyException.class,
                 () -> store.rotate(new Domain("example.org"), KeyAlgorithm.ED25519, DEC));

@@ -169,7 +169,7 @@ class KeysCommandTest {
         assertTrue(Files.isDirectory(dir.resolve("from-config").resolve("cast.works")));
         Run missing = keys("list", "--config", dir.resolve("nope.conf").toString());
         assertEquals(1, missing.exit());
-        assertTrue(missing.err().contains("nope.conf: not found"), missing.err());
+        assertTrue(missing.err().contains("nope.conf: no such file"), missing.err());
     }
 
     @Test
