@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
+import works.cast.relay.core.keys.KeyStoreException;
 import works.cast.relay.server.Relay;
 import works.cast.relay.server.config.ConfigLoader;
 import works.cast.relay.server.config.InvalidConfigException;
@@ -46,6 +47,9 @@ public final class ServeCommand implements Callable<Integer> {
         Relay relay;
         try {
             relay = Relay.start(cfg, Clock.systemUTC());
+        } catch (KeyStoreException e) {
+            e.problems().forEach(System.err::println); // one line per problem, with the path and the fix
+            return 2;
         } catch (RuntimeException e) {
             System.err.println("dkim-relay run: " + e.getMessage());
             return 1;

@@ -55,7 +55,8 @@ public final class SmtpServer {
         SmtpServerSettings.Limits limits = settings.limits();
         this.shared = new SmtpServerContext(receiver, authenticator, settings.sslContext(),
                 new ConnectionLimiter(limits.connections(), limits.connectionsPerIp()),
-                new AuthFailureTracker(limits.authFailures(), limits.authFailureWindow(), Clock.systemUTC()));
+                new AuthFailureTracker(limits.authFailures(), limits.authFailureWindow(), Clock.systemUTC()),
+                new java.util.concurrent.atomic.AtomicBoolean());
     }
 
     /**
@@ -113,17 +114,17 @@ public final class SmtpServer {
     }
 
     /**
-     * Stops accepting, waits up to {@code drain} for open sessions to end, then closes the rest with
-     * {@code 421 4.3.2} and releases the event loops.
+     * Drains, then stops: for up to {@code drain}, new connections and new transactions (MAIL) get
+     * {@code 421 4.3.2} while messages already under way finish; then the listeners close, the remaining sessions get
+     * {@code 421 4.3.2}, and the event loops are released.
      */
     public synchronized void stop(Duration drain) {
         if (!started || stopped) {
             return;
         }
         stopped = true;
-        for (Channel ch : serverChannels) {
-            ch.close().syncUninterruptibly();
-        }
+        shared.draining().set(true);
+        log.info("smtp draining sessions={} timeout={}", connections.size(), drain);
         long deadline = System.nanoTime() + drain.toNanos();
         while (!connections.isEmpty() && System.nanoTime() < deadline) {
             try {
@@ -132,6 +133,9 @@ public final class SmtpServer {
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        for (Channel ch : serverChannels) {
+            ch.close().syncUninterruptibly();
         }
         if (!connections.isEmpty()) {
             log.info("smtp stop closing-sessions={}", connections.size());

@@ -3,12 +3,14 @@ package works.cast.relay.server.smtp;
 import io.netty.handler.ssl.SslContext;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * What all connections of one {@link SmtpServer} share: the receiver, the authenticator, TLS and the counters.
+ * What all connections of one {@link SmtpServer} share: the receiver, the authenticator, TLS, the counters, and
+ * whether the server is draining for shutdown (new connections and new transactions then get 421).
  */
 record SmtpServerContext(MessageReceiver receiver, Authenticator authenticator, Optional<SslContext> sslContext,
-                         ConnectionLimiter connections, AuthFailureTracker authFailures) {
+                         ConnectionLimiter connections, AuthFailureTracker authFailures, AtomicBoolean draining) {
 
     SmtpServerContext {
         Objects.requireNonNull(receiver, "receiver");
@@ -16,5 +18,6 @@ record SmtpServerContext(MessageReceiver receiver, Authenticator authenticator, 
         Objects.requireNonNull(sslContext, "sslContext");
         Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(authFailures, "authFailures");
+        Objects.requireNonNull(draining, "draining");
     }
 }

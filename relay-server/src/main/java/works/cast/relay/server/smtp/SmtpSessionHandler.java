@@ -82,6 +82,11 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         client = address;
         log.info("smtp connect session={} client={} local={} tls={}", sessionId, address.getAddress().getHostAddress(),
                 ctx.channel().localAddress(), listenerTls.name().toLowerCase(Locale.ROOT));
+        if (shared.draining().get()) {
+            log.info("smtp refused session={} reason=shutting-down", sessionId);
+            closeWith(Replies.shuttingDown());
+            return;
+        }
         if (shared.authFailures().isBlocked(address.getAddress())) {
             log.info("smtp refused session={} reason=auth-failures", sessionId);
             closeWith(Replies.tooManyAuthFailures());
@@ -114,6 +119,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 String line = (String) msg;
                 if (log.isDebugEnabled()) {
                     log.debug("smtp < session={} {}", sessionId, redact(line));
+                }
+                if (shared.draining().get() && line.regionMatches(true, 0, "MAIL", 0, 4)) {
+                    closeWith(Replies.shuttingDown()); // no new transaction once shutdown began
+                    return;
                 }
                 perform(session.onLine(line));
             } else if (msg == SmtpCommandDecoder.Signal.LINE_TOO_LONG) {

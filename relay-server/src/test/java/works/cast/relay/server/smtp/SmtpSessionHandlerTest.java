@@ -35,7 +35,8 @@ class SmtpSessionHandlerTest {
         if (context == null) {
             context = new SmtpServerContext(messageReceiver, FakeAuthenticator.none(), settings.sslContext(),
                     new ConnectionLimiter(settings.limits().connections(), settings.limits().connectionsPerIp()),
-                    new AuthFailureTracker(3, Duration.ofMinutes(1), Clock.systemUTC()));
+                    new AuthFailureTracker(3, Duration.ofMinutes(1), Clock.systemUTC()),
+                    new java.util.concurrent.atomic.AtomicBoolean());
         }
         EmbeddedChannel ch = new EmbeddedChannel(new HAProxyMessageDecoder(), new SmtpCommandDecoder(),
                 new SmtpSessionHandler(settings, SmtpServerSettings.TlsMode.STARTTLS, context));

@@ -1,0 +1,373 @@
+#!/usr/bin/env bash
+# Side-by-side throughput of dkim-relay and Postfix + OpenDKIM on this machine, with the same client, the same
+# message and the same sink:
+#
+#   load client -> dkim-relay (smarthost delivery, durable queue, fsync before 250)      -> smtp-sink
+#   load client -> Postfix (own instance, fsync before 250) + OpenDKIM milter over TCP   -> smtp-sink
+#
+# Each system signs every message with one RSA-2048 DKIM signature for cast.works (relaxed/relaxed); dkim-relay is
+# also run with dual signing (RSA-2048 + Ed25519). For each concurrency it prints the accepted messages/s and the
+# p50/p99 accept latency seen by the load client, and the end-to-end messages/s: from the first submission until
+# smtp-sink has received every message. At the end: a table and the ratio dkim-relay/Postfix of end-to-end msg/s.
+# Before the timed runs, one message of each system is taken at the sink and its DKIM signatures are verified
+# (d=cast.works, expected algorithms) with dkimpy against the public keys of the run.
+#
+#   bench/compare.sh [MESSAGES] [SIZE_BYTES] [CONCURRENCY ...]      defaults: 5000 4096 10 50
+#
+# Environment: WARMUP (messages sent before the timed runs of each system, default 200), SKIP_BUILD=1 (use the jars
+# already in */target), RELAY_JAVA_OPTS (default -Xmx1g), DRAIN_TIMEOUT (seconds to wait for the sink, default 600).
+# Needs root (Postfix starts as root), Debian's postfix, opendkim and opendkim-tools (installed with apt-get when
+# missing), Java 17 and /usr/bin/python3 with python3-dkim. Everything listens on 127.0.0.1 ports picked at start;
+# queues, keys and configs live in a temporary directory (the sink's copies on /dev/shm) removed at exit, and every
+# process the script starts is stopped at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+messages=${1:-5000}
+size=${2:-4096}
+shift $(( $# > 2 ? 2 : $# ))
+levels=("$@")
+[ ${#levels[@]} -gt 0 ] || levels=(10 50)
+warmup=${WARMUP:-200}
+drain_timeout=${DRAIN_TIMEOUT:-600}
+py=/usr/bin/python3
+
+if [ "$(id -u)" != 0 ]; then
+  echo "bench/compare.sh must run as root: it starts a private Postfix instance (postfix start needs root)." >&2
+  exit 2
+fi
+missing=()
+command -v postfix >/dev/null && command -v smtp-sink >/dev/null || missing+=(postfix)
+command -v opendkim >/dev/null || missing+=(opendkim)
+command -v opendkim-genkey >/dev/null || missing+=(opendkim-tools)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} with apt-get"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+"$py" -c 'import dkim' 2>/dev/null || { echo "$py lacks the dkim module (apt-get install python3-dkim)" >&2; exit 2; }
+
+[ "${SKIP_BUILD:-0}" = 1 ] || mvn -q -B -DskipTests -Pbench package >/dev/null
+relay_jar=relay-server/target/dkim-relay.jar
+bench_jar=bench/target/benchmarks.jar
+[ -f "$relay_jar" ] && [ -f "$bench_jar" ] || { echo "missing $relay_jar or $bench_jar" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/dkim-compare.XXXXXX)
+chmod 755 "$work" # Postfix daemons run as the postfix user below this directory
+dump=$(mktemp -d /dev/shm/dkim-compare-sink.XXXXXX 2>/dev/null || { mkdir "$work/sink" && echo "$work/sink"; })
+chown postfix "$dump"
+sink_pid= relay_pid= opendkim_pid= postfix_conf= failures=0
+
+# Sends TERM to one process started here and waits up to 15 s for it, then KILL.
+stop_pid() {
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+stop_postfix() {
+  [ -n "$postfix_conf" ] || return 0
+  local master
+  master=$(tr -dc 0-9 < "$work/postfix/queue/pid/master.pid" 2>/dev/null || true)
+  postfix -c "$postfix_conf" stop >/dev/null 2>&1 || true
+  if [ -n "$master" ]; then
+    for _ in $(seq 1 150); do kill -0 "$master" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$master" 2>/dev/null || true
+  fi
+  postfix_conf=
+}
+
+cleanup() {
+  set +e
+  stop_postfix
+  stop_pid "$relay_pid"
+  stop_pid "$opendkim_pid"
+  stop_pid "$sink_pid"
+  rm -rf "$work" "$dump"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Waits (at most 30 s) until something accepts TCP connections on 127.0.0.1:PORT.
+wait_port() {
+  for _ in $(seq 1 150); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "$2 did not open 127.0.0.1:$1 within 30 s" >&2
+  return 1
+}
+
+read -r sink_port relay_port dual_port smtpd_port milter_port < <("$py" -c '
+import socket
+ss = [socket.socket() for _ in range(5)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+
+# The sink: counts messages (-c prints "sess=N quit=N msg=N" at each end of data) and keeps a copy of each one on
+# /dev/shm, so signatures can be checked; copies are removed after every run.
+smtp-sink -u postfix -c -d "$dump/%M." -m 1000 "127.0.0.1:$sink_port" 1024 > "$work/sink.out" 2> "$work/sink.err" &
+sink_pid=$!
+wait_port "$sink_port" smtp-sink
+
+sink_count() {
+  local n
+  n=$(tail -c 200 "$work/sink.out" 2>/dev/null | tr '\r' '\n' | grep -o 'msg=[0-9]*' | tail -n 1 | cut -d= -f2 || true)
+  echo "${n:-0}"
+}
+
+cat > "$work/verify.py" <<'PY'
+"""Verifies every DKIM-Signature of one message; the public keys come from KEYDIR/<domain>/<selector>.txt."""
+import re, sys, dkim
+from dkim.util import parse_tag_value
+
+path, expect, keydirs = sys.argv[1], sorted(sys.argv[2].split(",")), sys.argv[3:]
+msg = open(path, "rb").read()
+
+def txt(name, timeout=5):
+    labels = name.decode().rstrip(".").split(".")
+    selector, domain = labels[0], ".".join(labels[2:])
+    for d in keydirs:
+        try:
+            zone = open(f"{d}/{domain}/{selector}.txt").read()
+        except OSError:
+            continue
+        return "".join(re.findall(r'"([^"]*)"', zone)).encode()
+    return None
+
+headers, _ = dkim.rfc822_parse(msg)
+sigs = [parse_tag_value(v.replace(b"\r\n", b"")) for k, v in headers if k.lower() == b"dkim-signature"]
+d = dkim.DKIM(msg)
+parts, ok = [], True
+for i, tags in enumerate(sigs):
+    good = d.verify(idx=i, dnsfunc=txt)
+    ok &= good and tags.get(b"d") == b"cast.works"
+    parts.append("a=%s d=%s s=%s c=%s %s" % (tags.get(b"a", b"?").decode(), tags.get(b"d", b"?").decode(),
+                 tags.get(b"s", b"?").decode(), tags.get(b"c", b"simple/simple").decode(),
+                 "verified" if good else "FAILED"))
+algs = sorted(t.get(b"a", b"").decode() for t in sigs)
+ok &= algs == expect
+print("%d DKIM-Signature(s): %s%s" % (len(sigs), "; ".join(parts) or "none",
+      "" if algs == expect else " (expected %s)" % ",".join(expect)))
+sys.exit(0 if ok else 1)
+PY
+
+# Checks one message that reached the sink, then empties the sink's copies.
+check_signature() {
+  local label=$1 expect=$2; shift 2
+  local file line
+  file=$(find "$dump" -type f | head -n 1)
+  if [ -z "$file" ]; then
+    echo "DKIM check $label: FAILED, no message at the sink"; failures=$((failures + 1))
+  elif line=$("$py" "$work/verify.py" "$file" "$expect" "$@" 2>&1); then
+    echo "DKIM check $label: signed, $line"
+  else
+    echo "DKIM check $label: FAILED, $line"; failures=$((failures + 1))
+  fi
+  find "$dump" -mindepth 1 -delete
+}
+
+declare -A accepted e2e p50 p99
+
+# Sends N messages at concurrency C to PORT, waits until the sink has all of them, prints one line and keeps the
+# figures under KEY:C. End-to-end time = the client's own elapsed time (first submission to last 250) + the time
+# from the client's exit until the sink's count reached the target.
+run_load() {
+  local key=$1 port=$2 n=$3 c=$4
+  local base out t_exit failed elapsed target waited=0 t_done
+  base=$(sink_count)
+  out=$(java -cp "$bench_jar" works.cast.relay.bench.LoadClient "127.0.0.1:$port" "$n" "$c" "$size" 2>&1) || true
+  t_exit=$(date +%s.%N)
+  failed=$(sed -n 's/.* failed=\([0-9]*\) .*/\1/p' <<<"$out")
+  elapsed=$(sed -n 's/.* elapsed=\([0-9.]*\)s .*/\1/p' <<<"$out")
+  if [ -z "$failed" ] || [ -z "$elapsed" ]; then
+    echo "load client failed against $key: $out" >&2
+    exit 1
+  fi
+  target=$((base + n - failed))
+  while [ "$(sink_count)" -lt "$target" ]; do
+    if [ "$waited" -ge $((drain_timeout * 50)) ]; then
+      echo "$key: the sink has $(( $(sink_count) - base )) of $((n - failed)) messages after ${drain_timeout}s" >&2
+      exit 1
+    fi
+    sleep 0.02
+    waited=$((waited + 1))
+  done
+  t_done=$(date +%s.%N)
+  [ -n "${5:-}" ] && return 0 # warm-up
+  accepted[$key:$c]=$(sed -n 's/.* rate=\([0-9.]*\) msg\/s.*/\1/p' <<<"$out")
+  p50[$key:$c]=$(sed -n 's/.* p50=\([0-9.]*\)ms.*/\1/p' <<<"$out")
+  p99[$key:$c]=$(sed -n 's/.* p99=\([0-9.]*\)ms.*/\1/p' <<<"$out")
+  e2e[$key:$c]=$(awk -v n="$((n - failed))" -v e="$elapsed" -v a="$t_exit" -v b="$t_done" \
+    'BEGIN { printf "%.1f", n / (e + b - a) }')
+  printf '  %s\n  -> end-to-end %s msg/s (sink has all %d)\n' "$out" "${e2e[$key:$c]}" "$((n - failed))"
+  [ "$failed" = 0 ] || failures=$((failures + 1))
+  find "$dump" -mindepth 1 -delete
+}
+
+# Runs the warm-up, the signature check and the timed runs against one listening system.
+measure() {
+  local key=$1 port=$2 expect=$3; shift 3
+  run_load "$key" "$port" "$warmup" 10 warmup
+  check_signature "$key" "$expect" "$@"
+  for c in "${levels[@]}"; do
+    run_load "$key" "$port" "$messages" "$c"
+  done
+}
+
+# dkim-relay with a key store holding only the given algorithms, smarthost delivery to the sink.
+run_relay() {
+  local key=$1 port=$2; shift 2
+  local dir=$work/$key
+  mkdir -p "$dir"
+  for domain in cast.works castworks.co.jp; do
+    for alg in "$@"; do
+      java -jar "$relay_jar" keys generate --domain "$domain" --algorithm "$alg" --activate --keys-dir "$dir/keys" \
+        > /dev/null
+    done
+  done
+  cat > "$dir/relay.conf" <<CONF
+relay {
+  hostname = "relay.bench"
+  smtp.listen = [ { address = "127.0.0.1", port = $port, tls = none } ]
+  keys-dir = "$dir/keys"
+  signing.development-keys = false
+  delivery {
+    mode = smarthost
+    smarthost { host = "127.0.0.1", port = $sink_port, tls = none, connections = 8 }
+  }
+  queue.dir = "$dir/queue"
+  limits { connections = 1000, connections-per-ip = 1000 }
+  http.enabled = false
+}
+CONF
+  java ${RELAY_JAVA_OPTS:--Xmx1g} -jar "$relay_jar" run --config "$dir/relay.conf" > "$dir/relay.log" 2>&1 &
+  relay_pid=$!
+  wait_port "$port" dkim-relay || { tail -n 20 "$dir/relay.log" >&2; exit 1; }
+  local expect
+  expect=$(printf '%s\n' "$@" | sed 's/rsa-.*/rsa-sha256/; s/ed25519/ed25519-sha256/' | sort | paste -sd, -)
+  measure "$key" "$port" "$expect" "$dir/keys"
+  stop_pid "$relay_pid"
+  relay_pid=
+}
+
+# Postfix in its own config and queue directory, OpenDKIM as a milter over TCP, relayhost = the sink.
+run_postfix() {
+  local key=postfix dir=$work/postfix
+  mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/opendkim/cast.works"
+  chown postfix "$dir/data"
+  opendkim-genkey -b 2048 -d cast.works -s bench -D "$dir/opendkim/cast.works"
+  chmod 600 "$dir/opendkim/cast.works/bench.private"
+  cat > "$dir/opendkim/opendkim.conf" <<CONF
+Syslog              no
+Mode                s
+Domain              cast.works
+Selector            bench
+KeyFile             $dir/opendkim/cast.works/bench.private
+Canonicalization    relaxed/relaxed
+SignatureAlgorithm  rsa-sha256
+OversignHeaders     From
+Socket              inet:$milter_port@127.0.0.1
+CONF
+  opendkim -f -x "$dir/opendkim/opendkim.conf" > "$dir/opendkim.log" 2>&1 &
+  opendkim_pid=$!
+  wait_port "$milter_port" opendkim || { cat "$dir/opendkim.log" >&2; exit 1; }
+
+  cat > "$dir/etc/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $dir/queue
+data_directory = $dir/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix.bench
+mydomain = bench
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+relayhost = [127.0.0.1]:$sink_port
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+smtpd_milters = inet:127.0.0.1:$milter_port
+non_smtpd_milters = \$smtpd_milters
+milter_default_action = tempfail
+smtpd_peername_lookup = no
+biff = no
+maillog_file = $dir/maillog
+maillog_file_prefixes = $dir
+CONF
+  cat > "$dir/etc/master.cf" <<CONF
+127.0.0.1:$smtpd_port inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+CONF
+  postfix_conf=$dir/etc
+  postfix -c "$postfix_conf" start >/dev/null 2>&1 \
+    || { echo "postfix did not start:" >&2; postfix -c "$postfix_conf" check >&2; tail -n 20 "$dir/maillog" >&2; exit 1; }
+  wait_port "$smtpd_port" postfix || { tail -n 20 "$dir/maillog" >&2; exit 1; }
+  measure "$key" "$smtpd_port" rsa-sha256 "$dir/opendkim"
+  if [ "$(postqueue -c "$postfix_conf" -j 2>/dev/null | wc -l)" != 0 ]; then
+    echo "Postfix queue not empty after the runs (see its maillog)" >&2
+    failures=$((failures + 1))
+  fi
+  stop_postfix
+  stop_pid "$opendkim_pid"
+  opendkim_pid=
+}
+
+echo "dkim-relay vs Postfix + OpenDKIM: $messages messages of $size bytes per run, concurrency ${levels[*]}," \
+  "$(nproc) cores, $(java -version 2>&1 | head -n 1), $(postconf -d -h mail_version | sed 's/^/Postfix /')," \
+  "$(opendkim -V 2>&1 | head -n 1)"
+echo "== dkim-relay, one RSA-2048 signature per message"
+run_relay relay "$relay_port" rsa-2048
+echo "== dkim-relay, RSA-2048 + Ed25519 signatures per message"
+run_relay relay-dual "$dual_port" rsa-2048 ed25519
+echo "== Postfix + OpenDKIM milter, one RSA-2048 signature per message"
+run_postfix
+
+echo
+echo "== summary ($messages messages of $size bytes; accepted = load client, end-to-end = until the sink has all)"
+printf '%-28s %5s %13s %15s %9s %9s\n' system conc "accepted/s" "end-to-end/s" "p50 ms" "p99 ms"
+for key in relay relay-dual postfix; do
+  case $key in
+    relay) name="dkim-relay (RSA)" ;;
+    relay-dual) name="dkim-relay (RSA+Ed25519)" ;;
+    postfix) name="Postfix + OpenDKIM (RSA)" ;;
+  esac
+  for c in "${levels[@]}"; do
+    printf '%-28s %5s %13s %15s %9s %9s\n' "$name" "$c" "${accepted[$key:$c]}" "${e2e[$key:$c]}" \
+      "${p50[$key:$c]}" "${p99[$key:$c]}"
+  done
+done
+for c in "${levels[@]}"; do
+  awk -v c="$c" -v r="${e2e[relay:$c]}" -v d="${e2e[relay-dual:$c]}" -v p="${e2e[postfix:$c]}" 'BEGIN {
+    printf "end-to-end ratio dkim-relay/Postfix at concurrency %s: %.2f (dual signing: %.2f)\n", c, r / p, d / p }'
+done
+if [ "$failures" -gt 0 ]; then
+  echo "$failures check(s) failed: see above" >&2
+  exit 1
+fi
