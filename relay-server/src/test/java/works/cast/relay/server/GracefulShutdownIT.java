@@ -36,18 +36,10 @@ class GracefulShutdownIT {
     void termDrainsAndKeepsEveryAcknowledgedMessage(@TempDir Path dir) throws Exception {
         int port = RelayProcess.freePort();
         int deadUpstream = RelayProcess.freePort();
-        Path conf = dir.resolve("relay.conf");
-        Files.writeString(conf, """
-                relay {
-                  hostname = "relay.test"
-                  smtp.listen = [ { address = "127.0.0.1", port = %d, tls = none } ]
-                  keys-dir = "%s"
-                  signing.development-keys = true
-                  delivery { mode = smarthost, smarthost { host = "127.0.0.1", port = %d, tls = none } }
-                  queue { dir = "%s", retry = [ 1h ] }
-                  http.enabled = false
-                }
-                """.formatted(port, dir.resolve("keys"), deadUpstream, dir.resolve("queue")));
+        Path conf = RelayProcess.writeConfig(dir, port, """
+                delivery { mode = smarthost, smarthost { host = "127.0.0.1", port = %d, tls = none } }
+                queue.retry = [ 1h ]
+                """.formatted(deadUpstream));
         Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();
         List<String> closings = new CopyOnWriteArrayList<>();
         AtomicInteger next = new AtomicInteger();
@@ -137,13 +129,6 @@ class GracefulShutdownIT {
     }
 
     private static String reply(BufferedReader in) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) {
-                throw new IOException("connection closed without a reply");
-            }
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        return line;
+        return SmtpTestClient.readReply(in);
     }
 }

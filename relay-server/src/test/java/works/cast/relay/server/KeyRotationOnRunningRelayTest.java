@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -181,19 +177,9 @@ class KeyRotationOnRunningRelayTest {
     }
 
     private static String send(int port, String domain) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(30_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = s.getOutputStream();
-            in.readLine();
-            out.write(("HELO t\r\nMAIL FROM:<app@" + domain + ">\r\nRCPT TO:<rcpt@example.net>\r\nDATA\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            for (int i = 0; i < 4; i++) {
-                in.readLine();
-            }
-            out.write(("From: app@" + domain + "\r\nSubject: rotation\r\n\r\nbody\r\n.\r\n").getBytes(StandardCharsets.US_ASCII));
-            String reply = in.readLine();
-            return reply;
+        try (SmtpTestClient c = new SmtpTestClient(port)) {
+            c.hello();
+            return c.send("app@" + domain, "rcpt@example.net", "From: app@" + domain + "\r\nSubject: rotation\r\n\r\nbody\r\n");
         }
     }
 }

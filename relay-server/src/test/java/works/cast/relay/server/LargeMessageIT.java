@@ -32,19 +32,10 @@ class LargeMessageIT {
     @Test
     void fiftyMegabytesWithNinetySixMegabytesOfHeap(@TempDir Path dir) throws Exception {
         int port = RelayProcess.freePort();
-        Path conf = dir.resolve("relay.conf");
-        Files.writeString(conf, """
-                relay {
-                  hostname = "relay.test"
-                  smtp.listen = [ { address = "127.0.0.1", port = %d, tls = none } ]
-                  keys-dir = "%s"
-                  signing.development-keys = true
-                  delivery { mode = directory, directory = "%s" }
-                  queue.dir = "%s"
-                  limits.message-size = 60MiB
-                  http.enabled = false
-                }
-                """.formatted(port, dir.resolve("keys"), dir.resolve("outbox"), dir.resolve("queue")));
+        Path conf = RelayProcess.writeConfig(dir, port, """
+                delivery { mode = directory, directory = "%s" }
+                limits.message-size = 60MiB
+                """.formatted(dir.resolve("outbox")));
         try (RelayProcess relay = new RelayProcess(dir, conf, List.of("-Xmx96m", "-XX:+ExitOnOutOfMemoryError"))
                 .start(port)) {
             String reply = send(port);

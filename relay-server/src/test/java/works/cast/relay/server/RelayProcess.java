@@ -43,6 +43,23 @@ public final class RelayProcess implements AutoCloseable {
         return jar;
     }
 
+    /**
+     * Writes {@code relay.conf} in {@code dir} for a relay on {@code port}: development keys, queue and keys in
+     * {@code dir}, no HTTP endpoint, plus {@code extra} (HOCON inside {@code relay { }}, which may override these).
+     */
+    public static Path writeConfig(Path dir, int port, String extra) throws IOException {
+        Path conf = dir.resolve("relay.conf");
+        Files.writeString(conf, "relay {\n"
+                + "  hostname = \"relay.test\"\n"
+                + "  smtp.listen = [ { address = \"127.0.0.1\", port = " + port + ", tls = none } ]\n"
+                + "  keys-dir = \"" + dir.resolve("keys") + "\"\n"
+                + "  signing.development-keys = true\n"
+                + "  queue.dir = \"" + dir.resolve("queue") + "\"\n"
+                + "  http.enabled = false\n"
+                + extra + "\n}\n");
+        return conf;
+    }
+
     /** A TCP port free right now on 127.0.0.1. */
     public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {

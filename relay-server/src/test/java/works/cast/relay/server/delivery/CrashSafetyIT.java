@@ -41,34 +41,17 @@ class CrashSafetyIT {
     void everyAcknowledgedMessageArrivesAfterAKill(@TempDir Path dir) throws Exception {
         try (ScriptedSmtpServer upstream = new ScriptedSmtpServer()) {
             int port = RelayProcess.freePort();
-            Path conf = dir.resolve("relay.conf");
-            Files.writeString(conf, """
-                    relay {
-                      hostname = "relay.test"
-                      smtp.listen = [ { address = "127.0.0.1", port = %d, tls = none } ]
-                      keys-dir = "%s"
-                      signing.development-keys = true
-                      delivery { mode = smarthost, smarthost { host = "127.0.0.1", port = %d, tls = none, connections = 4 },
-                                 timeouts { connect = 2s, command = 10s, data = 10s } }
-                      queue { dir = "%s", retry = [ 1s ], max-age = 1h }
-                      limits { connections = 200, connections-per-ip = 200 }
-                      http.enabled = false
-                    }
-                    """.formatted(port, dir.resolve("keys"), upstream.port(), dir.resolve("queue")));
+            Path conf = RelayProcess.writeConfig(dir, port, """
+                    delivery { mode = smarthost, smarthost { host = "127.0.0.1", port = %d, tls = none, connections = 4 },
+                               timeouts { connect = 2s, command = 10s, data = 10s } }
+                    queue { retry = [ 1s ], max-age = 1h }
+                    limits { connections = 200, connections-per-ip = 200 }
+                    """.formatted(upstream.port()));
             Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();
             AtomicInteger next = new AtomicInteger();
             int killAfter = MESSAGES / 3;
             try (RelayProcess relay = new RelayProcess(dir, conf, List.of("-Xmx256m")).start(port)) {
-                CountDownLatch done = new CountDownLatch(CONCURRENCY);
-                for (int t = 0; t < CONCURRENCY; t++) {
-                    new Thread(() -> {
-                        try {
-                            client(port, next, acknowledged);
-                        } finally {
-                            done.countDown();
-                        }
-                    }).start();
-                }
+                CountDownLatch done = clients(port, next, acknowledged);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
                 while (acknowledged.size() < killAfter && System.nanoTime() < deadline) {
                     Thread.sleep(5);
@@ -81,16 +64,7 @@ class CrashSafetyIT {
             assertTrue(atKill >= killAfter, "acknowledged before the kill: " + atKill);
             try (RelayProcess relay = new RelayProcess(dir, conf, List.of("-Xmx256m")).start(port)) {
                 // The rest of the messages go through the restarted relay.
-                CountDownLatch done = new CountDownLatch(CONCURRENCY);
-                for (int t = 0; t < CONCURRENCY; t++) {
-                    new Thread(() -> {
-                        try {
-                            client(port, next, acknowledged);
-                        } finally {
-                            done.countDown();
-                        }
-                    }).start();
-                }
+                CountDownLatch done = clients(port, next, acknowledged);
                 assertTrue(done.await(180, TimeUnit.SECONDS));
                 Map<Integer, Integer> received = new HashMap<>();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -112,6 +86,21 @@ class CrashSafetyIT {
                 assertTrue(acknowledged.size() > MESSAGES / 2);
             }
         }
+    }
+
+    /** Starts the client threads; the latch opens when all have stopped. */
+    private static CountDownLatch clients(int port, AtomicInteger next, Set<Integer> acknowledged) {
+        CountDownLatch done = new CountDownLatch(CONCURRENCY);
+        for (int t = 0; t < CONCURRENCY; t++) {
+            new Thread(() -> {
+                try {
+                    client(port, next, acknowledged);
+                } finally {
+                    done.countDown();
+                }
+            }).start();
+        }
+        return done;
     }
 
     /** Sends numbered messages on one connection until the numbers run out or the relay goes away. */
@@ -143,13 +132,6 @@ class CrashSafetyIT {
     }
 
     private static String reply(BufferedReader in) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) {
-                throw new IOException("connection closed");
-            }
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        return line;
+        return works.cast.relay.server.SmtpTestClient.readReply(in);
     }
 }

@@ -4,12 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,18 +85,9 @@ class DiskFullTest {
     }
 
     private static String send(int port, int n, String body) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(30_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = s.getOutputStream();
-            in.readLine();
-            out.write(("HELO t\r\nMAIL FROM:<app@cast.works>\r\nRCPT TO:<rcpt@example.net>\r\nDATA\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            for (int i = 0; i < 4; i++) {
-                in.readLine();
-            }
-            out.write(("From: app@cast.works\r\nX-Seq: " + n + "\r\n\r\n" + body + ".\r\n").getBytes(StandardCharsets.US_ASCII));
-            return in.readLine();
+        try (works.cast.relay.server.SmtpTestClient c = new works.cast.relay.server.SmtpTestClient(port)) {
+            c.hello();
+            return c.send("app@cast.works", "rcpt@example.net", "From: app@cast.works\r\nX-Seq: " + n + "\r\n\r\n" + body);
         }
     }
 }
