@@ -18,7 +18,14 @@ public final class SmtpTestClient implements AutoCloseable {
     private final OutputStream out;
 
     public SmtpTestClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(port, "127.0.0.1");
+    }
+
+    /** Connects from the given local loopback address (for example 127.0.0.3, to tell clients apart). */
+    public SmtpTestClient(int port, String localAddress) throws IOException {
+        socket = new Socket();
+        socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
         socket.setSoTimeout(60_000);
         in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
         out = socket.getOutputStream();
