@@ -92,6 +92,14 @@ class RelayMetricsTest {
     }
 
     @Test
+    void knownDomainsStartAtZero() {
+        metrics.knownDomains(java.util.List.of("cast.works", "CastWorks.co.jp"));
+        String s = metrics.scrape();
+        assertLine(s, "dkim_relay_messages_accepted_total{domain=\"cast.works\"} 0.0");
+        assertLine(s, "dkim_relay_messages_accepted_total{domain=\"castworks.co.jp\"} 0.0");
+    }
+
+    @Test
     void labelValuesAreCapped() {
         for (int i = 0; i < RelayMetrics.MAX_LABEL_VALUES + 50; i++) {
             metrics.messageAccepted("d" + i + ".example");
