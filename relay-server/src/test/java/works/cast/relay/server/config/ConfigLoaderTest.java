@@ -351,7 +351,12 @@ class ConfigLoaderTest {
     @Test
     void exampleProductionConfigValidatesWithoutItsFiles() {
         RelayConfig c = ConfigLoader.read(Optional.of(Path.of("..", "conf", "relay.production.conf")), false);
-        assertEquals(DeliveryConfig.Mode.MX, c.delivery().mode());
+        assertEquals(DeliveryConfig.Mode.SMARTHOST, c.delivery().mode());
+        assertEquals(OutboundTls.REQUIRED, c.delivery().smarthost().tls());
+        assertEquals(Optional.of("cast-works"), c.delivery().smarthost().user());
+        assertTrue(c.delivery().smarthost().password().isPresent());
+        assertEquals(Path.of("/var/lib/dkim-relay/keys"), c.keysDir());
+        assertEquals(Path.of("/var/lib/dkim-relay/queue"), c.queue().dir());
         assertEquals(List.of(587, 465), c.smtp().listen().stream().map(ListenerConfig::port).toList());
         assertEquals(LoggingConfig.Format.JSON, c.logging().format());
         assertEquals(Optional.of(Path.of("/etc/dkim-relay/users")), c.access().usersFile());
