@@ -23,6 +23,8 @@ import works.cast.relay.server.delivery.PassthroughCommitter;
 import works.cast.relay.server.delivery.SmarthostForwarder;
 import works.cast.relay.server.intake.AcceptedMessage;
 import works.cast.relay.server.intake.MessageCommitter;
+import works.cast.relay.server.ops.MeteredForwarder;
+import works.cast.relay.server.ops.RelayMetrics;
 import works.cast.relay.server.queue.DeliveryWorker;
 import works.cast.relay.server.queue.FileMessageQueue;
 import works.cast.relay.server.queue.QueueEntry;
@@ -51,17 +53,17 @@ final class DeliveryStack implements AutoCloseable {
     }
 
     /** Builds the stack and recovers the queue; call before the SMTP listeners start. */
-    static DeliveryStack create(RelayConfig config, Clock clock, Executor io) throws IOException {
+    static DeliveryStack create(RelayConfig config, Clock clock, Executor io, RelayMetrics metrics) throws IOException {
         var delivery = config.delivery();
         if (delivery.mode() == works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
             return new DeliveryStack(new DirectoryOutbox(delivery.directory(), config.queue().dir().resolve("incoming")),
                     Optional.empty(), Optional.empty(), Optional.empty());
         }
-        Forwarder forwarder = switch (delivery.mode()) {
+        Forwarder forwarder = new MeteredForwarder(switch (delivery.mode()) {
             case SMARTHOST -> new SmarthostForwarder(delivery, config.hostname(), io);
             case MX -> new MxForwarder(delivery, config.hostname(), io);
             case DIRECTORY -> throw new IllegalStateException("unreachable");
-        };
+        }, metrics);
         FileMessageQueue queue;
         try {
             queue = new FileMessageQueue(config.queue().dir(), clock);

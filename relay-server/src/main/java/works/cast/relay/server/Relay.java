@@ -32,9 +32,15 @@ import works.cast.relay.server.intake.IntakeListener;
 import works.cast.relay.server.intake.MessageCommitter;
 import works.cast.relay.server.intake.MessageLog;
 import works.cast.relay.server.intake.SigningReceiver;
+import works.cast.relay.server.ops.DirectoryWritableCheck;
+import works.cast.relay.server.ops.ManagementServer;
+import works.cast.relay.server.ops.MetricsIntakeListener;
+import works.cast.relay.server.ops.QueueGauges;
+import works.cast.relay.server.ops.RelayMetrics;
 import works.cast.relay.server.keys.KeyStoreWatcher;
 import works.cast.relay.server.smtp.Authenticator;
 import works.cast.relay.server.smtp.NetworkAcl;
+import works.cast.relay.server.smtp.SessionEvents;
 import works.cast.relay.server.smtp.SmtpServer;
 import works.cast.relay.server.smtp.SmtpServerSettings;
 import works.cast.relay.server.tls.TlsContexts;
@@ -53,10 +59,14 @@ public final class Relay implements AutoCloseable {
     private final ExecutorService ioPool;
     private final SmtpServer smtp;
     private final DeliveryStack delivery;
+    private final RelayMetrics metrics;
+    private final Optional<ManagementServer> http;
 
     private Relay(RelayConfig config, KeyStoreWatcher keys, Optional<FileAuthenticator> users, ExecutorService ioPool,
-                  SmtpServer smtp, DeliveryStack delivery) {
+                  SmtpServer smtp, DeliveryStack delivery, RelayMetrics metrics, Optional<ManagementServer> http) {
         this.delivery = delivery;
+        this.metrics = metrics;
+        this.http = http;
         this.config = config;
         this.keys = keys;
         this.users = users;
@@ -85,18 +95,23 @@ public final class Relay implements AutoCloseable {
             }
         }
         SigningPolicy policy = policy(config.signing(), keys);
+        RelayMetrics metrics = new RelayMetrics();
+        metrics.knownDomains(config.signing().domains().keySet());
+        metrics.registerKeyAges(keys::activeKeyAges);
         ExecutorService ioPool = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
                 named("relay-io"));
         DeliveryStack delivery;
         try {
-            delivery = DeliveryStack.create(config, clock, ioPool);
+            delivery = DeliveryStack.create(config, clock, ioPool, metrics);
         } catch (IOException | RuntimeException e) {
             keys.close();
             ioPool.shutdownNow();
             throw e;
         }
         MessageCommitter committer = delivery.committer;
-        IntakeListener listener = new MessageLog();
+        IntakeListener listener = new MetricsIntakeListener(metrics, new MessageLog());
+        QueueGauges queueGauges = new QueueGauges(config.queue().dir(), clock);
+        metrics.registerQueue(queueGauges::size, queueGauges::oldestAgeSeconds);
         SigningReceiver receiver = new SigningReceiver(ioPool, policy, committer, config.hostname(),
                 config.limits().headerSize(), clock, listener);
         Optional<FileAuthenticator> users = Optional.empty();
@@ -105,10 +120,22 @@ public final class Relay implements AutoCloseable {
                     config.access().authFailureDelay()));
         }
         Authenticator auth = users.<Authenticator>map(u -> u).orElse(NoUsers.INSTANCE);
-        SmtpServer smtp = new SmtpServer(settings(config), receiver, auth);
+        SmtpServer smtp = new SmtpServer(settings(config), receiver, auth, sessionEvents(metrics));
+        Optional<ManagementServer> http = Optional.empty();
         try {
             smtp.start();
+            if (config.http().enabled()) {
+                ManagementServer m = new ManagementServer(config.http(), metrics);
+                http = Optional.of(m);
+                m.addCheck(() -> smtp.boundPorts().size() == config.smtp().listen().size() && !smtp.isStopped()
+                        ? Optional.empty() : Optional.of("smtp listeners not bound"));
+                m.addCheck(() -> activeKeyProblem(domains, keys));
+                m.addCheck(DirectoryWritableCheck.queue(config.queue().dir()));
+                m.start();
+            }
         } catch (RuntimeException e) {
+            smtp.stop(Duration.ZERO);
+            http.ifPresent(ManagementServer::close);
             keys.close();
             users.ifPresent(FileAuthenticator::close);
             delivery.close();
@@ -117,7 +144,7 @@ public final class Relay implements AutoCloseable {
         }
         log.info("relay started hostname={} smtp={} delivery={} keys={}", config.hostname(), smtp.boundAddresses(),
                 config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT), config.keysDir());
-        return new Relay(config, keys, users, ioPool, smtp, delivery);
+        return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http);
     }
 
     static SigningPolicy policy(SigningConfig s, KeyStoreWatcher keys) {
@@ -149,6 +176,45 @@ public final class Relay implements AutoCloseable {
                 SmtpServerSettings.BareLfMode.valueOf(c.smtp().bareLf().name()));
     }
 
+    /** Sessions and TLS handshakes, counted. */
+    private static SessionEvents sessionEvents(RelayMetrics metrics) {
+        return new SessionEvents() {
+            @Override
+            public void opened() {
+                metrics.sessionOpened();
+            }
+
+            @Override
+            public void closed() {
+                metrics.sessionClosed();
+            }
+
+            @Override
+            public void tls(String protocol, String cipher) {
+                metrics.tlsSession(protocol, cipher);
+            }
+        };
+    }
+
+    /** Ready only when every configured domain can sign. */
+    private static Optional<String> activeKeyProblem(List<Domain> domains, KeyStoreWatcher keys) {
+        for (Domain d : domains) {
+            if (keys.ring().get().active(d).isEmpty()) {
+                return Optional.of("key store: no active key for " + d);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The management endpoint's port, when it runs. */
+    public Optional<Integer> httpPort() {
+        return http.map(ManagementServer::boundPort);
+    }
+
+    public RelayMetrics metrics() {
+        return metrics;
+    }
+
     /** The SMTP ports actually bound, in listener order (useful with port 0). */
     public List<Integer> smtpPorts() {
         return smtp.boundPorts();
@@ -175,6 +241,7 @@ public final class Relay implements AutoCloseable {
     /** Stops accepting, lets sessions finish within {@code drain}, and waits for pending commits. */
     public void stop(Duration drain) {
         smtp.stop(drain);
+        http.ifPresent(ManagementServer::close);
         ioPool.shutdown();
         try {
             if (!ioPool.awaitTermination(drain.toMillis() + 5000, TimeUnit.MILLISECONDS)) {
@@ -186,6 +253,7 @@ public final class Relay implements AutoCloseable {
         delivery.close();
         keys.close();
         users.ifPresent(FileAuthenticator::close);
+        metrics.close();
         log.info("relay stopped");
     }
 

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "dkim-relay", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Outbound DKIM signing SMTP relay.",
         subcommands = {ServeCommand.class, CheckConfigCommand.class, SignCommand.class, VerifyCommand.class,
-            KeysCommand.class, QueueCommand.class, works.cast.relay.server.auth.UsersCommand.class,
+            KeysCommand.class, QueueCommand.class, works.cast.relay.server.auth.UsersCommand.class, SendCommand.class,
             VersionCommand.class})
 public final class Main implements Runnable {
 

@@ -17,6 +17,7 @@ import works.cast.relay.server.Relay;
 import works.cast.relay.server.config.ConfigLoader;
 import works.cast.relay.server.config.InvalidConfigException;
 import works.cast.relay.server.config.RelayConfig;
+import works.cast.relay.server.ops.LogFormat;
 
 /**
  * {@code dkim-relay run}: starts the relay in the foreground, logging to stdout. SIGHUP reloads the key store and the
@@ -43,6 +44,7 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        LogFormat.apply(cfg.logging());
         Duration drain = Duration.parse("PT" + drainTimeout.toUpperCase(java.util.Locale.ROOT));
         Relay relay;
         try {

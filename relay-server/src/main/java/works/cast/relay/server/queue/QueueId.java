@@ -37,6 +37,15 @@ public record QueueId(String value) implements Comparable<QueueId> {
         return new QueueId(new String(c));
     }
 
+    /** When the id was made (millisecond precision), from its first ten characters. */
+    public java.time.Instant createdAt() {
+        long time = 0;
+        for (int i = 0; i < 10; i++) {
+            time = (time << 5) | new String(ALPHABET).indexOf(value.charAt(i));
+        }
+        return java.time.Instant.ofEpochMilli(time);
+    }
+
     public static boolean isValid(String s) {
         return s != null && s.matches("[0-9A-HJKMNP-TV-Z]{16}");
     }

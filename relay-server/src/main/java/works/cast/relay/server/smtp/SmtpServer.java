@@ -48,15 +48,20 @@ public final class SmtpServer {
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private boolean started;
-    private boolean stopped;
+    private volatile boolean stopped;
 
     public SmtpServer(SmtpServerSettings settings, MessageReceiver receiver, Authenticator authenticator) {
+        this(settings, receiver, authenticator, SessionEvents.NONE);
+    }
+
+    public SmtpServer(SmtpServerSettings settings, MessageReceiver receiver, Authenticator authenticator,
+                      SessionEvents events) {
         this.settings = Objects.requireNonNull(settings, "settings");
         SmtpServerSettings.Limits limits = settings.limits();
         this.shared = new SmtpServerContext(receiver, authenticator, settings.sslContext(),
                 new ConnectionLimiter(limits.connections(), limits.connectionsPerIp()),
                 new AuthFailureTracker(limits.authFailures(), limits.authFailureWindow(), Clock.systemUTC()),
-                new java.util.concurrent.atomic.AtomicBoolean());
+                new java.util.concurrent.atomic.AtomicBoolean(), events);
     }
 
     /**
@@ -106,6 +111,11 @@ public final class SmtpServer {
     /** The bound ports, in the order of the listeners (useful with port 0). */
     public List<Integer> boundPorts() {
         return boundAddresses().stream().map(InetSocketAddress::getPort).toList();
+    }
+
+    /** True once {@link #stop} began. */
+    public boolean isStopped() {
+        return stopped;
     }
 
     /** Open client connections. */

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * whether the server is draining for shutdown (new connections and new transactions then get 421).
  */
 record SmtpServerContext(MessageReceiver receiver, Authenticator authenticator, Optional<SslContext> sslContext,
-                         ConnectionLimiter connections, AuthFailureTracker authFailures, AtomicBoolean draining) {
+                         ConnectionLimiter connections, AuthFailureTracker authFailures, AtomicBoolean draining,
+                         SessionEvents events) {
 
     SmtpServerContext {
         Objects.requireNonNull(receiver, "receiver");
@@ -19,5 +20,6 @@ record SmtpServerContext(MessageReceiver receiver, Authenticator authenticator, 
         Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(authFailures, "authFailures");
         Objects.requireNonNull(draining, "draining");
+        Objects.requireNonNull(events, "events");
     }
 }

@@ -80,6 +80,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private void begin(InetSocketAddress address) {
         client = address;
+        shared.events().opened();
         log.info("smtp connect session={} client={} local={} tls={}", sessionId, address.getAddress().getHostAddress(),
                 ctx.channel().localAddress(), listenerTls.name().toLowerCase(Locale.ROOT));
         if (shared.draining().get()) {
@@ -316,6 +317,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             } else if (session != null) {
                 SSLSession tls = ctx.pipeline().get(SslHandler.class).engine().getSession();
                 session.onTlsStarted(tls.getProtocol(), tls.getCipherSuite());
+                shared.events().tls(tls.getProtocol(), tls.getCipherSuite());
                 log.info("smtp tls session={} protocol={} cipher={}", sessionId, tls.getProtocol(),
                         tls.getCipherSuite());
             }
@@ -396,6 +398,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             shared.connections().release(client.getAddress());
         }
         if (client != null) {
+            shared.events().closed();
             log.info("smtp disconnect session={} client={} messages={}", sessionId,
                     client.getAddress().getHostAddress(), messages);
         }

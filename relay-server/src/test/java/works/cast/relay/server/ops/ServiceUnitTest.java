@@ -93,7 +93,7 @@ class ServiceUnitTest {
     @Test
     void theUnitRunsTheInstalledJarAsItsOwnUserInASandbox() throws IOException {
         Map<String, List<String>> s = settings(Files.readString(UNIT, StandardCharsets.UTF_8));
-        assertEquals(List.of("/usr/bin/java -Ddkim-relay.log.format=plain "
+        assertEquals(List.of("/usr/bin/java "
                 + "-Dlogback.configurationFile=/etc/dkim-relay/logback.xml -jar /opt/dkim-relay/dkim-relay.jar run "
                 + "--config /etc/dkim-relay/relay.conf"), s.get("ExecStart"));
         Map<String, String> expected = new LinkedHashMap<>();

@@ -36,7 +36,7 @@ class SmtpSessionHandlerTest {
             context = new SmtpServerContext(messageReceiver, FakeAuthenticator.none(), settings.sslContext(),
                     new ConnectionLimiter(settings.limits().connections(), settings.limits().connectionsPerIp()),
                     new AuthFailureTracker(3, Duration.ofMinutes(1), Clock.systemUTC()),
-                    new java.util.concurrent.atomic.AtomicBoolean());
+                    new java.util.concurrent.atomic.AtomicBoolean(), SessionEvents.NONE);
         }
         EmbeddedChannel ch = new EmbeddedChannel(new HAProxyMessageDecoder(), new SmtpCommandDecoder(),
                 new SmtpSessionHandler(settings, SmtpServerSettings.TlsMode.STARTTLS, context));
