@@ -26,6 +26,8 @@ import works.cast.relay.core.mail.Domain;
 import works.cast.relay.core.policy.DomainPolicy;
 import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.auth.FileAuthenticator;
+import works.cast.relay.server.config.ConfigLoader;
+import works.cast.relay.server.config.InvalidConfigException;
 import works.cast.relay.server.config.RelayConfig;
 import works.cast.relay.server.config.SigningConfig;
 import works.cast.relay.server.intake.IntakeListener;
@@ -53,7 +55,7 @@ public final class Relay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
 
-    private final RelayConfig config;
+    private volatile RelayConfig config;
     private final KeyStoreWatcher keys;
     private final Optional<FileAuthenticator> users;
     private final ExecutorService ioPool;
@@ -224,8 +226,11 @@ public final class Relay implements AutoCloseable {
         return config;
     }
 
-    /** SIGHUP: reload the key store and the users file; the rest of the config needs a restart. */
-    public void reload() {
+    /**
+     * SIGHUP: reload the key store, the users file, and what the config file may change live (access networks, TLS
+     * certificate and key); every other change in the file is named in the log as needing a restart.
+     */
+    public synchronized void reload() {
         boolean ok = keys.reload();
         log.info("reload keys={}", ok ? "ok" : "refused (previous keys stay in use)");
         users.ifPresent(u -> {
@@ -236,6 +241,32 @@ public final class Relay implements AutoCloseable {
                 log.error("reload users refused (previous users stay): {}", e.getMessage());
             }
         });
+        RelayConfig fresh;
+        try {
+            fresh = config.source().isPresent() ? ConfigLoader.read(config.source(), true) : config;
+        } catch (InvalidConfigException e) {
+            log.error("reload config refused (running config stays): {}", e.getMessage().replace('\n', ';'));
+            return;
+        }
+        List<String> changed = new ArrayList<>();
+        if (!fresh.access().networks().equals(config.access().networks())) {
+            changed.add("access.networks");
+        }
+        Optional<SslContext> ssl = smtp.sslContext();
+        try {
+            if (fresh.tls().configured()) {
+                ssl = Optional.of(TlsContexts.server(fresh.tls()));
+                changed.add("tls (certificate and key read again)");
+            }
+        } catch (IOException | RuntimeException e) {
+            log.error("reload tls refused (current certificate stays): {}", e.getMessage());
+        }
+        smtp.update(new NetworkAcl(fresh.access().networks()), ssl);
+        List<String> restart = ConfigDiff.needingRestart(config, fresh);
+        log.info("reload config applied={} needs-restart={}", changed, restart.isEmpty() ? "none" : restart);
+        config = new RelayConfig(config.source(), config.hostname(), config.smtp(), fresh.tls(), fresh.access(),
+                config.keysDir(), config.signing(), config.delivery(), config.queue(), config.limits(), config.http(),
+                config.logging());
     }
 
     /** Stops accepting, lets sessions finish within {@code drain}, and waits for pending commits. */

@@ -15,6 +15,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -22,7 +23,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +61,7 @@ public final class SmtpServer {
                       SessionEvents events) {
         this.settings = Objects.requireNonNull(settings, "settings");
         SmtpServerSettings.Limits limits = settings.limits();
-        this.shared = new SmtpServerContext(receiver, authenticator, settings.sslContext(),
+        this.shared = new SmtpServerContext(receiver, authenticator, new AtomicReference<>(settings),
                 new ConnectionLimiter(limits.connections(), limits.connectionsPerIp()),
                 new AuthFailureTracker(limits.authFailures(), limits.authFailureWindow(), Clock.systemUTC()),
                 new java.util.concurrent.atomic.AtomicBoolean(), events);
@@ -85,7 +88,7 @@ public final class SmtpServer {
                     .channel(channelType)
                     .option(ChannelOption.SO_BACKLOG, 256)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new SmtpServerInitializer(settings, listener.tls(), shared, connections));
+                    .childHandler(new SmtpServerInitializer(listener.tls(), shared, connections));
             String name = listener.address() + ":" + listener.port();
             ChannelFuture bound = bootstrap.bind(listener.address(), listener.port()).awaitUninterruptibly();
             if (!bound.isSuccess()) {
@@ -111,6 +114,20 @@ public final class SmtpServer {
     /** The bound ports, in the order of the listeners (useful with port 0). */
     public List<Integer> boundPorts() {
         return boundAddresses().stream().map(InetSocketAddress::getPort).toList();
+    }
+
+    /**
+     * Replaces what may change while running: the networks allowed without AUTH and the TLS certificate. Sessions
+     * already open keep what they started with; new connections (and STARTTLS from now on) get the new values.
+     */
+    public void update(NetworkAcl allowedNetworks, Optional<SslContext> sslContext) {
+        shared.live().updateAndGet(s -> s.withLiveSettings(allowedNetworks, sslContext));
+        log.info("smtp settings updated networks={} tls={}", allowedNetworks.networks().size(), sslContext.isPresent());
+    }
+
+    /** The TLS context in use now. */
+    public Optional<SslContext> sslContext() {
+        return shared.sslContext();
     }
 
     /** True once {@link #stop} began. */

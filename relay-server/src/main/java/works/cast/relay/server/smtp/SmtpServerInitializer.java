@@ -13,14 +13,11 @@ import io.netty.handler.ssl.SslHandler;
  */
 final class SmtpServerInitializer extends ChannelInitializer<SocketChannel> {
 
-    private final SmtpServerSettings settings;
     private final SmtpServerSettings.TlsMode tlsMode;
     private final SmtpServerContext shared;
     private final ChannelGroup connections;
 
-    SmtpServerInitializer(SmtpServerSettings settings, SmtpServerSettings.TlsMode tlsMode, SmtpServerContext shared,
-                          ChannelGroup connections) {
-        this.settings = settings;
+    SmtpServerInitializer(SmtpServerSettings.TlsMode tlsMode, SmtpServerContext shared, ChannelGroup connections) {
         this.tlsMode = tlsMode;
         this.shared = shared;
         this.connections = connections;
@@ -29,6 +26,7 @@ final class SmtpServerInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         connections.add(ch);
+        SmtpServerSettings settings = shared.settings();
         ChannelPipeline p = ch.pipeline();
         if (settings.proxyProtocol()) {
             p.addLast("proxy", new HAProxyMessageDecoder());

@@ -155,4 +155,9 @@ public record SmtpServerSettings(String hostname, List<Listener> listeners, Opti
         return new SmtpServerSettings(hostname, List.of(listener), Optional.empty(), false,
                 NetworkAcl.parse(allowedNetworks), false, Limits.defaults(), BareLfMode.REJECT);
     }
+
+    /** The same settings with other networks and TLS context (what a reload may change). */
+    public SmtpServerSettings withLiveSettings(NetworkAcl networks, Optional<SslContext> ssl) {
+        return new SmtpServerSettings(hostname, listeners, ssl, proxyProtocol, networks, requireTlsForAuth, limits, bareLf);
+    }
 }

@@ -33,7 +33,7 @@ class SmtpSessionHandlerTest {
 
     private EmbeddedChannel connect(String clientIp, MessageReceiver messageReceiver) {
         if (context == null) {
-            context = new SmtpServerContext(messageReceiver, FakeAuthenticator.none(), settings.sslContext(),
+            context = new SmtpServerContext(messageReceiver, FakeAuthenticator.none(), new java.util.concurrent.atomic.AtomicReference<>(settings),
                     new ConnectionLimiter(settings.limits().connections(), settings.limits().connectionsPerIp()),
                     new AuthFailureTracker(3, Duration.ofMinutes(1), Clock.systemUTC()),
                     new java.util.concurrent.atomic.AtomicBoolean(), SessionEvents.NONE);
