@@ -129,6 +129,24 @@ public final class UsersFile {
     }
 
     /** Writes the file atomically with mode 0600: temporary file in the same directory, fsync, rename. */
+    /**
+     * A rewrite keeps the file's owner and group, so that root editing the relay's users file does not take it away
+     * from the relay's user.
+     */
+    private static void keepOwner(Path file, Path temp) {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            var attrs = Files.readAttributes(file, java.nio.file.attribute.PosixFileAttributes.class);
+            var view = Files.getFileAttributeView(temp, java.nio.file.attribute.PosixFileAttributeView.class);
+            view.setGroup(attrs.group());
+            view.setOwner(attrs.owner());
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            // Not permitted (not root, or another file system): the writer's own ownership stays.
+        }
+    }
+
     public void write(Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
@@ -147,6 +165,7 @@ public final class UsersFile {
                 }
                 ch.force(true);
             }
+            keepOwner(file, temp);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(temp);
