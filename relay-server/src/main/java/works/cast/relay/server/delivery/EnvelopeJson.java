@@ -1,6 +1,7 @@
 package works.cast.relay.server.delivery;
 
 import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.json.Json;
 
 /** The envelope sidecar of a message in the outbox, as a small JSON document. */
 final class EnvelopeJson {
@@ -29,24 +30,6 @@ final class EnvelopeJson {
     }
 
     static String q(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return Json.quote(s);
     }
 }

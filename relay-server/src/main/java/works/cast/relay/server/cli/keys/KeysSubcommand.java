@@ -18,6 +18,7 @@ import works.cast.relay.core.keys.KeyStore;
 import works.cast.relay.core.keys.SelectorKey;
 import works.cast.relay.core.mail.Domain;
 import works.cast.relay.server.dns.DnsTxtResolver;
+import works.cast.relay.server.json.Json;
 import works.cast.relay.server.keys.KeyCheck;
 
 /**

@@ -3,6 +3,7 @@ package works.cast.relay.server.cli.queue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import works.cast.relay.server.json.Json;
 import works.cast.relay.server.queue.QueueEntry;
 import works.cast.relay.server.queue.RecipientState;
 import works.cast.relay.server.queue.RecipientStatus;
@@ -115,18 +116,6 @@ final class QueueFormat {
     }
 
     static String q(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> sb.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-            }
-        }
-        return sb.append('"').toString();
+        return Json.quote(s);
     }
 }

@@ -1,16 +1,19 @@
-package works.cast.relay.server.cli.keys;
+package works.cast.relay.server.json;
 
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 
-/** A small JSON writer (RFC 8259) for command output: maps, collections, strings, numbers, booleans, null, Optional. */
-final class Json {
+/**
+ * A small JSON writer (RFC 8259) for command output and sidecar files: maps, collections, strings, numbers, booleans,
+ * null, Optional.
+ */
+public final class Json {
 
     private Json() {
     }
 
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
         append(sb, value);
         return sb.toString();
@@ -46,6 +49,13 @@ final class Json {
         } else {
             string(sb, String.valueOf(v));
         }
+    }
+
+    /** A JSON string literal, quotes included. */
+    public static String quote(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2);
+        string(sb, s);
+        return sb.toString();
     }
 
     private static void string(StringBuilder sb, String s) {
