@@ -1,0 +1,37 @@
+#!/usr/bin/perl
+# Verifies messages with Perl's Mail::DKIM (Debian libmail-dkim-perl), looking keys up at the given DNS server.
+# Prints "FILE d=DOMAIN s=SELECTOR a=ALGORITHM RESULT" per signature. Exit 0 when every message has a passing
+# signature and no signature fails; an algorithm this Mail::DKIM does not know (Ed25519 before 1.20230911) is
+# reported and, as RFC 6376 section 6.1.1 says, ignored.
+#   maildkim_verify.pl SERVER PORT FILE...
+use strict;
+use warnings;
+use Mail::DKIM::Verifier;
+use Net::DNS::Resolver;
+
+my ($server, $port, @files) = @ARGV;
+Mail::DKIM::DNS::resolver(Net::DNS::Resolver->new(nameservers => [$server], port => $port, recurse => 1,
+    udp_timeout => 5, tcp_timeout => 5, retry => 2));
+my $failed = 0;
+for my $file (@files) {
+    open(my $fh, '<:raw', $file) or die "$file: $!";
+    my $dkim = Mail::DKIM::Verifier->new();
+    while (my $line = <$fh>) {
+        $line =~ s/\015?\012\z/\015\012/;
+        $dkim->PRINT($line);
+    }
+    $dkim->CLOSE;
+    close $fh;
+    my $passed = 0;
+    for my $sig ($dkim->signatures) {
+        my $result = $sig->result_detail;
+        if ($sig->result eq 'pass') {
+            $passed++;
+        } elsif ($result !~ /unsupported algorithm/) {
+            $failed++;
+        }
+        printf "%s d=%s s=%s a=%s %s\n", $file, $sig->domain, $sig->selector, $sig->algorithm, $result;
+    }
+    $failed++ unless $passed;
+}
+exit($failed ? 1 : 0);
