@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.core.dkim.SigningAlgorithm;
 import works.cast.relay.core.keys.AtomicFiles;
 import works.cast.relay.core.keys.KeyException;
 import works.cast.relay.core.keys.KeyRing;
@@ -30,6 +31,7 @@ import works.cast.relay.core.keys.KeyStore;
 import works.cast.relay.core.keys.KeyStoreException;
 import works.cast.relay.core.keys.SelectorKey;
 import works.cast.relay.core.keys.SelectorState;
+import works.cast.relay.core.keys.SigningKey;
 
 /**
  * Keeps the relay's current {@link KeyRing}: loads the key store at start, reloads it when files change (a watch on
@@ -86,10 +88,23 @@ public final class KeyStoreWatcher implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
     }
 
+    /** RSA keys under 2048 bits still sign (RFC 8301 allows 1024) but receivers increasingly distrust them. */
+    private static void warnSmallKeys(KeyRing keys) {
+        for (SelectorKey k : keys.all()) {
+            if (k.state() == SelectorState.ACTIVE && k.key().algorithm() == SigningAlgorithm.RSA_SHA256
+                    && k.key().bits() < SigningKey.RECOMMENDED_RSA_BITS) {
+                log.warn("weak key domain={} selector={} bits={}: rotate to rsa-2048 or larger "
+                        + "(dkim-relay keys rotate --domain {} --algorithm rsa-2048)", k.domain(), k.selector(),
+                        k.key().bits(), k.domain());
+            }
+        }
+    }
+
     /** Loads the store (failing when it is broken) and starts watching and the periodic checks. */
     public void start() {
         ring.set(store.load());
         log.info("key store loaded dir={} selectors={} active={}", store.dir(), ring.get().all().size(), activeCount());
+        warnSmallKeys(ring.get());
         checkAges();
         try {
             AtomicFiles.createDirectory(store.dir());
@@ -125,6 +140,7 @@ public final class KeyStoreWatcher implements AutoCloseable {
                 ring.set(next);
                 log.info("key store reloaded dir={} selectors={} active={}", store.dir(), next.all().size(),
                         activeCount());
+                warnSmallKeys(next);
                 checkAges();
                 return true;
             } catch (KeyStoreException e) {
