@@ -123,4 +123,26 @@ class DeliveryThroughRelayTest {
             assertNull(upstream.messages.poll(3, TimeUnit.SECONDS), "exactly one report");
         }
     }
+
+    @Test
+    void passthroughAnswersWithTheUpstreamsReply() throws Exception {
+        try (ScriptedSmtpServer upstream = new ScriptedSmtpServer();
+             TestRelay relay = TestRelay.start(dir, """
+                     delivery { mode = smarthost, passthrough = true,
+                                smarthost { host = "127.0.0.1", port = %d, tls = none, connections = 2 } }
+                     """.formatted(upstream.port()))) {
+            upstream.rcptReply = r -> r.startsWith("nobody@") ? "550 5.1.1 <nobody@example.net>: no such user"
+                    : "250 2.1.5 Ok";
+            upstream.dataReply = "250 2.0.0 Ok: queued as UPSTREAM42";
+            try (works.cast.relay.server.SmtpTestClient c = new works.cast.relay.server.SmtpTestClient(relay.port())) {
+                c.hello();
+                String refused = c.send("app@cast.works", "nobody@example.net", "From: app@cast.works\r\n\r\nx\r\n");
+                assertTrue(refused.startsWith("550 5.1.1"), refused);
+                String accepted = c.send("app@cast.works", "rcpt@example.net", "From: app@cast.works\r\n\r\ny\r\n");
+                assertTrue(accepted.contains("UPSTREAM42"), "the client sees the upstream's own reply: " + accepted);
+            }
+            VerifyOutcome o = Dkimpy.create().verify(next(upstream).content(), relay.dnsRecords());
+            assertTrue(o.allPass(), o::describe);
+        }
+    }
 }
