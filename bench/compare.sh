@@ -12,23 +12,23 @@
 # Before the timed runs, one message of each system is taken at the sink and its DKIM signatures are verified
 # (d=cast.works, expected algorithms) with dkimpy against the public keys of the run.
 #
-#   bench/compare.sh [MESSAGES] [SIZE_BYTES] [CONCURRENCY ...]      defaults: 5000 4096 10 50
+#   bench/compare.sh [MESSAGES] [CONCURRENCY,...] [SIZE_BYTES]      defaults: 5000 10,50 4096
 #
-# Environment: WARMUP (messages sent before the timed runs of each system, default 200), SKIP_BUILD=1 (use the jars
-# already in */target), RELAY_JAVA_OPTS (default -Xmx1g), DRAIN_TIMEOUT (seconds to wait for the sink, default 600).
+# Environment: WARMUP (messages sent before the timed runs of each system, default 200), SYSTEMS (which to run, default
+# "relay relay-dual postfix"), SKIP_BUILD=1 (use the jars already in */target), RELAY_JAVA_OPTS (default -Xmx1g),
+# DRAIN_TIMEOUT (seconds to wait for the sink, default 600), KEEP_WORK=1 (keep the temporary directory: logs).
 # Needs root (Postfix starts as root), Debian's postfix, opendkim and opendkim-tools (installed with apt-get when
 # missing), Java 17 and /usr/bin/python3 with python3-dkim. Everything listens on 127.0.0.1 ports picked at start;
-# queues, keys and configs live in a temporary directory (the sink's copies on /dev/shm) removed at exit, and every
-# process the script starts is stopped at exit.
+# queues, keys and configs live in a temporary directory under bench/target (the sink's copies on /dev/shm), removed
+# at exit, and every process the script starts is stopped at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 messages=${1:-5000}
-size=${2:-4096}
-shift $(( $# > 2 ? 2 : $# ))
-levels=("$@")
-[ ${#levels[@]} -gt 0 ] || levels=(10 50)
+IFS=, read -r -a levels <<<"${2:-10,50}"
+size=${3:-4096}
 warmup=${WARMUP:-200}
+read -r -a systems <<<"${SYSTEMS:-relay relay-dual postfix}"
 drain_timeout=${DRAIN_TIMEOUT:-600}
 py=/usr/bin/python3
 
@@ -51,7 +51,9 @@ relay_jar=relay-server/target/dkim-relay.jar
 bench_jar=bench/target/benchmarks.jar
 [ -f "$relay_jar" ] && [ -f "$bench_jar" ] || { echo "missing $relay_jar or $bench_jar" >&2; exit 2; }
 
-work=$(mktemp -d /tmp/dkim-compare.XXXXXX)
+# Not below /tmp: OpenDKIM refuses a configuration or key in a directory others can write to.
+mkdir -p bench/target
+work=$(mktemp -d "$PWD/bench/target/compare.XXXXXX")
 chmod 755 "$work" # Postfix daemons run as the postfix user below this directory
 dump=$(mktemp -d /dev/shm/dkim-compare-sink.XXXXXX 2>/dev/null || { mkdir "$work/sink" && echo "$work/sink"; })
 chown postfix "$dump"
@@ -85,10 +87,17 @@ cleanup() {
   stop_pid "$relay_pid"
   stop_pid "$opendkim_pid"
   stop_pid "$sink_pid"
-  rm -rf "$work" "$dump"
+  if [ "${KEEP_WORK:-0}" = 1 ]; then
+    echo "kept $work (configs, keys, logs, queues) and $dump" >&2
+  else
+    rm -rf "$work" "$dump"
+  fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 141' PIPE
+trap 'exit 143' TERM
 
 # Waits (at most 30 s) until something accepts TCP connections on 127.0.0.1:PORT.
 wait_port() {
@@ -106,7 +115,7 @@ ss = [socket.socket() for _ in range(5)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])')
 
-# The sink: counts messages (-c prints "sess=N quit=N msg=N" at each end of data) and keeps a copy of each one on
+# The sink: counts messages (-c prints "sess=N quit=N mesg=N" at each end of data) and keeps a copy of each one on
 # /dev/shm, so signatures can be checked; copies are removed after every run.
 smtp-sink -u postfix -c -d "$dump/%M." -m 1000 "127.0.0.1:$sink_port" 1024 > "$work/sink.out" 2> "$work/sink.err" &
 sink_pid=$!
@@ -114,7 +123,7 @@ wait_port "$sink_port" smtp-sink
 
 sink_count() {
   local n
-  n=$(tail -c 200 "$work/sink.out" 2>/dev/null | tr '\r' '\n' | grep -o 'msg=[0-9]*' | tail -n 1 | cut -d= -f2 || true)
+  n=$(tail -c 200 "$work/sink.out" 2>/dev/null | tr '\r' '\n' | grep -o 'mesg=[0-9]*' | tail -n 1 | cut -d= -f2 || true)
   echo "${n:-0}"
 }
 
@@ -158,7 +167,7 @@ PY
 check_signature() {
   local label=$1 expect=$2; shift 2
   local file line
-  file=$(find "$dump" -type f | head -n 1)
+  file=$(find "$dump" -type f -print -quit)
   if [ -z "$file" ]; then
     echo "DKIM check $label: FAILED, no message at the sink"; failures=$((failures + 1))
   elif line=$("$py" "$work/verify.py" "$file" "$expect" "$@" 2>&1); then
@@ -170,6 +179,15 @@ check_signature() {
 }
 
 declare -A accepted e2e p50 p99
+
+label() {
+  case $1 in
+    relay) echo "dkim-relay (RSA)" ;;
+    relay-dual) echo "dkim-relay (RSA+Ed25519)" ;;
+    postfix) echo "Postfix + OpenDKIM (RSA)" ;;
+    *) echo "unknown system $1 (SYSTEMS: relay relay-dual postfix)" >&2; exit 2 ;;
+  esac
+}
 
 # Sends N messages at concurrency C to PORT, waits until the sink has all of them, prints one line and keeps the
 # figures under KEY:C. End-to-end time = the client's own elapsed time (first submission to last 250) + the time
@@ -340,32 +358,32 @@ CONF
 }
 
 echo "dkim-relay vs Postfix + OpenDKIM: $messages messages of $size bytes per run, concurrency ${levels[*]}," \
-  "$(nproc) cores, $(java -version 2>&1 | head -n 1), $(postconf -d -h mail_version | sed 's/^/Postfix /')," \
-  "$(opendkim -V 2>&1 | head -n 1)"
-echo "== dkim-relay, one RSA-2048 signature per message"
-run_relay relay "$relay_port" rsa-2048
-echo "== dkim-relay, RSA-2048 + Ed25519 signatures per message"
-run_relay relay-dual "$dual_port" rsa-2048 ed25519
-echo "== Postfix + OpenDKIM milter, one RSA-2048 signature per message"
-run_postfix
+  "$(nproc) cores, $(java -version 2>&1 | sed -n 1p), $(postconf -d -h mail_version | sed 's/^/Postfix /')," \
+  "$(opendkim -V 2>&1 | sed -n 1p)"
+for key in "${systems[@]}"; do
+  case $key in
+    relay) echo "== $(label relay), one RSA-2048 signature per message"; run_relay relay "$relay_port" rsa-2048 ;;
+    relay-dual) echo "== $(label relay-dual), two signatures per message"
+      run_relay relay-dual "$dual_port" rsa-2048 ed25519 ;;
+    postfix) echo "== $(label postfix), OpenDKIM as a milter, one RSA-2048 signature per message"; run_postfix ;;
+  esac
+done
 
 echo
 echo "== summary ($messages messages of $size bytes; accepted = load client, end-to-end = until the sink has all)"
 printf '%-28s %5s %13s %15s %9s %9s\n' system conc "accepted/s" "end-to-end/s" "p50 ms" "p99 ms"
-for key in relay relay-dual postfix; do
-  case $key in
-    relay) name="dkim-relay (RSA)" ;;
-    relay-dual) name="dkim-relay (RSA+Ed25519)" ;;
-    postfix) name="Postfix + OpenDKIM (RSA)" ;;
-  esac
+for key in "${systems[@]}"; do
   for c in "${levels[@]}"; do
-    printf '%-28s %5s %13s %15s %9s %9s\n' "$name" "$c" "${accepted[$key:$c]}" "${e2e[$key:$c]}" \
+    printf '%-28s %5s %13s %15s %9s %9s\n' "$(label "$key")" "$c" "${accepted[$key:$c]}" "${e2e[$key:$c]}" \
       "${p50[$key:$c]}" "${p99[$key:$c]}"
   done
 done
 for c in "${levels[@]}"; do
-  awk -v c="$c" -v r="${e2e[relay:$c]}" -v d="${e2e[relay-dual:$c]}" -v p="${e2e[postfix:$c]}" 'BEGIN {
-    printf "end-to-end ratio dkim-relay/Postfix at concurrency %s: %.2f (dual signing: %.2f)\n", c, r / p, d / p }'
+  [ -n "${e2e[postfix:$c]:-}" ] || break
+  for key in relay relay-dual; do
+    [ -z "${e2e[$key:$c]:-}" ] || awk -v c="$c" -v n="$(label "$key")" -v r="${e2e[$key:$c]}" -v p="${e2e[postfix:$c]}" \
+      'BEGIN { printf "end-to-end ratio %s / Postfix + OpenDKIM at concurrency %s: %.2f\n", n, c, r / p }'
+  done
 done
 if [ "$failures" -gt 0 ]; then
   echo "$failures check(s) failed: see above" >&2
