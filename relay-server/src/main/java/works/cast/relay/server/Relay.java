@@ -35,6 +35,7 @@ import works.cast.relay.server.intake.MessageCommitter;
 import works.cast.relay.server.intake.MessageLog;
 import works.cast.relay.server.intake.SigningReceiver;
 import works.cast.relay.server.ops.DirectoryWritableCheck;
+import works.cast.relay.server.ops.LogFormat;
 import works.cast.relay.server.ops.ManagementServer;
 import works.cast.relay.server.ops.MetricsIntakeListener;
 import works.cast.relay.server.ops.QueueGauges;
@@ -231,6 +232,7 @@ public final class Relay implements AutoCloseable {
      * certificate and key); every other change in the file is named in the log as needing a restart.
      */
     public synchronized void reload() {
+        LogFormat.reload(config.logging());
         boolean ok = keys.reload();
         log.info("reload keys={}", ok ? "ok" : "refused (previous keys stay in use)");
         users.ifPresent(u -> {

@@ -1,37 +1,64 @@
 package works.cast.relay.server.ops;
 
+import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.ContextInitializer;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.joran.spi.JoranException;
-import java.util.Locale;
+import java.util.Iterator;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.server.config.LoggingConfig;
 
 /**
- * Applies {@code relay.logging.format} (plain or JSON lines) once the config is read: the logging config selects its
- * appender by the {@code dkim-relay.log.format} property, so the relay sets it and reloads the logging config.
- * A format given with {@code -Ddkim-relay.log.format} on the command line wins.
+ * The relay's log line format ({@code relay.logging.format}): plain lines as the logging config writes them, or one
+ * JSON object per line (logstash-style field names: timestamp, level, loggerName, formattedMessage, mdc), made by
+ * giving the configured stdout appenders logback's JSON encoder. {@link #reload} reads the logging config again, so
+ * levels change on SIGHUP without a restart.
  */
 public final class LogFormat {
-
-    public static final String PROPERTY = "dkim-relay.log.format";
 
     private LogFormat() {
     }
 
+    /** Applies the format to the appenders of the root logger. */
     public static void apply(LoggingConfig config) {
-        String wanted = config.format().name().toLowerCase(Locale.ROOT);
-        if (System.getProperty(PROPERTY) != null || wanted.equals("plain")) {
+        if (config.format() != LoggingConfig.Format.JSON
+                || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return;
         }
-        System.setProperty(PROPERTY, wanted);
-        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-            context.reset();
-            try {
-                new ContextInitializer(context).autoConfig();
-            } catch (JoranException e) {
-                System.err.println("dkim-relay: cannot reload the logging config: " + e.getMessage());
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
+            if (it.next() instanceof OutputStreamAppender<ILoggingEvent> out) {
+                JsonEncoder json = new JsonEncoder();
+                json.setContext(context);
+                json.setWithFormattedMessage(true);
+                json.setWithMessage(false);
+                json.setWithArguments(false);
+                json.setWithSequenceNumber(false);
+                json.setWithNanoseconds(false);
+                json.setWithContext(false);
+                json.start();
+                out.stop();
+                out.setEncoder(json);
+                out.start();
             }
         }
+    }
+
+    /** Reads the logging config again (levels, loggers) and applies the format. */
+    public static void reload(LoggingConfig config) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        context.reset();
+        try {
+            new ContextInitializer(context).autoConfig();
+        } catch (JoranException e) {
+            System.err.println("dkim-relay: cannot read the logging config again: " + e.getMessage());
+        }
+        apply(config);
     }
 }
