@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +40,7 @@ public final class DeliveryWorker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryWorker.class);
     private static final Duration TICK = Duration.ofSeconds(1);
+    private static final Duration BOUNCE_RETRY = Duration.ofSeconds(10);
 
     private final FileMessageQueue queue;
     private final Forwarder forwarder;
@@ -51,13 +53,21 @@ public final class DeliveryWorker implements AutoCloseable {
     private final QueueControl control;
 
     private final Map<QueueId, Tracked> tracked = new HashMap<>();
+    /** Messages by when they are due next; stale slots (rescheduled, removed) are skipped when they come up. */
+    private final PriorityQueue<Slot> ready = new PriorityQueue<>(
+            Comparator.comparing(Slot::due).thenComparing(s -> s.tracked().entry.id()));
     private int inFlight;
+
+    /** One place of a message in the ready queue; valid while its version is the message's current one. */
+    private record Slot(Instant due, Tracked tracked, long version) {
+    }
 
     /** A queued message and what the worker is doing with it. */
     private static final class Tracked {
         QueueEntry entry;
         boolean inFlight;
         boolean deleteRequested;
+        long version;
 
         Tracked(QueueEntry entry) {
             this.entry = entry;
@@ -149,9 +159,21 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
+    /** Puts a message in the ready queue at its next attempt (or now, when it has none or is final). */
+    private void schedule(Tracked t) {
+        schedule(t, t.entry.isFinal() ? Instant.MIN : t.entry.nextAttempt().orElse(Instant.MIN));
+    }
+
+    private void schedule(Tracked t, Instant due) {
+        t.version++;
+        ready.add(new Slot(due, t, t.version));
+    }
+
     private void add(QueueEntry e) {
         if (!tracked.containsKey(e.id()) && Files.exists(queue.files().meta(e.id()))) {
-            tracked.put(e.id(), new Tracked(e));
+            Tracked t = new Tracked(e);
+            tracked.put(e.id(), t);
+            schedule(t);
         }
         if (automatic) {
             round();
@@ -164,13 +186,21 @@ public final class DeliveryWorker implements AutoCloseable {
             return false;
         }
         t.entry = t.entry.dueNow(clock.instant());
+        if (!t.inFlight) {
+            schedule(t);
+        }
         log.info("queue retry id={} by=operator", id);
         return true;
     }
 
     private int retryAllNow() {
         Instant now = clock.instant();
-        tracked.values().forEach(t -> t.entry = t.entry.dueNow(now));
+        tracked.values().forEach(t -> {
+            t.entry = t.entry.dueNow(now);
+            if (!t.inFlight) {
+                schedule(t);
+            }
+        });
         log.info("queue retry all messages={} by=operator", tracked.size());
         return tracked.size();
     }
@@ -196,22 +226,24 @@ public final class DeliveryWorker implements AutoCloseable {
         return existed;
     }
 
+    /** Starts the due messages there is room for, earliest first; costs O(log n) per message started. */
     private CompletableFuture<Void> round() {
         Instant now = clock.instant();
-        List<Tracked> due = new ArrayList<>();
-        for (Tracked t : tracked.values()) {
-            if (!t.inFlight && t.entry.nextAttempt().map(n -> !n.isAfter(now)).orElse(true)) {
-                due.add(t);
-            }
-        }
-        due.sort(Comparator.comparing((Tracked t) -> t.entry.nextAttempt().orElse(Instant.MIN))
-                .thenComparing(t -> t.entry.id()));
         List<CompletableFuture<Void>> launched = new ArrayList<>();
-        for (Tracked t : due) {
-            if (t.entry.isFinal()) {
+        while (!ready.isEmpty() && !ready.peek().due().isAfter(now)) {
+            Slot slot = ready.peek();
+            Tracked t = slot.tracked();
+            boolean current = slot.version() == t.version && !t.inFlight && tracked.get(t.entry.id()) == t;
+            if (!current) {
+                ready.poll();
+            } else if (t.entry.isFinal()) {
+                ready.poll();
                 finish(t, t.entry);
             } else if (inFlight < maxInFlight) {
+                ready.poll();
                 launched.add(launch(t));
+            } else {
+                break;
             }
         }
         return CompletableFuture.allOf(launched.toArray(CompletableFuture[]::new));
@@ -293,6 +325,7 @@ public final class DeliveryWorker implements AutoCloseable {
         } catch (IOException e) {
             log.error("queue update failed id={} error={} (state kept in memory)", id, e.toString());
         }
+        schedule(t);
     }
 
     private RecipientStatus outcome(QueueEntry e, RecipientStatus r, DeliveryResult result, Instant now,
@@ -325,8 +358,9 @@ public final class DeliveryWorker implements AutoCloseable {
                 try {
                     queue.update(e);
                 } catch (IOException ignored) {
-                    // the state stays in memory; the next round tries again
+                    // the state stays in memory; the bounce is tried again
                 }
+                schedule(t, clock.instant().plus(BOUNCE_RETRY));
                 return;
             }
         }
