@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import works.cast.relay.core.dkim.canon.Canonicalization;
 import works.cast.relay.core.keys.SigningKey;
 import works.cast.relay.core.mail.Domain;
@@ -17,12 +18,16 @@ public record SigningRequest(Domain domain, String selector, SigningKey key, Can
                              Canonicalization bodyCanonicalization, List<String> headers, Set<String> oversign,
                              Optional<Duration> expireAfter) {
 
+    /** A selector is a dot-separated sequence of DNS labels (RFC 6376 section 3.1). */
+    private static final Pattern SELECTOR =
+            Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*");
+
     public SigningRequest {
         Objects.requireNonNull(domain, "domain");
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(headerCanonicalization, "headerCanonicalization");
         Objects.requireNonNull(bodyCanonicalization, "bodyCanonicalization");
-        if (selector == null || !selector.matches("[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*")) {
+        if (selector == null || !SELECTOR.matcher(selector).matches()) {
             throw new IllegalArgumentException("selector: '" + selector + "' is not a valid DNS label sequence");
         }
         headers = List.copyOf(headers);

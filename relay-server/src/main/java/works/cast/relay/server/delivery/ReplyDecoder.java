@@ -20,6 +20,8 @@ import works.cast.relay.server.smtp.Reply;
  */
 final class ReplyDecoder extends ByteToMessageDecoder {
 
+    private static final java.util.regex.Pattern UNPRINTABLE = java.util.regex.Pattern.compile("[^\\x20-\\x7e]");
+
     /** A reply that does not follow the grammar. */
     static final class MalformedReplyException extends DecoderException {
         MalformedReplyException(String message) {
@@ -109,6 +111,6 @@ final class ReplyDecoder extends ByteToMessageDecoder {
 
     private static String printable(String s) {
         String cut = s.length() > 80 ? s.substring(0, 80) + "..." : s;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
+        return UNPRINTABLE.matcher(cut).replaceAll("?");
     }
 }

@@ -2,6 +2,7 @@ package works.cast.relay.server.queue;
 
 import java.security.SecureRandom;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A message's id in the relay: 16 characters, sortable by arrival time (milliseconds in base 32) and unique (48 random
@@ -13,10 +14,11 @@ public record QueueId(String value) implements Comparable<QueueId> {
 
     private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray(); // Crockford base 32
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Pattern FORM = Pattern.compile("[0-9A-HJKMNP-TV-Z]{16}");
 
     public QueueId {
         Objects.requireNonNull(value, "value");
-        if (!value.matches("[0-9A-HJKMNP-TV-Z]{16}")) {
+        if (!FORM.matcher(value).matches()) {
             throw new IllegalArgumentException("queue id: '" + value + "' is not a relay queue id");
         }
     }
@@ -47,7 +49,7 @@ public record QueueId(String value) implements Comparable<QueueId> {
     }
 
     public static boolean isValid(String s) {
-        return s != null && s.matches("[0-9A-HJKMNP-TV-Z]{16}");
+        return s != null && FORM.matcher(s).matches();
     }
 
     @Override
