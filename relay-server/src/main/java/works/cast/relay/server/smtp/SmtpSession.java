@@ -1,12 +1,9 @@
 package works.cast.relay.server.smtp;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -199,44 +196,14 @@ public final class SmtpSession {
             return error(Replies.badSenderSyntax());
         }
         MailPath path = parsed.get();
-        boolean utf8 = false;
-        boolean body8 = false;
-        for (Map.Entry<String, String> p : path.parameters().entrySet()) {
-            String value = p.getValue();
-            switch (p.getKey()) {
-                case "SIZE":
-                    if (!value.matches("\\d{1,100}")) {
-                        return error(Replies.syntax("Bad SIZE parameter"));
-                    }
-                    if (value.length() > 18 || Long.parseLong(value) > settings.limits().messageSize()) {
-                        return error(Replies.messageTooBig());
-                    }
-                    break;
-                case "BODY":
-                    String body = value.toUpperCase(Locale.ROOT);
-                    if (!body.equals("7BIT") && !body.equals("8BITMIME")) {
-                        return error(Replies.syntax("Bad BODY parameter"));
-                    }
-                    body8 = body.equals("8BITMIME");
-                    break;
-                case "SMTPUTF8":
-                    if (!value.isEmpty()) {
-                        return error(Replies.syntax("SMTPUTF8 takes no value"));
-                    }
-                    utf8 = true;
-                    break;
-                case "AUTH":
-                    break;
-                default:
-                    return error(Replies.unknownParameter(p.getKey()));
-            }
+        MailParameters.Outcome checked = MailParameters.check(path, settings.limits().messageSize());
+        if (checked instanceof MailParameters.Refused refused) {
+            return error(refused.reply());
         }
-        if (!path.isAscii() && !utf8) {
-            return error(Replies.nonAsciiWithoutSmtpUtf8());
-        }
+        MailParameters.Accepted params = (MailParameters.Accepted) checked;
         reversePath = path.mailbox();
-        smtpUtf8 = utf8;
-        eightBit = body8;
+        smtpUtf8 = params.smtpUtf8();
+        eightBit = params.eightBit();
         state = State.MAIL;
         return Action.reply(Replies.senderOk());
     }
@@ -329,7 +296,7 @@ public final class SmtpSession {
             case "LOGIN":
                 state = State.AUTH_LOGIN_USER;
                 return initial.isPresent() ? onAuthResponse(initial.get())
-                        : Action.reply(Replies.authChallenge(b64("Username:")));
+                        : Action.reply(Replies.authChallenge(Sasl.encode("Username:")));
             default:
                 return error(Replies.unsupportedMechanism());
         }
@@ -340,28 +307,21 @@ public final class SmtpSession {
             state = State.READY;
             return error(Replies.authCancelled());
         }
-        byte[] decoded;
-        try {
-            decoded = line.equals("=") ? new byte[0] : Base64.getDecoder().decode(line);
-        } catch (IllegalArgumentException e) {
+        Optional<String> decoded = Sasl.decode(line);
+        if (decoded.isEmpty()) {
             state = State.READY;
             return error(Replies.badBase64());
         }
-        String text = new String(decoded, StandardCharsets.UTF_8);
+        String text = decoded.get();
         switch (state) {
             case AUTH_PLAIN:
-                String[] fields = text.split("\u0000", -1);
-                if (fields.length != 3 || (!fields[0].isEmpty() && !fields[0].equals(fields[1]))) {
-                    pending = new Credentials("", "");
-                } else {
-                    pending = new Credentials(fields[1], fields[2]);
-                }
+                pending = Sasl.plain(text);
                 state = State.AUTH_CHECK;
                 return new Action(Kind.AUTHENTICATE, Optional.empty());
             case AUTH_LOGIN_USER:
                 loginUsername = text;
                 state = State.AUTH_LOGIN_PASS;
-                return Action.reply(Replies.authChallenge(b64("Password:")));
+                return Action.reply(Replies.authChallenge(Sasl.encode("Password:")));
             case AUTH_LOGIN_PASS:
                 pending = new Credentials(loginUsername, text);
                 loginUsername = "";
@@ -438,10 +398,6 @@ public final class SmtpSession {
 
     private boolean maySubmit() {
         return clientAllowed || user.isPresent();
-    }
-
-    private static String b64(String s) {
-        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.US_ASCII));
     }
 
     public boolean isTls() {
