@@ -4,12 +4,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import works.cast.relay.server.intake.AcceptedMessage;
 import works.cast.relay.server.intake.MessageCommitter;
 import works.cast.relay.server.smtp.Reply;
@@ -21,6 +25,8 @@ import works.cast.relay.server.smtp.Reply;
  */
 public final class DirectoryOutbox implements MessageCommitter {
 
+    private static final Logger log = LoggerFactory.getLogger(DirectoryOutbox.class);
+
     private final Path directory;
     private final Path spool;
 
@@ -29,6 +35,25 @@ public final class DirectoryOutbox implements MessageCommitter {
         this.spool = spool;
         Files.createDirectories(directory);
         Files.createDirectories(spool);
+        removeLeftovers();
+    }
+
+    /**
+     * After a crash: spool files of messages that were still arriving (never answered 250) or already copied to the
+     * outbox, and temporary outbox files, are removed. Runs before the listeners start.
+     */
+    private void removeLeftovers() throws IOException {
+        for (Path dir : List.of(spool, directory)) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                for (Path f : files) {
+                    String name = f.getFileName().toString();
+                    if (dir.equals(spool) ? name.endsWith(".eml") : name.startsWith(".") && name.endsWith(".tmp")) {
+                        Files.deleteIfExists(f);
+                        log.info("outbox removed leftover {} (from a stop during DATA or commit)", f);
+                    }
+                }
+            }
+        }
     }
 
     @Override
