@@ -1,5 +1,6 @@
 package works.cast.relay.server.config;
 
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.io.IOException;
@@ -36,6 +37,37 @@ final class ConfigFiles {
         }
         readable("relay.access.users-file", "users file");
         readable("relay.delivery.smarthost.trust-store", "trust store");
+        pinnedSelectors();
+    }
+
+    /** Selectors a domain block names must have their key in the key store, private to the relay. */
+    private void pinnedSelectors() {
+        ConfigValue keysDir = r.valueAt("relay.keys-dir");
+        ConfigValue domains = r.valueAt("relay.signing.domains");
+        if (keysDir == null || keysDir.valueType() != ConfigValueType.STRING || !(domains instanceof ConfigObject o)) {
+            return;
+        }
+        for (String domain : o.keySet()) {
+            String path = "relay.signing.domains.\"" + domain + "\".selectors";
+            ConfigValue selectors = r.valueAt(path);
+            if (selectors == null || selectors.valueType() != ConfigValueType.LIST) {
+                continue;
+            }
+            for (Object selector : ((java.util.List<?>) selectors.unwrapped())) {
+                Path key;
+                try {
+                    String name = new works.cast.relay.core.mail.Domain(domain).name();
+                    key = Path.of((String) keysDir.unwrapped(), name, selector + ".private");
+                } catch (IllegalArgumentException | ClassCastException e) { // also InvalidPathException
+                    continue;
+                }
+                if (!Files.isRegularFile(key)) {
+                    r.problem(path, "selector " + selector + " has no key: " + key + " does not exist");
+                } else {
+                    privateKeyMode(path, key);
+                }
+            }
+        }
     }
 
     /** The path when it names a readable regular file; records a problem and returns null otherwise. */

@@ -34,6 +34,11 @@ class ConfigLoaderTest {
         return ConfigLoader.read(Optional.of(write("relay.conf", text)), true);
     }
 
+    /** Binding and validation without the checks of the files it names (keys, certificates). */
+    private RelayConfig parse(String text) throws IOException {
+        return ConfigLoader.read(Optional.of(write("relay.conf", text)), false);
+    }
+
     /** The problems of a config that must fail, as rendered lines. */
     private List<String> problems(String text) throws IOException {
         Path file = write("relay.conf", text);
@@ -88,7 +93,7 @@ class ConfigLoaderTest {
 
     @Test
     void fileOverridesDefaultsAndReplacesDomains() throws IOException {
-        RelayConfig c = load("""
+        RelayConfig c = parse("""
                 relay {
                   hostname = "relay.example.org"
                   signing.domains { "Example.ORG" { selectors = [ s2025, ed1 ] } }
@@ -363,5 +368,19 @@ class ConfigLoaderTest {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> ConfigLoader.read(Optional.of(Path.of("..", "conf", "relay.production.conf")), true));
         assertTrue(e.problems().stream().anyMatch(p -> p.path().equals("relay.tls.certificate")), e::getMessage);
+    }
+
+    @Test
+    void pinnedSelectorsNeedTheirKeyFilePrivate() throws IOException {
+        Path keys = dir.resolve("keys");
+        Files.createDirectories(keys.resolve("cast.works"));
+        Path open = Files.writeString(keys.resolve("cast.works/open.private"), "pem");
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        List<String> p = problems("relay {\n  keys-dir = \"" + keys + "\"\n"
+                + "  signing.domains { \"cast.works\" { selectors = [ open, missing ] } }\n}\n");
+        assertHas(p, file() + ":3: relay.signing.domains.\"cast.works\".selectors: selector missing has no key: "
+                + keys.resolve("cast.works/missing.private") + " does not exist");
+        assertHas(p, file() + ":3: relay.signing.domains.\"cast.works\".selectors: private key "
+                + open + " is accessible by group or others; chmod 600 it");
     }
 }
