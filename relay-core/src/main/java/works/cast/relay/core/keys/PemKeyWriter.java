@@ -8,6 +8,9 @@ import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
 /** Writes private keys as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}, RFC 5958 and RFC 7468 section 10). */
 public final class PemKeyWriter {
 
+    /** The RFC 7468 label of a PKCS#8 private key. */
+    private static final String LABEL = "PRIVATE KEY";
+
     private PemKeyWriter() {
     }
 
@@ -23,6 +26,6 @@ public final class PemKeyWriter {
             }
         }
         String b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
-        return "-----BEGIN PRIVATE KEY-----\n" + b64 + "\n-----END PRIVATE KEY-----\n";
+        return "-----BEGIN " + LABEL + "-----\n" + b64 + "\n-----END " + LABEL + "-----\n";
     }
 }
