@@ -12,7 +12,10 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,7 +23,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.core.interop.Dkimpy;
 import works.cast.relay.core.interop.VerifyOutcome;
+import works.cast.relay.server.SmtpTestClient;
 import works.cast.relay.server.TestRelay;
+import works.cast.relay.server.auth.Passwords;
+import works.cast.relay.server.auth.UserEntry;
+import works.cast.relay.server.auth.UsersFile;
+import works.cast.relay.server.tls.TestCertificates;
 
 /**
  * The whole relay in smarthost mode: accepted mail is queued durably and forwarded; a down upstream delays it, a
@@ -134,7 +142,7 @@ class DeliveryThroughRelayTest {
             upstream.rcptReply = r -> r.startsWith("nobody@") ? "550 5.1.1 <nobody@example.net>: no such user"
                     : "250 2.1.5 Ok";
             upstream.dataReply = "250 2.0.0 Ok: queued as UPSTREAM42";
-            try (works.cast.relay.server.SmtpTestClient c = new works.cast.relay.server.SmtpTestClient(relay.port())) {
+            try (SmtpTestClient c = new SmtpTestClient(relay.port())) {
                 c.hello();
                 String refused = c.send("app@cast.works", "nobody@example.net", "From: app@cast.works\r\n\r\nx\r\n");
                 assertTrue(refused.startsWith("550 5.1.1"), refused);
@@ -142,6 +150,48 @@ class DeliveryThroughRelayTest {
                 assertTrue(accepted.contains("UPSTREAM42"), "the client sees the upstream's own reply: " + accepted);
             }
             VerifyOutcome o = Dkimpy.create().verify(next(upstream).content(), relay.dnsRecords());
+            assertTrue(o.allPass(), o::describe);
+        }
+    }
+
+    /**
+     * Forwarding to a real SMTP server with STARTTLS (certificate and host name verified) and AUTH: a second relay
+     * that only relays (it signs nothing of cast.works) stands as the smarthost; what it receives verifies in dkimpy.
+     */
+    @Test
+    void smarthostWithVerifiedStarttlsAndAuth() throws Exception {
+        Path upDir = Files.createDirectories(dir.resolve("upstream"));
+        var cert = TestCertificates.rsa(Files.createDirectories(
+                upDir.resolve("tls")), TestCertificates.KeyFormat.PKCS8);
+        Path users = upDir.resolve("users");
+        UsersFile.empty().with(new UserEntry("relay",
+                Passwords.hash("upstream-secret".toCharArray(), 4),
+                List.of("cast.works", "castworks.co.jp"))).write(users);
+        try (TestRelay upstream = TestRelay.start(upDir, """
+                smtp.listen = [ { address = "127.0.0.1", port = 0, tls = starttls } ]
+                tls { certificate = "%s", private-key = "%s" }
+                access { networks = [ "192.0.2.0/24" ], users-file = "%s", auth-failure-delay = 0s }
+                signing { domains { "unrelated.example" { } }, unknown-domain = pass }
+                """.formatted(cert.certificate(), cert.privateKey(), users));
+             TestRelay relay = TestRelay.start(Files.createDirectories(dir.resolve("relay")), """
+                delivery { mode = smarthost, smarthost { host = "127.0.0.1", port = %d, tls = required,
+                           trust-store = "%s", auth { user = relay, password = "upstream-secret" } } }
+                queue.retry = [ 1s ]
+                """.formatted(upstream.port(), cert.certificate()))) {
+            try (SmtpTestClient c = new SmtpTestClient(relay.port())) {
+                c.hello();
+                assertTrue(c.send("app@cast.works", "rcpt@example.net",
+                        "From: app@cast.works\r\nSubject: via tls\r\n\r\n..dot line\r\nbody\r\n").startsWith("250"));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (upstream.outbox().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            List<Path> got = upstream.outbox();
+            assertEquals(1, got.size(), "the smarthost received the message");
+            String text = Files.readString(got.get(0), StandardCharsets.ISO_8859_1);
+            assertTrue(text.contains("with ESMTPSA"), "the hop used TLS and AUTH: " + text.substring(0, 300));
+            VerifyOutcome o = Dkimpy.create().verify(Files.readAllBytes(got.get(0)), relay.dnsRecords());
             assertTrue(o.allPass(), o::describe);
         }
     }
