@@ -87,8 +87,9 @@ final class QueueFiles {
                 guard.force(ch);
             }
             Files.move(tmp, meta(entry.id()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp); // after a successful rename there is nothing to remove
+            throw e;
         }
     }
 
