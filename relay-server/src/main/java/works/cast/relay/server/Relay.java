@@ -105,6 +105,10 @@ public final class Relay implements AutoCloseable {
                 named("relay-io"));
         DeliveryStack delivery;
         try {
+            requireWritable("queue directory", config.queue().dir());
+            if (config.delivery().mode() == works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
+                requireWritable("outbox directory", config.delivery().directory());
+            }
             delivery = DeliveryStack.create(config, clock, ioPool, metrics);
         } catch (IOException | RuntimeException e) {
             keys.close();
@@ -177,6 +181,20 @@ public final class Relay implements AutoCloseable {
         return new SmtpServerSettings(c.hostname(), listeners, ssl, c.smtp().proxyProtocol(),
                 new NetworkAcl(c.access().networks()), c.access().requireTlsForAuth(), limits,
                 SmtpServerSettings.BareLfMode.valueOf(c.smtp().bareLf().name()));
+    }
+
+    /** Fails fast, naming the directory, when the relay cannot create or write it. */
+    private static void requireWritable(String what, java.nio.file.Path dir) throws IOException {
+        try {
+            java.nio.file.Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException(what + " " + dir + " cannot be created: " + e.getMessage()
+                    + " (create it, owned by the relay's user)", e);
+        }
+        Optional<String> problem = new DirectoryWritableCheck(what, dir).check();
+        if (problem.isPresent()) {
+            throw new IOException(problem.get() + " (it must be writable by the relay's user)");
+        }
     }
 
     /** Sessions and TLS handshakes, counted. */
