@@ -96,23 +96,34 @@ final class IncomingMessage implements MessageSink {
     }
 
     private void append(ByteBuf content) {
+        if (content.hasArray()) { // the decoder's heap buffers: no copy
+            int n = content.readableBytes();
+            consume(content.array(), content.arrayOffset() + content.readerIndex(), n);
+            content.skipBytes(n);
+            return;
+        }
         while (content.isReadable()) {
             int n = Math.min(content.readableBytes(), scratch.length);
             content.readBytes(scratch, 0, n);
-            size += n;
-            if (ioFailure == null) {
-                try {
-                    spool.write(scratch, 0, n);
-                } catch (IOException e) {
-                    ioFailure = e;
-                }
+            consume(scratch, 0, n);
+        }
+    }
+
+    /** Writes the bytes to the spool file and hashes them, in one pass over them. */
+    private void consume(byte[] b, int off, int n) {
+        size += n;
+        if (ioFailure == null) {
+            try {
+                spool.write(b, off, n);
+            } catch (IOException e) {
+                ioFailure = e;
             }
-            if (!headerTooLarge) {
-                try {
-                    hasher.update(scratch, 0, n);
-                } catch (HeaderTooLargeException e) {
-                    headerTooLarge = true;
-                }
+        }
+        if (!headerTooLarge) {
+            try {
+                hasher.update(b, off, n);
+            } catch (HeaderTooLargeException e) {
+                headerTooLarge = true;
             }
         }
     }

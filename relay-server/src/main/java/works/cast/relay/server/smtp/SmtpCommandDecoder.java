@@ -120,7 +120,8 @@ public final class SmtpCommandDecoder extends ByteToMessageDecoder {
     private void decodeData(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int n = Math.min(in.readableBytes(), MAX_CHUNK);
         ByteBuf view = in.slice(in.readerIndex(), n);
-        ByteBuf chunk = data.rejection() == DotUnstuffer.Rejection.NONE ? ctx.alloc().buffer(n + 16) : Unpooled.buffer(0);
+        // A heap buffer: the receiver writes and hashes the unstuffed bytes straight from its array, without another copy.
+        ByteBuf chunk = data.rejection() == DotUnstuffer.Rejection.NONE ? ctx.alloc().heapBuffer(n + 16) : Unpooled.buffer(0);
         try {
             data.update(view, chunk);
             in.skipBytes(view.readerIndex());
