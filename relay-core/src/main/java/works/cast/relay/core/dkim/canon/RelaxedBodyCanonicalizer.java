@@ -9,9 +9,11 @@ import java.nio.ByteOrder;
  * SP/HTAB reduced to one SP, empty lines at the end dropped, and a CRLF added to a non-empty body that lacks one.
  * An empty body (or one of only blank lines) canonicalizes to nothing.
  *
- * <p>Hot path: text passes unchanged except around repeated whitespace and empty lines, so runs are found eight bytes
- * at a time (without a branch per space: a mispredicted branch costs more than hashing the byte) and
- * copied into a 64 KiB buffer that reaches the sink in large writes.
+ * <p>Hot path: text passes unchanged except around repeated whitespace and trailing empty lines, so runs of bytes
+ * that pass unchanged are found 32 bytes a step by {@link VectorRunScanner} when the JVM has the Vector API
+ * ({@code --add-modules jdk.incubator.vector}), else eight bytes at a time (without a branch per space: a
+ * mispredicted branch costs more than hashing the byte). Short runs are gathered in a 64 KiB buffer so the sink
+ * sees large writes; long runs go to the sink straight from the caller's array.
  */
 public final class RelaxedBodyCanonicalizer implements BodyCanonicalizer {
 
@@ -25,7 +27,12 @@ public final class RelaxedBodyCanonicalizer implements BodyCanonicalizer {
     private static final long HIGH = 0x8080808080808080L;
     private static final long SPACES = 0x2020202020202020L;
 
+    /** Runs at least this long skip the buffer. */
+    private static final int DIRECT_RUN = 4096;
+    private static final boolean VECTOR_SCAN = vectorScanUsable();
+
     private final ByteSink out;
+    private final boolean vector;
     private final byte[] buf = new byte[64 * 1024];
     private int pos;
 
@@ -35,11 +42,34 @@ public final class RelaxedBodyCanonicalizer implements BodyCanonicalizer {
     private boolean lineHasContent;
 
     public RelaxedBodyCanonicalizer(ByteSink out) {
+        this(out, VECTOR_SCAN);
+    }
+
+    /** Tests choose the scan; both give the same bytes. */
+    RelaxedBodyCanonicalizer(ByteSink out, boolean vector) {
         this.out = out;
+        this.vector = vector;
+    }
+
+    /** True when relaxed body runs are scanned with the Vector API in this JVM (for the startup log). */
+    public static boolean vectorScan() {
+        return VECTOR_SCAN;
+    }
+
+    private static boolean vectorScanUsable() {
+        if (!Boolean.parseBoolean(System.getProperty("dkim-relay.vector-scan", "true"))
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return false;
+        }
+        try {
+            return VectorRunScanner.fast();
+        } catch (LinkageError e) {
+            return false;
+        }
     }
 
     /** True for bytes that pass unchanged: everything but SP, HTAB, CR and LF. */
-    private static boolean plain(byte c) {
+    static boolean plain(byte c) {
         return (c & 0xFF) > SP || (c != SP && c != TAB && c != CR && c != LF);
     }
 
@@ -79,7 +109,7 @@ public final class RelaxedBodyCanonicalizer implements BodyCanonicalizer {
             if (plain(c) || c == LF) { // a bare LF is content too, as in other verifiers
                 beforeContent();
                 int start = i++;
-                i = scanRun(b, i, end);
+                i = vector ? VectorRunScanner.scan(b, i, end) : scanRun(b, i, end);
                 put(b, start, i - start);
                 lineHasContent = true;
                 continue;
@@ -116,6 +146,11 @@ public final class RelaxedBodyCanonicalizer implements BodyCanonicalizer {
                 return i;
             }
         }
+        return scanTail(b, i, end);
+    }
+
+    /** The last bytes of a chunk, one at a time: content, and single SPs between content. */
+    static int scanTail(byte[] b, int i, int end) {
         while (i < end) {
             byte d = b[i];
             if (plain(d)) {
@@ -150,9 +185,9 @@ public final class RelaxedBodyCanonicalizer implements BodyCanonicalizer {
     }
 
     private void put(byte[] b, int off, int len) {
-        if (len > buf.length - pos) {
+        if (len >= DIRECT_RUN || len > buf.length - pos) {
             flush();
-            if (len > buf.length) {
+            if (len >= DIRECT_RUN) {
                 out.write(b, off, len);
                 return;
             }
