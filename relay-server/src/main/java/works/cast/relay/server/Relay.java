@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.core.dkim.canon.Canonicalization;
+import works.cast.relay.core.dkim.canon.RelaxedBodyCanonicalizer;
 import works.cast.relay.core.keys.DnsTxtRecord;
 import works.cast.relay.core.keys.KeyStore;
 import works.cast.relay.core.keys.SelectorKey;
@@ -149,8 +150,9 @@ public final class Relay implements AutoCloseable {
             ioPool.shutdownNow();
             throw e;
         }
-        log.info("relay started hostname={} smtp={} delivery={} keys={}", config.hostname(), smtp.boundAddresses(),
-                config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT), config.keysDir());
+        log.info("relay started hostname={} smtp={} delivery={} keys={} body-scan={}", config.hostname(),
+                smtp.boundAddresses(), config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT),
+                config.keysDir(), RelaxedBodyCanonicalizer.vectorScan() ? "vector" : "portable");
         return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http);
     }
 

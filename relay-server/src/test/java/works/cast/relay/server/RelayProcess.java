@@ -71,6 +71,7 @@ public final class RelayProcess implements AutoCloseable {
     public RelayProcess start(int port) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--add-modules=jdk.incubator.vector"); // as bin/dkim-relay run and the systemd unit
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar().toAbsolutePath().toString(), "run", "--config", config.toString(),
                 "--drain-timeout", "10s"));
