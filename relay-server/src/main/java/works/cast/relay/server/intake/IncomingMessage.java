@@ -2,10 +2,10 @@ package works.cast.relay.server.intake;
 
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,6 +38,7 @@ final class IncomingMessage implements MessageSink {
     private final Runnable resumeReading;
     private final SerialExecutor io;
     private final MessageFinisher finisher;
+    private final MessageCommitter committer;
     private final Path spoolFile;
     private final AtomicLong pending = new AtomicLong();
     private final AtomicBoolean paused = new AtomicBoolean();
@@ -46,27 +47,28 @@ final class IncomingMessage implements MessageSink {
     // Touched only by tasks on the serial executor.
     private final MessageHasher hasher;
     private final byte[] scratch = new byte[64 * 1024];
-    private OutputStream spool;
+    private FileChannel spool;
     private IOException ioFailure;
     private boolean headerTooLarge;
     private long size;
 
     IncomingMessage(QueueId id, SessionInfo session, Envelope envelope, Runnable resumeReading, SerialExecutor io,
-                    MessageHasher hasher, Path spoolFile, MessageFinisher finisher) {
+                    MessageHasher hasher, MessageCommitter committer, MessageFinisher finisher) {
         this.id = id;
         this.session = session;
         this.envelope = envelope;
         this.resumeReading = resumeReading;
         this.io = io;
         this.hasher = hasher;
-        this.spoolFile = spoolFile;
+        this.committer = committer;
+        this.spoolFile = committer.spoolFile(id);
         this.finisher = finisher;
         io.execute(this::open);
     }
 
     private void open() {
         try {
-            spool = Files.newOutputStream(spoolFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            spool = committer.openSpool(id);
         } catch (IOException e) {
             ioFailure = e;
         }
@@ -114,7 +116,10 @@ final class IncomingMessage implements MessageSink {
         size += n;
         if (ioFailure == null) {
             try {
-                spool.write(b, off, n);
+                ByteBuffer buf = ByteBuffer.wrap(b, off, n);
+                while (buf.hasRemaining()) {
+                    spool.write(buf);
+                }
             } catch (IOException e) {
                 ioFailure = e;
             }
@@ -162,6 +167,7 @@ final class IncomingMessage implements MessageSink {
             log.error("spool write failed id={} session={} file={} error={}", id, session.sessionId(), spoolFile,
                     ioFailure.toString());
             deleteSpool();
+            committer.storageFull();
             return CompletableFuture.completedFuture(new Reply(452, "4.3.1", "Insufficient system storage; try again later"));
         }
         if (headerTooLarge) {
@@ -185,6 +191,9 @@ final class IncomingMessage implements MessageSink {
     private void closeSpool() {
         if (spool != null) {
             try {
+                if (ioFailure == null) {
+                    spool.truncate(size); // a reused file may be longer than this message
+                }
                 spool.close();
             } catch (IOException e) {
                 if (ioFailure == null) {

@@ -1,6 +1,9 @@
 package works.cast.relay.server.intake;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletionStage;
 import works.cast.relay.server.queue.QueueId;
 import works.cast.relay.server.smtp.Reply;
@@ -34,5 +37,17 @@ public interface MessageCommitter {
     /** The spool file of an id. */
     default Path spoolFile(QueueId id) {
         return spoolDirectory().resolve(id.value() + ".eml");
+    }
+
+    /**
+     * Opens the spool file of an id for writing from offset 0. It may be a reused file with old bytes: the writer
+     * truncates it to what it wrote.
+     */
+    default FileChannel openSpool(QueueId id) throws IOException {
+        return FileChannel.open(spoolFile(id), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    /** A spool write failed (most likely a full disk): release any space kept for reuse. */
+    default void storageFull() {
     }
 }

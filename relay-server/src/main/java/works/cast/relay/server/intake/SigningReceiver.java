@@ -38,6 +38,6 @@ public final class SigningReceiver implements MessageReceiver {
         QueueId id = QueueId.next();
         MessageHasher hasher = new MessageHasher(Set.of(policy.bodyCanonicalization()), maxHeaderBytes);
         return new IncomingMessage(id, session, envelope, resumeReading, new SerialExecutor(ioPool), hasher,
-                committer.spoolFile(id), finisher);
+                committer, finisher);
     }
 }

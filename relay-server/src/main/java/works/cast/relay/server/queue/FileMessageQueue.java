@@ -42,6 +42,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     private final Clock clock;
     private final QueueLock lock;
     private final GroupCommit group;
+    private final SpareFiles spares;
     private volatile Consumer<QueueEntry> listener = e -> { };
 
     public FileMessageQueue(Path dir, Clock clock) throws IOException {
@@ -53,6 +54,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
         this.clock = clock;
         files.createDirectories();
         this.lock = acquire(dir);
+        this.spares = files.useSpares();
         this.group = new GroupCommit(files::fsyncDirectory, "queue-commit");
     }
 
@@ -91,6 +93,16 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     }
 
     @Override
+    public FileChannel openSpool(QueueId id) throws IOException {
+        return spares.create(spoolFile(id));
+    }
+
+    @Override
+    public void storageFull() {
+        spares.release();
+    }
+
+    @Override
     public CompletionStage<Reply> commit(AcceptedMessage m, Path spoolFile) {
         Instant now = clock.instant();
         List<RecipientStatus> rcpts = m.envelope().recipients().stream()
@@ -110,8 +122,9 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message) {
         QueueId id = QueueId.next();
         Path spool = spoolFile(id);
-        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = openSpool(id)) {
             files.guard().write(ch, ByteBuffer.wrap(message));
+            ch.truncate(message.length);
         } catch (IOException e) {
             rollback(id, spool);
             return CompletableFuture.failedFuture(e);
@@ -133,6 +146,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
             files.writeMeta(entry);
         } catch (IOException | RuntimeException e) {
             rollback(id, spoolFile);
+            spares.release(); // most likely the disk is full: give the space back
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<QueueEntry> done = new CompletableFuture<>();

@@ -25,6 +25,7 @@ import works.cast.relay.server.delivery.OutboundMessage;
  * &lt;dir&gt;/&lt;id&gt;.meta         envelope, prepended fields, per-recipient state ({@link MetaFormat}); the commit point
  * &lt;dir&gt;/&lt;id&gt;.meta.tmp     a .meta being written; removed at start
  * &lt;dir&gt;/incoming/&lt;id&gt;.eml messages still arriving (no 250 yet); removed at start
+ * &lt;dir&gt;/spare/             files of removed messages, reused by the running relay ({@link SpareFiles})
  * &lt;dir&gt;/corrupt/            files recovery could not use, kept for the operator
  * &lt;dir&gt;/control/            requests from the queue command to the running relay ({@link QueueControl})
  * &lt;dir&gt;/.lock               held by the running relay
@@ -38,10 +39,27 @@ final class QueueFiles {
 
     private final Path dir;
     private final FileSystemGuard guard;
+    private SpareFiles spares;
 
     QueueFiles(Path dir, FileSystemGuard guard) {
         this.dir = dir;
         this.guard = guard;
+    }
+
+    /** From now on new files come from, and removed ones go to, {@code spare/} (the running relay only). */
+    SpareFiles useSpares() throws IOException {
+        spares = new SpareFiles(dir.resolve("spare"));
+        return spares;
+    }
+
+    int spareCount() {
+        return spares == null ? 0 : spares.size();
+    }
+
+    /** A new file at {@code target}, written from offset 0; the caller truncates it to what it wrote. */
+    FileChannel create(Path target) throws IOException {
+        return spares != null ? spares.create(target) : FileChannel.open(target, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
     }
 
     Path dir() {
@@ -81,9 +99,10 @@ final class QueueFiles {
     void writeMeta(QueueEntry entry) throws IOException {
         Path tmp = metaTmp(entry.id());
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE)) {
-                guard.write(ch, ByteBuffer.wrap(MetaFormat.write(entry)));
+            try (FileChannel ch = create(tmp)) {
+                byte[] meta = MetaFormat.write(entry);
+                guard.write(ch, ByteBuffer.wrap(meta));
+                ch.truncate(meta.length);
                 guard.force(ch);
             }
             Files.move(tmp, meta(entry.id()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -115,6 +134,11 @@ final class QueueFiles {
 
     /** Removes a message: the {@code .meta} first (it stops being committed), then its {@code .eml}. */
     void remove(QueueId id) throws IOException {
+        if (spares != null) {
+            spares.recycle(meta(id));
+            spares.recycle(eml(id));
+            return;
+        }
         Files.deleteIfExists(meta(id));
         Files.deleteIfExists(eml(id));
     }

@@ -66,7 +66,7 @@ class FileMessageQueueTest {
         assertEquals(MessageCommitter.queued(m.id()), reply.get(30, TimeUnit.SECONDS));
 
         assertEquals(List.of(), TestMessages.names(queue.spoolDirectory()));
-        assertEquals(List.of(m.id() + ".eml", m.id() + ".meta", "control", "incoming"), TestMessages.names(dir));
+        assertEquals(List.of(m.id() + ".eml", m.id() + ".meta", "control", "incoming", "spare"), TestMessages.names(dir));
         assertEquals(2, guard.fileFsyncs.get(), ".eml and .meta.tmp are fsynced");
         QueueEntry e = queue.load(m.id()).orElseThrow();
         assertEquals("billing@cast.works", e.reversePath());
@@ -119,7 +119,7 @@ class FileMessageQueueTest {
         ExecutionException e = assertThrows(ExecutionException.class, () -> reply.get(30, TimeUnit.SECONDS));
         assertInstanceOf(IOException.class, e.getCause());
         assertEquals("No space left on device", e.getCause().getMessage());
-        assertEquals(List.of("control", "incoming"), TestMessages.names(dir));
+        assertEquals(List.of("control", "incoming", "spare"), TestMessages.names(dir));
         assertEquals(List.of(), TestMessages.names(queue.spoolDirectory()));
         assertTrue(queue.recover().isEmpty());
     }
@@ -131,7 +131,7 @@ class FileMessageQueueTest {
         AcceptedMessage m = TestMessages.spool(queue, "billing@cast.works", List.of("a@example.net"), T0);
         CompletableFuture<Reply> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
         assertThrows(ExecutionException.class, () -> reply.get(30, TimeUnit.SECONDS));
-        assertEquals(List.of("control", "incoming"), TestMessages.names(dir));
+        assertEquals(List.of("control", "incoming", "spare"), TestMessages.names(dir));
     }
 
     @Test
@@ -142,7 +142,7 @@ class FileMessageQueueTest {
                 "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)).toCompletableFuture();
         assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
         assertEquals(List.of(), TestMessages.names(queue.spoolDirectory()));
-        assertEquals(List.of("control", "incoming"), TestMessages.names(dir));
+        assertEquals(List.of("control", "incoming", "spare"), TestMessages.names(dir));
     }
 
     @Test
@@ -168,7 +168,7 @@ class FileMessageQueueTest {
         List<QueueEntry> recovered = queue.recover();
         assertEquals(List.of(kept.id()), recovered.stream().map(QueueEntry::id).toList());
         assertEquals(kept.recipients(), recovered.get(0).recipients());
-        assertEquals(List.of(kept.id() + ".eml", kept.id() + ".meta", "control", "corrupt", "incoming"),
+        assertEquals(List.of(kept.id() + ".eml", kept.id() + ".meta", "control", "corrupt", "incoming", "spare"),
                 TestMessages.names(dir));
         assertEquals(List.of(), TestMessages.names(dir.resolve("incoming")));
         assertEquals(List.of(noEml.id() + ".meta", unreadable.id() + ".eml", unreadable.id() + ".meta"),

@@ -1,0 +1,142 @@
+package works.cast.relay.server.queue;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Files of removed messages kept in {@code <queue>/spare/} for the next messages. On ext4 under a steady stream of
+ * fsyncs, creating a file (a new inode) and unlinking one cost several times the CPU of renaming one, and the queue
+ * used to create two files and unlink two for every message. A file taken from here keeps its old bytes: the writer
+ * overwrites from offset 0 and cuts the file to what it wrote before it fsyncs it.
+ *
+ * <p>The pool is bounded in files and bytes; larger files are unlinked as before. Spare files are never read: a crash
+ * leaves at worst a few more of them, which the next start adopts. Thread-safe.
+ */
+final class SpareFiles {
+
+    private static final Logger log = LoggerFactory.getLogger(SpareFiles.class);
+
+    static final int MAX_FILES = 512;
+    static final long MAX_FILE_BYTES = 256 * 1024;
+    static final long MAX_BYTES = 32L * 1024 * 1024;
+
+    private final Path dir;
+    private final ArrayDeque<Spare> free = new ArrayDeque<>();
+    private long bytes;
+    private long seq;
+
+    private record Spare(Path path, long size) {
+    }
+
+    SpareFiles(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+        adopt();
+    }
+
+    /** Takes over the spare files a previous run left, within the bounds; removes the rest. */
+    private void adopt() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                long n = name.chars().allMatch(Character::isDigit) && name.length() < 18 ? Long.parseLong(name) : -1;
+                long size = Files.isRegularFile(f) ? Files.size(f) : -1;
+                if (n >= 0 && size >= 0 && free.size() < MAX_FILES && size <= MAX_FILE_BYTES
+                        && bytes + size <= MAX_BYTES) {
+                    free.add(new Spare(f, size));
+                    bytes += size;
+                    seq = Math.max(seq, n + 1);
+                } else {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    /**
+     * Opens {@code target} for writing from offset 0: a spare file renamed there, or a new file. The caller writes,
+     * then {@link FileChannel#truncate truncates} to the bytes written; {@code target} must not exist.
+     */
+    FileChannel create(Path target) throws IOException {
+        Spare s = take();
+        if (s != null) {
+            try {
+                Files.move(s.path(), target, StandardCopyOption.ATOMIC_MOVE);
+                return FileChannel.open(target, StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                log.debug("spare file {} unusable: {}", s.path(), e.toString());
+                Files.deleteIfExists(s.path());
+            }
+        }
+        return FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    private synchronized Spare take() {
+        Spare s = free.poll();
+        if (s != null) {
+            bytes -= s.size();
+        }
+        return s;
+    }
+
+    /** Moves {@code file} into the pool, or unlinks it when it is large or the pool is full; a missing file is fine. */
+    void recycle(Path file) throws IOException {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        }
+        Path to;
+        synchronized (this) {
+            if (size > MAX_FILE_BYTES || free.size() >= MAX_FILES || bytes + size > MAX_BYTES) {
+                to = null;
+            } else {
+                to = dir.resolve(Long.toString(seq++));
+                bytes += size; // reserved now so that concurrent callers stay within the bound
+            }
+        }
+        if (to == null) {
+            Files.deleteIfExists(file);
+            return;
+        }
+        try {
+            Files.move(file, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            synchronized (this) {
+                bytes -= size;
+            }
+            if (!(e instanceof java.nio.file.NoSuchFileException)) {
+                throw e;
+            }
+            return;
+        }
+        synchronized (this) {
+            free.add(new Spare(to, size));
+        }
+    }
+
+    /** Unlinks every spare file: room for messages when the disk is full. */
+    void release() {
+        Spare s;
+        while ((s = take()) != null) {
+            try {
+                Files.deleteIfExists(s.path());
+            } catch (IOException e) {
+                log.debug("cannot remove spare file {}: {}", s.path(), e.toString());
+            }
+        }
+    }
+
+    synchronized int size() {
+        return free.size();
+    }
+}

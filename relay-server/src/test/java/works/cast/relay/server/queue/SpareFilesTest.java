@@ -1,0 +1,135 @@
+package works.cast.relay.server.queue;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpareFilesTest {
+
+    @TempDir
+    Path dir;
+
+    private static Object inode(Path p) throws IOException {
+        return Files.getAttribute(p, "unix:ino");
+    }
+
+    private static void write(FileChannel ch, byte[] b) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(b);
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
+        ch.truncate(b.length);
+    }
+
+    @Test
+    void aRemovedFileIsReusedAndCutToItsNewContent() throws IOException {
+        SpareFiles spares = new SpareFiles(dir.resolve("spare"));
+        Path old = dir.resolve("old.eml");
+        Files.write(old, "a long message, longer than the next one\r\n".getBytes(StandardCharsets.US_ASCII));
+        Object ino = inode(old);
+        spares.recycle(old);
+        assertFalse(Files.exists(old));
+        assertEquals(1, spares.size());
+
+        Path next = dir.resolve("next.eml");
+        try (FileChannel ch = spares.create(next)) {
+            write(ch, "short\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        assertEquals(ino, inode(next), "the same inode, renamed");
+        assertEquals("short\r\n", Files.readString(next));
+        assertEquals(0, spares.size());
+        assertEquals(List.of(), TestMessages.names(dir.resolve("spare")));
+
+        Path fresh = dir.resolve("fresh.eml"); // the pool is empty: a new file
+        try (FileChannel ch = spares.create(fresh)) {
+            write(ch, "new\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        assertEquals("new\r\n", Files.readString(fresh));
+        spares.recycle(dir.resolve("missing.eml")); // already gone: nothing to do
+        assertEquals(0, spares.size());
+    }
+
+    @Test
+    void largeFilesAndFilesBeyondTheBoundAreUnlinked() throws IOException {
+        SpareFiles spares = new SpareFiles(dir.resolve("spare"));
+        Path large = dir.resolve("large.eml");
+        Files.write(large, new byte[(int) SpareFiles.MAX_FILE_BYTES + 1]);
+        spares.recycle(large);
+        assertFalse(Files.exists(large));
+        assertEquals(0, spares.size());
+
+        for (int i = 0; i < SpareFiles.MAX_FILES + 5; i++) {
+            Path f = dir.resolve(i + ".meta");
+            Files.write(f, new byte[10]);
+            spares.recycle(f);
+        }
+        assertEquals(SpareFiles.MAX_FILES, spares.size());
+        assertEquals(SpareFiles.MAX_FILES, TestMessages.names(dir.resolve("spare")).size());
+        assertTrue(TestMessages.names(dir).stream().noneMatch(n -> n.endsWith(".meta")));
+
+        spares.release(); // a full disk: every spare file goes
+        assertEquals(0, spares.size());
+        assertEquals(List.of(), TestMessages.names(dir.resolve("spare")));
+    }
+
+    @Test
+    void aRestartAdoptsTheSpareFilesAndRemovesStrangers() throws IOException {
+        Path spareDir = dir.resolve("spare");
+        SpareFiles first = new SpareFiles(spareDir);
+        for (int i = 0; i < 3; i++) {
+            Path f = dir.resolve(i + ".eml");
+            Files.write(f, new byte[100]);
+            first.recycle(f);
+        }
+        Files.write(spareDir.resolve("not-a-spare"), new byte[1]);
+        SpareFiles second = new SpareFiles(spareDir);
+        assertEquals(3, second.size());
+        assertEquals(List.of("0", "1", "2"), TestMessages.names(spareDir));
+        Path f = dir.resolve("x.eml");
+        Files.write(f, new byte[5]);
+        second.recycle(f);
+        assertEquals(List.of("0", "1", "2", "3"), TestMessages.names(spareDir), "numbering goes on after the last");
+    }
+
+    @Test
+    void queuedMessagesInReusedFilesAreExactlyTheirOwnBytes() throws Exception {
+        Instant t0 = Instant.parse("2026-11-28T04:30:00Z");
+        try (FileMessageQueue queue = new FileMessageQueue(dir, new MutableClock(t0), new TestGuard())) {
+            List<QueueEntry> first = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                byte[] big = new byte[3000 + i];
+                Arrays.fill(big, (byte) 'x');
+                first.add(queue.enqueue("a@cast.works", List.of("b@example.net"), big).toCompletableFuture().get());
+            }
+            for (QueueEntry e : first) {
+                queue.remove(e.id());
+            }
+            assertEquals(10, queue.files().spareCount(), "five .eml and five .meta kept for reuse");
+            for (int i = 0; i < 5; i++) {
+                byte[] small = ("Subject: " + i + "\r\n\r\nshort\r\n").getBytes(StandardCharsets.US_ASCII);
+                QueueEntry e = queue.enqueue("c@cast.works", List.of("d" + i + "@example.net"), small)
+                        .toCompletableFuture().get();
+                assertArrayEquals(small, Files.readAllBytes(queue.files().eml(e.id())));
+                QueueEntry back = queue.load(e.id()).orElseThrow();
+                assertEquals("c@cast.works", back.reversePath());
+                assertEquals(List.of("d" + i + "@example.net"), back.recipients().stream()
+                        .map(RecipientStatus::address).toList());
+            }
+            assertEquals(0, queue.files().spareCount());
+        }
+    }
+}
