@@ -261,7 +261,7 @@ relay {
   http.enabled = false
 }
 CONF
-  java ${RELAY_JAVA_OPTS:--Xmx1g} -jar "$relay_jar" run --config "$dir/relay.conf" > "$dir/relay.log" 2>&1 &
+  java --add-modules=jdk.incubator.vector ${RELAY_JAVA_OPTS:--Xmx1g} -jar "$relay_jar" run --config "$dir/relay.conf" > "$dir/relay.log" 2>&1 &
   relay_pid=$!
   wait_port "$port" dkim-relay || { tail -n 20 "$dir/relay.log" >&2; exit 1; }
   local expect

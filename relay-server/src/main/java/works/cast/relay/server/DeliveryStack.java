@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.server.config.RelayConfig;
@@ -43,22 +44,41 @@ final class DeliveryStack implements AutoCloseable {
     final Optional<FileMessageQueue> queue;
     private final Optional<DeliveryWorker> worker;
     private final Optional<Forwarder> forwarder;
+    private final Optional<ExecutorService> io;
 
     private DeliveryStack(MessageCommitter committer, Optional<FileMessageQueue> queue, Optional<DeliveryWorker> worker,
-                          Optional<Forwarder> forwarder) {
+                          Optional<Forwarder> forwarder, Optional<ExecutorService> io) {
         this.committer = committer;
         this.queue = queue;
         this.worker = worker;
         this.forwarder = forwarder;
+        this.io = io;
     }
 
-    /** Builds the stack and recovers the queue; call before the SMTP listeners start. */
-    static DeliveryStack create(RelayConfig config, Clock clock, Executor io, RelayMetrics metrics) throws IOException {
+    /**
+     * Builds the stack and recovers the queue; call before the SMTP listeners start. Delivery reads message files on
+     * threads of its own: on the intake's I/O threads it would wait behind every message being received and signed,
+     * and a relay under steady load would queue mail without delivering it.
+     */
+    static DeliveryStack create(RelayConfig config, Clock clock, RelayMetrics metrics) throws IOException {
         var delivery = config.delivery();
         if (delivery.mode() == works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
             return new DeliveryStack(new DirectoryOutbox(delivery.directory(), config.queue().dir().resolve("incoming")),
-                    Optional.empty(), Optional.empty(), Optional.empty());
+                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
         }
+        ExecutorService io = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                Relay.named("relay-delivery-io"));
+        try {
+            return create(config, clock, metrics, io);
+        } catch (IOException | RuntimeException e) {
+            io.shutdownNow();
+            throw e;
+        }
+    }
+
+    private static DeliveryStack create(RelayConfig config, Clock clock, RelayMetrics metrics, ExecutorService io)
+            throws IOException {
+        var delivery = config.delivery();
         Forwarder forwarder = new MeteredForwarder(switch (delivery.mode()) {
             case SMARTHOST -> new SmarthostForwarder(delivery, config.hostname(), io);
             case MX -> new MxForwarder(delivery, config.hostname(), io);
@@ -83,7 +103,8 @@ final class DeliveryStack implements AutoCloseable {
         MessageCommitter committer = delivery.passthrough()
                 ? new PassthroughCommitter(forwarder, queue.spoolDirectory(), io, bounces(queue, dsn))
                 : queue;
-        return new DeliveryStack(committer, Optional.of(queue), Optional.of(worker), Optional.of(forwarder));
+        return new DeliveryStack(committer, Optional.of(queue), Optional.of(worker), Optional.of(forwarder),
+                Optional.of(io));
     }
 
     /** Passthrough: recipients that failed while others were accepted get a delivery status notification. */
@@ -129,6 +150,7 @@ final class DeliveryStack implements AutoCloseable {
     public void close() {
         worker.ifPresent(DeliveryWorker::close);
         forwarder.ifPresent(Forwarder::close);
+        io.ifPresent(ExecutorService::shutdown);
         queue.ifPresent(q -> {
             try {
                 q.close();

@@ -110,7 +110,7 @@ public final class Relay implements AutoCloseable {
             if (config.delivery().mode() == works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
                 requireWritable("outbox directory", config.delivery().directory());
             }
-            delivery = DeliveryStack.create(config, clock, ioPool, metrics);
+            delivery = DeliveryStack.create(config, clock, metrics);
         } catch (IOException | RuntimeException e) {
             keys.close();
             ioPool.shutdownNow();
