@@ -14,7 +14,8 @@
 #
 #   bench/compare.sh [MESSAGES] [CONCURRENCY,...] [SIZE_BYTES]      defaults: 5000 10,50 4096
 #
-# Environment: WARMUP (messages sent before the timed runs of each system, default 200), SYSTEMS (which to run, default
+# Environment: WARMUP (messages sent before the timed runs of each system, default 2000: the
+# relay's JVM compiles its hot paths during its first few thousand messages; Postfix gets the same), SYSTEMS (which to run, default
 # "relay relay-dual postfix"), SKIP_BUILD=1 (use the jars already in */target), RELAY_JAVA_OPTS (default -Xmx1g),
 # DRAIN_TIMEOUT (seconds to wait for the sink, default 600), KEEP_WORK=1 (keep the temporary directory: logs).
 # Needs root (Postfix starts as root), Debian's postfix, opendkim and opendkim-tools (installed with apt-get when
@@ -27,7 +28,7 @@ cd "$(dirname "$0")/.."
 messages=${1:-5000}
 IFS=, read -r -a levels <<<"${2:-10,50}"
 size=${3:-4096}
-warmup=${WARMUP:-200}
+warmup=${WARMUP:-2000}
 read -r -a systems <<<"${SYSTEMS:-relay relay-dual postfix}"
 drain_timeout=${DRAIN_TIMEOUT:-600}
 py=/usr/bin/python3
