@@ -42,6 +42,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private InetSocketAddress client;
     private boolean slotTaken;
     private boolean closing;
+    private boolean flushScheduled;
     private MessageSink sink;
     private boolean pausedBySink;
     private boolean awaiting;
@@ -362,9 +363,26 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Queues a reply; one flush at the end of the event loop's current batch sends every reply queued in it together
+     * (RFC 2920 section 3.2: the replies to a pipelined MAIL, RCPT and DATA go out as one segment, not three).
+     */
     private void write(Reply reply) {
         logReply(reply);
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(reply.toWire()));
+        if (!ctx.executor().inEventLoop()) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(reply.toWire()));
+            return;
+        }
+        ctx.write(Unpooled.wrappedBuffer(reply.toWire()));
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(this::flushReplies);
+        }
+    }
+
+    private void flushReplies() {
+        flushScheduled = false;
+        ctx.flush();
     }
 
     private void logReply(Reply reply) {

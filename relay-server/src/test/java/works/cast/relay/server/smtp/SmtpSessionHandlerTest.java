@@ -77,6 +77,25 @@ class SmtpSessionHandlerTest {
     }
 
     @Test
+    void repliesToAPipelinedGroupLeaveInOneFlush() {
+        EmbeddedChannel ch = connect("127.0.0.1");
+        send(ch, "EHLO app\r\n");
+        replies(ch);
+        int[] flushes = {0};
+        ch.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(io.netty.channel.ChannelHandlerContext ctx) {
+                flushes[0]++;
+                ctx.flush();
+            }
+        });
+        send(ch, "MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nRCPT TO:<e@d.example>\r\nDATA\r\n");
+        String out = replies(ch);
+        assertEquals(List.of("250", "250", "250", "354"), codes(out), out);
+        assertEquals(1, flushes[0], "RFC 2920: one flush for the whole group");
+    }
+
+    @Test
     void overlongCommandLineKeepsSync() {
         EmbeddedChannel ch = connect("127.0.0.1");
         send(ch, "NOOP " + "x".repeat(300), "y".repeat(300) + "\r", "\nNOOP\r\n");
