@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -47,16 +48,21 @@ final class SpareFiles {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                long n = name.chars().allMatch(Character::isDigit) && name.length() < 18 ? Long.parseLong(name) : -1;
-                long size = Files.isRegularFile(f) ? Files.size(f) : -1;
+                long n = name.length() < 18 && name.chars().allMatch(c -> c >= '0' && c <= '9')
+                        ? Long.parseLong(name) : -1;
+                long size = Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) ? Files.size(f) : -1;
                 if (n >= 0 && size >= 0 && free.size() < MAX_FILES && size <= MAX_FILE_BYTES
                         && bytes + size <= MAX_BYTES) {
                     free.add(new Spare(f, size));
                     bytes += size;
-                    seq = Math.max(seq, n + 1);
                 } else {
-                    Files.deleteIfExists(f);
+                    try {
+                        Files.deleteIfExists(f);
+                    } catch (IOException e) {
+                        log.warn("cannot remove {} from the spare files: {}", f, e.toString());
+                    }
                 }
+                seq = Math.max(seq, n + 1); // never reuse a name still on disk
             }
         }
     }
@@ -114,9 +120,8 @@ final class SpareFiles {
             synchronized (this) {
                 bytes -= size;
             }
-            if (!(e instanceof java.nio.file.NoSuchFileException)) {
-                throw e;
-            }
+            log.debug("cannot keep {} as a spare file: {}", file, e.toString());
+            Files.deleteIfExists(file); // the message must go either way
             return;
         }
         synchronized (this) {

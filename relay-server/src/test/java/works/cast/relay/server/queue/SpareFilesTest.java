@@ -96,13 +96,15 @@ class SpareFilesTest {
             first.recycle(f);
         }
         Files.write(spareDir.resolve("not-a-spare"), new byte[1]);
+        Files.write(Files.createDirectories(spareDir.resolve("7")).resolve("x"), new byte[1]); // cannot be removed
         SpareFiles second = new SpareFiles(spareDir);
         assertEquals(3, second.size());
-        assertEquals(List.of("0", "1", "2"), TestMessages.names(spareDir));
+        assertEquals(List.of("0", "1", "2", "7"), TestMessages.names(spareDir));
         Path f = dir.resolve("x.eml");
         Files.write(f, new byte[5]);
         second.recycle(f);
-        assertEquals(List.of("0", "1", "2", "3"), TestMessages.names(spareDir), "numbering goes on after the last");
+        assertEquals(List.of("0", "1", "2", "7", "8"), TestMessages.names(spareDir),
+                "numbering goes on after every name on disk");
     }
 
     @Test
