@@ -27,7 +27,7 @@ relay {
   http.enabled = false
 }
 CONF
-java --add-modules=jdk.incubator.vector ${RELAY_JAVA_OPTS:--Xmx1g} -jar relay-server/target/dkim-relay.jar run --config "$work/relay.conf" > "$work/relay.log" 2>&1 &
+java --add-modules=jdk.incubator.vector,jdk.incubator.foreign --enable-native-access=ALL-UNNAMED ${RELAY_JAVA_OPTS:--Xmx1g} -jar relay-server/target/dkim-relay.jar run --config "$work/relay.conf" > "$work/relay.log" 2>&1 &
 relay_pid=$!
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.2; done
 

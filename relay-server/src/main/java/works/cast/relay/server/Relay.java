@@ -22,6 +22,7 @@ import works.cast.relay.core.dkim.canon.Canonicalization;
 import works.cast.relay.core.dkim.canon.RelaxedBodyCanonicalizer;
 import works.cast.relay.core.keys.DnsTxtRecord;
 import works.cast.relay.core.keys.KeyStore;
+import works.cast.relay.core.keys.RsaEngine;
 import works.cast.relay.core.keys.SelectorKey;
 import works.cast.relay.core.mail.Domain;
 import works.cast.relay.core.policy.DomainPolicy;
@@ -150,9 +151,10 @@ public final class Relay implements AutoCloseable {
             ioPool.shutdownNow();
             throw e;
         }
-        log.info("relay started hostname={} smtp={} delivery={} keys={} body-scan={}", config.hostname(),
+        log.info("relay started hostname={} smtp={} delivery={} keys={} body-scan={} rsa={}", config.hostname(),
                 smtp.boundAddresses(), config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT),
-                config.keysDir(), RelaxedBodyCanonicalizer.vectorScan() ? "vector" : "portable");
+                config.keysDir(), RelaxedBodyCanonicalizer.vectorScan() ? "vector" : "portable",
+                RsaEngine.describe());
         return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http);
     }
 

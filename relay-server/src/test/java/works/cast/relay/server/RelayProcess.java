@@ -71,7 +71,9 @@ public final class RelayProcess implements AutoCloseable {
     public RelayProcess start(int port) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("--add-modules=jdk.incubator.vector"); // as bin/dkim-relay run and the systemd unit
+        // As bin/dkim-relay run and the systemd unit start it on Java 17.
+        cmd.add("--add-modules=jdk.incubator.vector,jdk.incubator.foreign");
+        cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar().toAbsolutePath().toString(), "run", "--config", config.toString(),
                 "--drain-timeout", "10s"));

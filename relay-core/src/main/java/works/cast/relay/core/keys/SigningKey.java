@@ -1,9 +1,7 @@
 package works.cast.relay.core.keys;
 
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.util.Base64;
 import java.util.Objects;
@@ -12,8 +10,7 @@ import works.cast.relay.core.dkim.SigningAlgorithm;
 import works.cast.relay.core.dkim.canon.BodyHasher;
 
 /**
- * A private key that signs DKIM header data, with the public half that goes into DNS. Immutable and thread-safe:
- * every call makes its own {@link Signature}.
+ * A private key that signs DKIM header data, with the public half that goes into DNS. Thread-safe.
  */
 public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
 
@@ -35,11 +32,18 @@ public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
     /** Signs the canonicalized header data (RFC 6376 section 3.7; RFC 8463 section 3 for Ed25519). */
     byte[] sign(byte[] headerData);
 
-    /** An RSA key used with RSASSA-PKCS1-v1_5 and SHA-256. */
-    record Rsa(RSAPrivateCrtKey privateKey, PublicKey publicKey) implements SigningKey {
-        public Rsa {
-            Objects.requireNonNull(privateKey, "privateKey");
-            Objects.requireNonNull(publicKey, "publicKey");
+    /**
+     * An RSA key used with RSASSA-PKCS1-v1_5 and SHA-256. It signs with OpenSSL or the JDK as {@link RsaEngine}
+     * decides on its first signature. Equal when the key pair is.
+     */
+    final class Rsa implements SigningKey {
+        private final RSAPrivateCrtKey privateKey;
+        private final PublicKey publicKey;
+        private volatile RsaSigner signer;
+
+        public Rsa(RSAPrivateCrtKey privateKey, PublicKey publicKey) {
+            this.privateKey = Objects.requireNonNull(privateKey, "privateKey");
+            this.publicKey = Objects.requireNonNull(publicKey, "publicKey");
             int bits = privateKey.getModulus().bitLength();
             if (bits < MIN_RSA_BITS) {
                 throw new KeyException("RSA key of " + bits + " bits is too small (at least " + MIN_RSA_BITS
@@ -48,6 +52,14 @@ public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
             if (bits > MAX_RSA_BITS) {
                 throw new KeyException("RSA key of " + bits + " bits is too large (at most " + MAX_RSA_BITS + ")");
             }
+        }
+
+        public RSAPrivateCrtKey privateKey() {
+            return privateKey;
+        }
+
+        public PublicKey publicKey() {
+            return publicKey;
         }
 
         @Override
@@ -67,14 +79,23 @@ public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
 
         @Override
         public byte[] sign(byte[] headerData) {
-            try {
-                Signature s = Signature.getInstance("SHA256withRSA");
-                s.initSign(privateKey);
-                s.update(headerData);
-                return s.sign();
-            } catch (GeneralSecurityException e) {
-                throw new KeyException("RSA signing failed: " + e.getMessage(), e);
+            RsaSigner s = signer;
+            if (s == null) {
+                // Two threads may both make one; the one not kept is freed by the garbage collector.
+                s = RsaEngine.signer(privateKey);
+                signer = s;
             }
+            return s.sign(headerData);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Rsa r && privateKey.equals(r.privateKey) && publicKey.equals(r.publicKey);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(privateKey, publicKey);
         }
 
         @Override

@@ -1,0 +1,138 @@
+package works.cast.relay.core.keys;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * RSA signatures by OpenSSL equal the JDK's byte for byte (PKCS#1 v1.5 is deterministic) and verify. The tests run
+ * with the JVM options of {@code bin/dkim-relay run}, so OpenSSL is in use wherever libcrypto.so.3 is installed; CI
+ * installs it and requires it.
+ */
+class RsaEngineTest {
+
+    private static KeyPair rsa(int bits) throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(bits);
+        return g.generateKeyPair();
+    }
+
+    private static void assumeOpenSsl() {
+        if ("true".equals(System.getenv("CI"))) {
+            assertTrue(RsaEngine.openSsl(), "CI runs the relay's RSA on OpenSSL: " + RsaEngine.describe());
+        }
+        assumeTrue(RsaEngine.openSsl(), RsaEngine.describe());
+    }
+
+    @Test
+    void describesTheEngine() {
+        String d = RsaEngine.describe();
+        assertTrue(d.startsWith("openssl (OpenSSL 3.") || d.startsWith("jdk ("), d);
+        assertEquals(RsaEngine.openSsl(), d.startsWith("openssl"), d);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1024, 2048, 3072, 4096})
+    void openSslSignaturesEqualTheJdksAndVerify(int bits) throws Exception {
+        assumeOpenSsl();
+        KeyPair pair = rsa(bits);
+        RSAPrivateCrtKey priv = (RSAPrivateCrtKey) pair.getPrivate();
+        RsaSigner engine = RsaEngine.signer(priv);
+        assertTrue(!(engine instanceof RsaEngine.JdkSigner), "the key passed its check and signs with OpenSSL");
+        RsaSigner jdk = new RsaEngine.JdkSigner(priv);
+        Random random = new Random(bits);
+        for (int len : new int[] {0, 1, 31, 32, 33, 600, 4096, 100_000}) {
+            byte[] data = new byte[len];
+            random.nextBytes(data);
+            byte[] sig = engine.sign(data);
+            assertEquals(bits / 8, sig.length);
+            assertArrayEquals(jdk.sign(data), sig, "length " + len);
+            Signature v = Signature.getInstance("SHA256withRSA");
+            v.initVerify(pair.getPublic());
+            v.update(data);
+            assertTrue(v.verify(sig));
+        }
+    }
+
+    @Test
+    void aSigningKeySignsWithOpenSslAndStillEqualsTheSameKeyPair() throws Exception {
+        assumeOpenSsl();
+        KeyPair pair = rsa(2048);
+        SigningKey.Rsa a = new SigningKey.Rsa((RSAPrivateCrtKey) pair.getPrivate(), pair.getPublic());
+        SigningKey.Rsa b = new SigningKey.Rsa((RSAPrivateCrtKey) pair.getPrivate(), pair.getPublic());
+        byte[] data = "from:a@cast.works\r\n".getBytes();
+        assertArrayEquals(new RsaEngine.JdkSigner(a.privateKey()).sign(data), a.sign(data));
+        assertEquals(a, b);
+        assertEquals(a.hashCode(), b.hashCode());
+    }
+
+    @Test
+    void threadsShareOneKey() throws Exception {
+        assumeOpenSsl();
+        KeyPair pair = rsa(2048);
+        SigningKey.Rsa key = new SigningKey.Rsa((RSAPrivateCrtKey) pair.getPrivate(), pair.getPublic());
+        RsaSigner jdk = new RsaEngine.JdkSigner(key.privateKey());
+        List<byte[]> data = new ArrayList<>();
+        List<byte[]> expected = new ArrayList<>();
+        Random random = new Random(7);
+        for (int i = 0; i < 16; i++) {
+            byte[] d = new byte[200 + i];
+            random.nextBytes(d);
+            data.add(d);
+            expected.add(jdk.sign(d));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                int offset = t;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 80; i++) {
+                        int k = (i + offset) % data.size();
+                        assertArrayEquals(expected.get(k), key.sign(data.get(k)));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void keysThatAreDroppedAreFreedWithoutDisturbingOthers() throws Exception {
+        assumeOpenSsl();
+        KeyPair kept = rsa(1024);
+        SigningKey.Rsa keep = new SigningKey.Rsa((RSAPrivateCrtKey) kept.getPrivate(), kept.getPublic());
+        byte[] data = "x".getBytes();
+        byte[] expected = new RsaEngine.JdkSigner(keep.privateKey()).sign(data);
+        KeyPair other = rsa(1024);
+        for (int round = 0; round < 20; round++) {
+            // A fresh key object each round, dropped at once: the cleaner frees its native key and contexts.
+            new SigningKey.Rsa((RSAPrivateCrtKey) other.getPrivate(), other.getPublic()).sign(data);
+            if (round % 5 == 0) {
+                System.gc();
+            }
+            assertArrayEquals(expected, keep.sign(data));
+        }
+    }
+}
