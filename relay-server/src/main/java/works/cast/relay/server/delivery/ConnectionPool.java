@@ -31,6 +31,7 @@ final class ConnectionPool {
     private int open;
     private int opened;
     private boolean closed;
+    private boolean expiryScheduled; // one timer at a time, not one per released session
 
     ConnectionPool(int max, Duration idleTimeout, ScheduledExecutorService timer) {
         if (max < 1) {
@@ -112,7 +113,10 @@ final class ConnectionPool {
                 next = waiters.poll();
             } else {
                 idle.addFirst(new Idle(session, System.nanoTime()));
-                timer.schedule(this::expire, idleTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                if (!expiryScheduled) {
+                    expiryScheduled = true;
+                    timer.schedule(this::expire, idleTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                }
             }
         }
         if (quit) {
@@ -138,17 +142,30 @@ final class ConnectionPool {
         }
     }
 
+    /** Closes the sessions idle for {@code idleTimeout}, then waits for the oldest one left, if any. */
     private void expire() {
         List<UpstreamSession> old = new ArrayList<>();
         synchronized (this) {
-            long limit = System.nanoTime() - idleTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(5);
+            long now = System.nanoTime();
+            long limit = now - idleTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(5);
+            long oldestLeft = 0;
+            boolean left = false;
             for (Iterator<Idle> it = idle.descendingIterator(); it.hasNext(); ) {
                 Idle i = it.next();
                 if (i.since - limit <= 0 || !i.session.isReusable()) {
                     it.remove();
                     open--;
                     old.add(i.session);
+                } else if (!left) {
+                    left = true;
+                    oldestLeft = i.since;
                 }
+            }
+            if (left && !closed) {
+                long delay = Math.max(oldestLeft + idleTimeout.toNanos() - now, TimeUnit.MILLISECONDS.toNanos(1));
+                timer.schedule(this::expire, delay, TimeUnit.NANOSECONDS);
+            } else {
+                expiryScheduled = false;
             }
         }
         old.forEach(UpstreamSession::quit);

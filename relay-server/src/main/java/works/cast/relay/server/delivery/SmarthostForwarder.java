@@ -91,6 +91,11 @@ public final class SmarthostForwarder implements Forwarder {
         });
     }
 
+    /** Sessions open now, busy or idle. */
+    int sessionsOpen() {
+        return pool.open();
+    }
+
     /** Sessions opened so far (reuse shows as fewer sessions than messages). */
     public int sessionsOpened() {
         return pool.opened();

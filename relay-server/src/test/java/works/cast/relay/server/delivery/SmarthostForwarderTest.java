@@ -49,6 +49,29 @@ class SmarthostForwarderTest {
     }
 
     @Test
+    void idleSessionsCloseAfterTheIdleTimeoutAndBusyOnesStay() throws Exception {
+        ScriptedSmtpServer s = server();
+        SmarthostForwarder f = new SmarthostForwarder("127.0.0.1", s.port(), 2, plain(), Duration.ofSeconds(1), io);
+        closing.add(0, f);
+        for (int i = 0; i < 30; i++) {
+            await(f, message("Subject: " + i + "\r\n\r\nbody", "a@example.net"));
+            s.next(Duration.ofSeconds(5));
+        }
+        assertEquals(1, f.sessionsOpened(), "one session served the messages one after another");
+        assertEquals(1, f.sessionsOpen());
+        Thread.sleep(200); // released well before the timeout: still open
+        assertEquals(1, f.sessionsOpen());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (f.sessionsOpen() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, f.sessionsOpen(), "the idle session was closed");
+        await(f, message("Subject: later\r\n\r\nbody", "a@example.net"));
+        assertEquals(2, f.sessionsOpened(), "the next message opened a new session");
+        assertEquals("Subject: later\r\n\r\nbody\r\n", s.next(Duration.ofSeconds(5)).text());
+    }
+
+    @Test
     void deliversExactBytesWithDotsStuffedAndLineEndAdded() throws Exception {
         ScriptedSmtpServer s = server();
         SmarthostForwarder f = forwarder(s, 1, plain());
