@@ -6,7 +6,7 @@
 #   load client -> Postfix (own instance, fsync before 250) + OpenDKIM milter over TCP   -> smtp-sink
 #
 # Each system signs every message with one RSA-2048 DKIM signature for cast.works (relaxed/relaxed); dkim-relay is
-# also run with dual signing (RSA-2048 + Ed25519). For each concurrency it prints the accepted messages/s and the
+# also run with dual signing (RSA-2048 + Ed25519). For each run it prints the accepted messages/s and the
 # p50/p99 accept latency seen by the load client, and the end-to-end messages/s: from the first submission until
 # smtp-sink has received every message. At the end: a table and the ratio dkim-relay/Postfix of end-to-end msg/s.
 # Before the timed runs, one message of each system is taken at the sink and its DKIM signatures are verified
@@ -14,21 +14,30 @@
 #
 #   bench/compare.sh [MESSAGES] [CONCURRENCY,...] [SIZE_BYTES]      defaults: 5000 10,50 4096
 #
-# Environment: WARMUP (messages sent before the timed runs of each system, default 2000: the
-# relay's JVM compiles its hot paths during its first few thousand messages; Postfix gets the same), SYSTEMS (which to run, default
-# "relay relay-dual postfix"), SKIP_BUILD=1 (use the jars already in */target), RELAY_JAVA_OPTS (default -Xmx1g),
+# Environment: WARMUP (messages sent before the timed runs of each system; default "auto", see below), REPEAT
+# (timed runs per concurrency, default 3: every run is printed, the summary keeps the one with the median end-to-end
+# rate), SYSTEMS (which to run, default "relay relay-dual postfix"), SKIP_BUILD=1 (use the jars already in */target), RELAY_JAVA_OPTS (default -Xmx1g),
 # DRAIN_TIMEOUT (seconds to wait for the sink, default 600), KEEP_WORK=1 (keep the temporary directory: logs).
 # Needs root (Postfix starts as root), Debian's postfix, opendkim and opendkim-tools (installed with apt-get when
 # missing), Java 17 and /usr/bin/python3 with python3-dkim. Everything listens on 127.0.0.1 ports picked at start;
 # queues, keys and configs live in a temporary directory under bench/target (the sink's copies on /dev/shm), removed
 # at exit, and every process the script starts is stopped at exit.
+#
+# Warm-up: the relay is a long-running JVM, and its JIT compiler turns the hot paths into machine code during the
+# first tens of thousands of messages; on two cores that compiler competes with the relay for the CPU, so a cold
+# relay runs at about half its steady rate. The timed runs measure the steady state, as a relay in service runs.
+# With WARMUP=auto the script sends the relay batches of 2,500 messages (concurrency 50) until, in two batches in a
+# row, the JVM's compiler worked for under 3 % of the batch's time (jstat -compiler; at most 24 batches), and prints
+# each batch. Postfix is C and has no JIT: it gets 5,000 warm-up messages (its rates after 2,000 and after 35,000
+# warm-up messages were the same within 3 %). WARMUP=N sends N messages at concurrency 10 to every system.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 messages=${1:-5000}
 IFS=, read -r -a levels <<<"${2:-10,50}"
 size=${3:-4096}
-warmup=${WARMUP:-2000}
+warmup=${WARMUP:-auto}
+repeat=${REPEAT:-3}
 read -r -a systems <<<"${SYSTEMS:-relay relay-dual postfix}"
 drain_timeout=${DRAIN_TIMEOUT:-600}
 py=/usr/bin/python3
@@ -193,7 +202,7 @@ label() {
 # Sends N messages at concurrency C to PORT, waits until the sink has all of them, prints one line and keeps the
 # figures under KEY:C. End-to-end time = the client's own elapsed time (first submission to last 250) + the time
 # from the client's exit until the sink's count reached the target.
-run_load() {
+run_load() { # sets nothing for a warm-up; appends "end-to-end accepted p50 p99" to runs otherwise
   local key=$1 port=$2 n=$3 c=$4
   local base out t_exit failed elapsed target waited=0 t_done
   base=$(sink_count)
@@ -216,23 +225,64 @@ run_load() {
   done
   t_done=$(date +%s.%N)
   [ -n "${5:-}" ] && return 0 # warm-up
-  accepted[$key:$c]=$(sed -n 's/.* rate=\([0-9.]*\) msg\/s.*/\1/p' <<<"$out")
-  p50[$key:$c]=$(sed -n 's/.* p50=\([0-9.]*\)ms.*/\1/p' <<<"$out")
-  p99[$key:$c]=$(sed -n 's/.* p99=\([0-9.]*\)ms.*/\1/p' <<<"$out")
-  e2e[$key:$c]=$(awk -v n="$((n - failed))" -v e="$elapsed" -v a="$t_exit" -v b="$t_done" \
+  local run_e2e
+  run_e2e=$(awk -v n="$((n - failed))" -v e="$elapsed" -v a="$t_exit" -v b="$t_done" \
     'BEGIN { printf "%.1f", n / (e + b - a) }')
-  printf '  %s\n  -> end-to-end %s msg/s (sink has all %d)\n' "$out" "${e2e[$key:$c]}" "$((n - failed))"
+  # One line per run for measure(): end-to-end accepted p50 p99.
+  runs+=("$run_e2e $(sed -n 's/.* rate=\([0-9.]*\) msg\/s.*/\1/p' <<<"$out") \
+$(sed -n 's/.* p50=\([0-9.]*\)ms.*/\1/p' <<<"$out") $(sed -n 's/.* p99=\([0-9.]*\)ms.*/\1/p' <<<"$out")")
+  printf '  %s\n  -> end-to-end %s msg/s (sink has all %d)\n' "$out" "$run_e2e" "$((n - failed))"
   [ "$failed" = 0 ] || failures=$((failures + 1))
   find "$dump" -mindepth 1 -delete
 }
 
-# Runs the warm-up, the signature check and the timed runs against one listening system.
+# Seconds the JVM PID spent compiling so far (jstat -compiler: Compiled Failed Invalid Time ...).
+jit_seconds() {
+  jstat -compiler "$1" | awk 'NR == 2 { print $4 }'
+}
+
+# Warms the relay (JVM PID) up in batches until its JIT compiler is nearly idle; see the top of the file.
+warm_jvm() {
+  local key=$1 port=$2 pid=$3 batch=2500 b j0 j1 t0 t1 share quiet=0
+  for b in $(seq 1 24); do
+    find "$dump" -mindepth 1 -delete # the sink keeps only the last batch, for the signature check
+    j0=$(jit_seconds "$pid"); t0=$(date +%s.%N)
+    run_load "$key" "$port" "$batch" 50 warmup
+    j1=$(jit_seconds "$pid"); t1=$(date +%s.%N)
+    share=$(awk -v j="$(awk -v a="$j0" -v b="$j1" 'BEGIN { print b - a }')" -v t="$t0" -v u="$t1" \
+      'BEGIN { printf "%.1f", 100 * j / (u - t) }')
+    printf '  warm-up batch %d: %d messages, %.1f s, JIT compiling %s %% of it\n' "$b" "$batch" \
+      "$(awk -v t="$t0" -v u="$t1" 'BEGIN { print u - t }')" "$share"
+    if awk -v s="$share" 'BEGIN { exit !(s < 3) }'; then
+      quiet=$((quiet + 1))
+      [ "$quiet" -ge 2 ] && break
+    else
+      quiet=0
+    fi
+  done
+}
+
+# Runs the warm-up, the signature check and the timed runs against one listening system (PID: its JVM, if any).
 measure() {
-  local key=$1 port=$2 expect=$3; shift 3
-  run_load "$key" "$port" "$warmup" 10 warmup
+  local key=$1 port=$2 expect=$3 pid=$4; shift 4
+  if [ "$warmup" != auto ]; then
+    run_load "$key" "$port" "$warmup" 10 warmup
+  elif [ -n "$pid" ]; then
+    warm_jvm "$key" "$port" "$pid"
+  else
+    echo "  warm-up: 5000 messages at concurrency 50"
+    run_load "$key" "$port" 5000 50 warmup
+  fi
   check_signature "$key" "$expect" "$@"
+  local c r median
   for c in "${levels[@]}"; do
-    run_load "$key" "$port" "$messages" "$c"
+    runs=()
+    for r in $(seq 1 "$repeat"); do
+      run_load "$key" "$port" "$messages" "$c"
+    done
+    # The summary keeps the run with the median end-to-end rate, with its own accepted rate and latencies.
+    median=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(( (${#runs[@]} + 1) / 2 ))p")
+    read -r "e2e[$key:$c]" "accepted[$key:$c]" "p50[$key:$c]" "p99[$key:$c]" <<<"$median"
   done
 }
 
@@ -262,12 +312,12 @@ relay {
   http.enabled = false
 }
 CONF
-  java --add-modules=jdk.incubator.vector ${RELAY_JAVA_OPTS:--Xmx1g} -jar "$relay_jar" run --config "$dir/relay.conf" > "$dir/relay.log" 2>&1 &
+  java --add-modules=jdk.incubator.vector,jdk.incubator.foreign --enable-native-access=ALL-UNNAMED ${RELAY_JAVA_OPTS:--Xmx1g} -jar "$relay_jar" run --config "$dir/relay.conf" > "$dir/relay.log" 2>&1 &
   relay_pid=$!
   wait_port "$port" dkim-relay || { tail -n 20 "$dir/relay.log" >&2; exit 1; }
   local expect
   expect=$(printf '%s\n' "$@" | sed 's/rsa-.*/rsa-sha256/; s/ed25519/ed25519-sha256/' | sort | paste -sd, -)
-  measure "$key" "$port" "$expect" "$dir/keys"
+  measure "$key" "$port" "$expect" "$relay_pid" "$dir/keys"
   stop_pid "$relay_pid"
   relay_pid=
 }
@@ -348,7 +398,7 @@ CONF
   postfix -c "$postfix_conf" start >/dev/null 2>&1 \
     || { echo "postfix did not start:" >&2; postfix -c "$postfix_conf" check >&2; tail -n 20 "$dir/maillog" >&2; exit 1; }
   wait_port "$smtpd_port" postfix || { tail -n 20 "$dir/maillog" >&2; exit 1; }
-  measure "$key" "$smtpd_port" rsa-sha256 "$dir/opendkim"
+  measure "$key" "$smtpd_port" rsa-sha256 "" "$dir/opendkim"
   if [ "$(postqueue -c "$postfix_conf" -j 2>/dev/null | wc -l)" != 0 ]; then
     echo "Postfix queue not empty after the runs (see its maillog)" >&2
     failures=$((failures + 1))
