@@ -57,11 +57,22 @@ public final class RsaEngine {
     /** The signer for a key: OpenSSL's when bound and the key passes the check, else the JDK's. */
     static RsaSigner signer(RSAPrivateCrtKey key) {
         RsaSigner jdk = new JdkSigner(key);
-        if (OPENSSL == null) {
+        return OPENSSL == null ? jdk : checked(OpenSslBinding.signer(OPENSSL, key), jdk);
+    }
+
+    /**
+     * {@code fast} if it signs a fixed text as {@code jdk} does, with {@code jdk} for any message it then fails to
+     * sign; else {@code jdk}.
+     */
+    static RsaSigner checked(Optional<RsaSigner> fast, RsaSigner jdk) {
+        if (fast.isEmpty()) {
             return jdk;
         }
-        Optional<RsaSigner> fast = OpenSslBinding.signer(OPENSSL, key);
-        if (fast.isEmpty() || !Arrays.equals(fast.get().sign(PROBE), jdk.sign(PROBE))) {
+        try {
+            if (!Arrays.equals(fast.get().sign(PROBE), jdk.sign(PROBE))) {
+                return jdk;
+            }
+        } catch (KeyException e) {
             return jdk;
         }
         return new WithFallback(fast.get(), jdk);

@@ -2,6 +2,8 @@ package works.cast.relay.core.keys;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,7 +12,9 @@ import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,6 +49,40 @@ class RsaEngineTest {
         String d = RsaEngine.describe();
         assertTrue(d.startsWith("openssl (OpenSSL 3.") || d.startsWith("jdk ("), d);
         assertEquals(RsaEngine.openSsl(), d.startsWith("openssl"), d);
+    }
+
+    @Test
+    void aNativeSignerThatDiffersFromTheJdkOrFailsIsNotUsed() throws Exception {
+        KeyPair pair = rsa(1024);
+        RsaSigner jdk = new RsaEngine.JdkSigner((RSAPrivateCrtKey) pair.getPrivate());
+        assertSame(jdk, RsaEngine.checked(Optional.empty(), jdk));
+        RsaSigner wrong = data -> {
+            byte[] sig = jdk.sign(data);
+            sig[sig.length - 1] ^= 1;
+            return sig;
+        };
+        assertSame(jdk, RsaEngine.checked(Optional.of(wrong), jdk), "a different signature: the JDK signs");
+        RsaSigner broken = data -> {
+            throw new KeyException("OpenSSL RSA signing failed: test");
+        };
+        assertSame(jdk, RsaEngine.checked(Optional.of(broken), jdk), "a failing check: the JDK signs");
+    }
+
+    @Test
+    void aMessageTheNativeSignerFailsIsSignedByTheJdk() throws Exception {
+        KeyPair pair = rsa(1024);
+        RsaSigner jdk = new RsaEngine.JdkSigner((RSAPrivateCrtKey) pair.getPrivate());
+        byte[] failing = "this one fails".getBytes();
+        RsaSigner flaky = data -> {
+            if (Arrays.equals(data, failing)) {
+                throw new KeyException("OpenSSL RSA signing failed: test");
+            }
+            return jdk.sign(data);
+        };
+        RsaSigner s = RsaEngine.checked(Optional.of(flaky), jdk);
+        assertNotSame(jdk, s, "the check passed");
+        assertArrayEquals(jdk.sign(failing), s.sign(failing));
+        assertArrayEquals(jdk.sign(new byte[] {1}), s.sign(new byte[] {1}));
     }
 
     @ParameterizedTest
