@@ -20,6 +20,7 @@ final class ConfigDiff {
         check(out, "delivery", running.delivery(), fresh.delivery());
         check(out, "queue", running.queue(), fresh.queue());
         check(out, "limits", running.limits(), fresh.limits());
+        check(out, "limits.rates", running.rateLimits(), fresh.rateLimits());
         check(out, "http", running.http(), fresh.http());
         check(out, "logging", running.logging(), fresh.logging());
         if (!running.access().usersFile().equals(fresh.access().usersFile())

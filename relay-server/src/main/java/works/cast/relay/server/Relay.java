@@ -290,7 +290,7 @@ public final class Relay implements AutoCloseable {
         log.info("reload config applied={} needs-restart={}", changed, restart.isEmpty() ? "none" : restart);
         config = new RelayConfig(config.source(), config.hostname(), config.smtp(), fresh.tls(), fresh.access(),
                 config.keysDir(), config.signing(), config.delivery(), config.queue(), config.limits(), config.http(),
-                config.logging());
+                config.logging(), config.rateLimits());
     }
 
     /** Stops accepting, lets sessions finish within {@code drain}, and waits for pending commits. */

@@ -58,8 +58,9 @@ final class ConfigBinder {
                 address("relay.http.address"), r.intIn("relay.http.port", 0, 65535, 0));
         LoggingConfig logging = new LoggingConfig(
                 r.enumOf("relay.logging.format", LoggingConfig.Format.class, LoggingConfig.Format.PLAIN));
+        RateLimitConfig rates = new RateLimitBinder(r).bind();
         return new RelayConfig(source, hostname, smtp, tls, access, keysDir, signing, delivery, queue, limits,
-                http, logging);
+                http, logging, rates);
     }
 
     private String address(String path) {

@@ -37,6 +37,8 @@ final class KnownKeys {
             ConfigValue reference = known.get(key);
             if (path.equals(DOMAINS)) {
                 checkDomainBlock(child, value);
+            } else if (child.equals(RateLimitBinder.USER_RATES)) {
+                continue; // user names are free; RateLimitBinder checks each entry's keys
             } else if (reference == null) {
                 reader.problemAt(value.origin(), child, "unknown key" + suggestion(key, known.keySet()));
             } else if (reference.valueType() == ConfigValueType.OBJECT) {

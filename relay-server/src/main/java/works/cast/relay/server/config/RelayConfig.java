@@ -21,10 +21,12 @@ import java.util.Optional;
  * @param limits   resource limits
  * @param http     the management endpoint
  * @param logging  log format
+ * @param rateLimits sending rate limits
  */
 public record RelayConfig(Optional<Path> source, String hostname, SmtpConfig smtp, TlsConfig tls,
                           AccessConfig access, Path keysDir, SigningConfig signing, DeliveryConfig delivery,
-                          QueueConfig queue, LimitsConfig limits, HttpConfig http, LoggingConfig logging) {
+                          QueueConfig queue, LimitsConfig limits, HttpConfig http, LoggingConfig logging,
+                          RateLimitConfig rateLimits) {
 
     public RelayConfig {
         Objects.requireNonNull(source, "source");
@@ -39,5 +41,6 @@ public record RelayConfig(Optional<Path> source, String hostname, SmtpConfig smt
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(logging, "logging");
+        Objects.requireNonNull(rateLimits, "rateLimits");
     }
 }
