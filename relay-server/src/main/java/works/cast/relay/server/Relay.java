@@ -36,6 +36,8 @@ import works.cast.relay.server.intake.IntakeListener;
 import works.cast.relay.server.intake.MessageCommitter;
 import works.cast.relay.server.intake.MessageLog;
 import works.cast.relay.server.intake.SigningReceiver;
+import works.cast.relay.server.limits.RateLimiter;
+import works.cast.relay.server.limits.RateLimits;
 import works.cast.relay.server.ops.DirectoryWritableCheck;
 import works.cast.relay.server.ops.LogFormat;
 import works.cast.relay.server.ops.ManagementServer;
@@ -66,9 +68,12 @@ public final class Relay implements AutoCloseable {
     private final DeliveryStack delivery;
     private final RelayMetrics metrics;
     private final Optional<ManagementServer> http;
+    private final RateLimiter limiter;
 
     private Relay(RelayConfig config, KeyStoreWatcher keys, Optional<FileAuthenticator> users, ExecutorService ioPool,
-                  SmtpServer smtp, DeliveryStack delivery, RelayMetrics metrics, Optional<ManagementServer> http) {
+                  SmtpServer smtp, DeliveryStack delivery, RelayMetrics metrics, Optional<ManagementServer> http,
+                  RateLimiter limiter) {
+        this.limiter = limiter;
         this.delivery = delivery;
         this.metrics = metrics;
         this.http = http;
@@ -121,15 +126,19 @@ public final class Relay implements AutoCloseable {
         IntakeListener listener = new MetricsIntakeListener(metrics, new MessageLog());
         QueueGauges queueGauges = new QueueGauges(config.queue().dir(), clock);
         metrics.registerQueue(queueGauges::size, queueGauges::oldestAgeSeconds);
+        RateLimiter limiter = RateLimiter.create(config.rateLimits(), clock,
+                match -> metrics.rateLimited(RateLimits.label(match)));
+        metrics.registerRateUse(limiter::localUserUse);
         SigningReceiver receiver = new SigningReceiver(ioPool, policy, committer, config.hostname(),
-                config.limits().headerSize(), clock, listener);
+                config.limits().headerSize(), clock, listener, RateLimits.authorGate(limiter));
         Optional<FileAuthenticator> users = Optional.empty();
         if (config.access().usersFile().isPresent()) {
             users = Optional.of(new FileAuthenticator(config.access().usersFile().get(),
                     config.access().authFailureDelay()));
         }
         Authenticator auth = users.<Authenticator>map(u -> u).orElse(NoUsers.INSTANCE);
-        SmtpServer smtp = new SmtpServer(settings(config), receiver, auth, sessionEvents(metrics));
+        SmtpServer smtp = new SmtpServer(settings(config), receiver, auth, sessionEvents(metrics),
+                RateLimits.senderGate(limiter));
         Optional<ManagementServer> http = Optional.empty();
         try {
             smtp.start();
@@ -147,6 +156,7 @@ public final class Relay implements AutoCloseable {
             http.ifPresent(ManagementServer::close);
             keys.close();
             users.ifPresent(FileAuthenticator::close);
+            limiter.close();
             delivery.close();
             ioPool.shutdownNow();
             throw e;
@@ -155,7 +165,7 @@ public final class Relay implements AutoCloseable {
                 smtp.boundAddresses(), config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT),
                 config.keysDir(), RelaxedBodyCanonicalizer.vectorScan() ? "vector" : "portable",
                 RsaEngine.describe());
-        return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http);
+        return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http, limiter);
     }
 
     static SigningPolicy policy(SigningConfig s, KeyStoreWatcher keys) {
@@ -308,6 +318,7 @@ public final class Relay implements AutoCloseable {
         delivery.close();
         keys.close();
         users.ifPresent(FileAuthenticator::close);
+        limiter.close();
         metrics.close();
         log.info("relay stopped");
     }

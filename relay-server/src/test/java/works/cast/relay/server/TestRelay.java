@@ -39,6 +39,11 @@ public final class TestRelay implements AutoCloseable {
      * listener on 127.0.0.1 port 0, development keys for cast.works and castworks.co.jp, directory delivery.
      */
     public static TestRelay start(Path dir, String extra) throws IOException {
+        return start(dir, extra, Clock.systemUTC());
+    }
+
+    /** As {@link #start(Path, String)}, on the given clock (signature times, retries, rate limits). */
+    public static TestRelay start(Path dir, String extra, Clock clock) throws IOException {
         String conf = "relay {\n"
                 + "  hostname = \"relay.test\"\n"
                 + "  smtp.listen = [ { address = \"127.0.0.1\", port = 0, tls = none } ]\n"
@@ -51,7 +56,7 @@ public final class TestRelay implements AutoCloseable {
         Path file = dir.resolve("relay.conf");
         Files.writeString(file, conf, StandardCharsets.UTF_8);
         RelayConfig config = ConfigLoader.read(Optional.of(file), true);
-        return new TestRelay(dir, Relay.start(config, Clock.systemUTC()), config);
+        return new TestRelay(dir, Relay.start(config, clock), config);
     }
 
     public int port() {

@@ -20,6 +20,8 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import works.cast.relay.server.config.ConfigLoader;
 import works.cast.relay.server.config.InvalidConfigException;
+import works.cast.relay.server.config.RelayConfig;
+import works.cast.relay.server.limits.UserRateReport;
 
 /**
  * {@code dkim-relay users add|remove|list}: manages the AUTH users file (RFC 4954 credentials, bcrypt hashes).
@@ -112,14 +114,32 @@ public final class UsersCommand implements Callable<Integer> {
         });
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List users and their domains.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List users, their domains and, with rate limits, each one's current use.")
     int list() {
         return run(() -> {
             Path target = usersFile();
-            for (UserEntry user : UsersFile.load(target).users()) {
-                out().printf("%s %s%n", user.name(), String.join(",", user.domains()));
+            List<UserEntry> users = UsersFile.load(target).users();
+            Optional<RelayConfig> relay = relayConfig();
+            try (UserRateReport rates = relay.map(UserRateReport::of).orElse(null)) {
+                for (UserEntry user : users) {
+                    String rate = rates == null ? "" : rates.describe(user.name()).map(r -> " " + r).orElse("");
+                    out().printf("%s %s%s%n", user.name(), String.join(",", user.domains()), rate);
+                }
             }
         });
+    }
+
+    /** The relay's config for the rate column; none when --file is given and no config can be read. */
+    private Optional<RelayConfig> relayConfig() {
+        try {
+            return Optional.of(ConfigLoader.parse(Optional.ofNullable(config)));
+        } catch (InvalidConfigException | IllegalArgumentException e) {
+            if (file == null) {
+                throw e;
+            }
+            return Optional.empty();
+        }
     }
 
     private interface Action {

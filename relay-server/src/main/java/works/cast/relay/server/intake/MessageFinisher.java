@@ -43,9 +43,11 @@ final class MessageFinisher {
     private final String hostname;
     private final Clock clock;
     private final IntakeListener listener;
+    private final AuthorGate authorGate;
 
     MessageFinisher(SigningPolicy policy, DkimSigner signer, MessageCommitter committer, String hostname, Clock clock,
-                    IntakeListener listener) {
+                    IntakeListener listener, AuthorGate authorGate) {
+        this.authorGate = authorGate;
         this.policy = policy;
         this.signer = signer;
         this.committer = committer;
@@ -61,6 +63,25 @@ final class MessageFinisher {
             listener.rejected(m, outcome.reason, outcome.reply, outcome.authorDomain);
             return CompletableFuture.completedFuture(outcome.reply);
         }
+        if (authorGate == AuthorGate.OPEN || outcome.authorDomain.isEmpty()) {
+            return signAndCommit(m, spoolFile, outcome);
+        }
+        return authorGate.admit(outcome.authorDomain.get()).handle((refusal, error) -> {
+            if (error != null) {
+                log.warn("author check failed id={}, accepting: {}", m.id(), error.toString());
+            }
+            return error == null && refusal != null ? refusal : Optional.<Reply>empty();
+        }).thenCompose(refusal -> {
+            if (refusal.isPresent()) {
+                delete(spoolFile);
+                listener.rejected(m, "rate-limit", refusal.get(), outcome.authorDomain);
+                return CompletableFuture.completedFuture(refusal.get());
+            }
+            return signAndCommit(m, spoolFile, outcome);
+        });
+    }
+
+    private CompletionStage<Reply> signAndCommit(ReceivedMessage m, Path spoolFile, Outcome outcome) {
         ZonedDateTime now = ZonedDateTime.now(clock);
         HeaderBlock original = m.hashes().headers();
         List<HeaderField> added = HeaderAdditions.missing(original, m.id(), hostname, now);

@@ -26,11 +26,18 @@ public final class SigningReceiver implements MessageReceiver {
 
     public SigningReceiver(Executor ioPool, SigningPolicy policy, MessageCommitter committer, String hostname,
                            long maxHeaderBytes, Clock clock, IntakeListener listener) {
+        this(ioPool, policy, committer, hostname, maxHeaderBytes, clock, listener, AuthorGate.OPEN);
+    }
+
+    /** @param authorGate asked about the From domain of each message before it is signed */
+    public SigningReceiver(Executor ioPool, SigningPolicy policy, MessageCommitter committer, String hostname,
+                           long maxHeaderBytes, Clock clock, IntakeListener listener, AuthorGate authorGate) {
         this.ioPool = ioPool;
         this.policy = policy;
         this.committer = committer;
         this.maxHeaderBytes = maxHeaderBytes;
-        this.finisher = new MessageFinisher(policy, new DkimSigner(clock), committer, hostname, clock, listener);
+        this.finisher = new MessageFinisher(policy, new DkimSigner(clock), committer, hostname, clock, listener,
+                authorGate);
     }
 
     @Override

@@ -55,6 +55,22 @@ final class LocalRateStore implements RateStore {
         }
     }
 
+    /** Use of every bucket whose key starts with {@code prefix} and that is not at rest, by the rest of its key. */
+    Map<String, Long> usedByKey(String prefix, long nowMillis) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        buckets.forEach((key, bucket) -> {
+            if (key.startsWith(prefix)) {
+                synchronized (bucket) {
+                    long used = bucket.used(nowMillis);
+                    if (used > 0) {
+                        out.put(key.substring(prefix.length()), used);
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
     int size() {
         return buckets.size();
     }

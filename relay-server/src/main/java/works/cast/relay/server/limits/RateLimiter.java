@@ -31,12 +31,14 @@ public final class RateLimiter implements AutoCloseable {
 
     private final RateLimitConfig config;
     private final RateStore store;
+    private final LocalRateStore local;
     private final Clock clock;
     private final Consumer<Match> onLimited;
 
-    RateLimiter(RateLimitConfig config, RateStore store, Clock clock, Consumer<Match> onLimited) {
+    RateLimiter(RateLimitConfig config, RateStore store, LocalRateStore local, Clock clock, Consumer<Match> onLimited) {
         this.config = config;
         this.store = store;
+        this.local = local;
         this.clock = clock;
         this.onLimited = onLimited;
     }
@@ -47,11 +49,17 @@ public final class RateLimiter implements AutoCloseable {
         RateStore store = config.store() == RateLimitConfig.Store.REDIS
                 ? new RedisRateStore(config.redisUrl().orElseThrow(), local, Duration.ofMillis(250))
                 : local;
-        return new RateLimiter(config, store, clock, onLimited);
+        return new RateLimiter(config, store, local, clock, onLimited);
     }
 
-    public boolean enabled() {
-        return config.enabled();
+    /** True when a user or client-address limit applies at MAIL. */
+    public boolean limitsSenders() {
+        return !config.userRates().isEmpty() || rule(Match.USER).isPresent() || rule(Match.CLIENT_ADDRESS).isPresent();
+    }
+
+    /** True when a from-domain limit applies at the end of DATA. */
+    public boolean limitsAuthors() {
+        return rule(Match.FROM_DOMAIN).isPresent();
     }
 
     /**
@@ -80,6 +88,14 @@ public final class RateLimiter implements AutoCloseable {
         Rule r = rule.get();
         return store.used("user:" + user, r.limit(), r.per().toMillis(), clock.millis())
                 .thenApply(used -> Optional.of(new Usage(used, r)));
+    }
+
+    /**
+     * Each user's use as counted by this relay's own buckets (with the Redis store, only what was counted while Redis
+     * was away); users at rest are left out.
+     */
+    public java.util.Map<String, Long> localUserUse() {
+        return local.usedByKey("user:", clock.millis());
     }
 
     /** What one key has used of its rule; {@code used} is empty when the store could not be asked. */

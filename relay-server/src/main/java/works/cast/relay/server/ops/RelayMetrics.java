@@ -74,12 +74,15 @@ public final class RelayMetrics implements AutoCloseable {
     private final MeterCache<Counter> accepted;
     private final MeterCache<Counter> rejected;
     private final MeterCache<Counter> signatures;
+    private final MeterCache<Counter> rateLimited;
     private final MeterCache<Timer> signing;
     private final Counter[] deliveryAttempts = new Counter[DeliveryOutcome.values().length];
     private final Timer[] deliveryTimes = new Timer[DeliveryOutcome.values().length];
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final MultiGauge keyAges;
     private volatile Supplier<Map<String, Duration>> keyAgeSource;
+    private final MultiGauge rateUse;
+    private volatile Supplier<Map<String, Long>> rateUseSource;
     private boolean queueRegistered;
 
     /** A registry with the relay's meters and the JVM's (memory, GC, threads, classes, CPU, file descriptors). */
@@ -100,6 +103,9 @@ public final class RelayMetrics implements AutoCloseable {
         signatures = new MeterCache<>(3, MAX_LABEL_VALUES, l -> Counter.builder("dkim_relay.signatures")
                 .description("DKIM signatures made, by signing domain, selector and algorithm")
                 .tags("domain", l.get(0), "selector", l.get(1), "algorithm", l.get(2)).register(registry));
+        rateLimited = new MeterCache<>(1, MAX_LABEL_VALUES, l -> Counter.builder("dkim_relay.rate.limited")
+                .description("Messages refused by a sending rate limit, by what the limit counts")
+                .tags("match", l.get(0)).register(registry));
         signing = new MeterCache<>(1, MAX_LABEL_VALUES, l -> Timer.builder("dkim_relay.signing")
                 .description("Time to make one DKIM signature (header hash and private key operation)")
                 .tags("algorithm", l.get(0)).serviceLevelObjectives(SIGNING_BUCKETS).register(registry));
@@ -110,6 +116,9 @@ public final class RelayMetrics implements AutoCloseable {
                     .description("Time of one delivery attempt, connect to final reply, by result")
                     .tags("result", o.label()).serviceLevelObjectives(DELIVERY_BUCKETS).register(registry);
         }
+        rateUse = MultiGauge.builder("dkim_relay.rate.limit.used")
+                .description("Messages counted against each user's rate limit and not yet refilled (this relay's "
+                        + "own buckets)").register(registry);
         keyAges = MultiGauge.builder("dkim_relay.key.age").baseUnit("seconds")
                 .description("Age of each active DKIM selector (since it was created)").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
@@ -151,6 +160,11 @@ public final class RelayMetrics implements AutoCloseable {
     /** A message was refused at the end of DATA, for a short fixed reason such as {@code unknown-domain}. */
     public void messageRejected(String reason) {
         rejected.get(reason).increment();
+    }
+
+    /** A message was refused by a rate limit: {@code match} is user, from-domain or client-address. */
+    public void rateLimited(String match) {
+        rateLimited.get(match).increment();
     }
 
     /** One DKIM signature was made in {@code nanos}; {@code algorithm} is the a= value, e.g. {@code rsa-sha256}. */
@@ -196,9 +210,20 @@ public final class RelayMetrics implements AutoCloseable {
         this.keyAgeSource = Objects.requireNonNull(ages, "ages");
     }
 
+    /** Exposes each user's use of its rate limit, read again on every scrape: user name to messages counted. */
+    public void registerRateUse(Supplier<Map<String, Long>> use) {
+        this.rateUseSource = Objects.requireNonNull(use, "use");
+    }
+
     /** The current metrics in the Prometheus text format 0.0.4. */
     public synchronized String scrape() {
         refreshKeyAges();
+        Supplier<Map<String, Long>> use = rateUseSource;
+        if (use != null) {
+            List<MultiGauge.Row<?>> rows = new ArrayList<>();
+            use.get().forEach((user, n) -> rows.add(MultiGauge.Row.of(Tags.of("user", user), n)));
+            rateUse.register(rows, true);
+        }
         return registry.scrape();
     }
 

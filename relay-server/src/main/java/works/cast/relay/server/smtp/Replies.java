@@ -178,6 +178,11 @@ public final class Replies {
         return new Reply(421, "4.3.2", "Service shutting down");
     }
 
+    /** A sending rate limit is reached; {@code what} says whose: "user billing", "client 192.0.2.7", "domain cast.works". */
+    public static Reply rateLimited(String what) {
+        return new Reply(451, "4.7.0", "Rate limit reached for " + what + ", try again later");
+    }
+
     public static Reply localError() {
         return new Reply(451, "4.3.0", "Local error in processing, try again later");
     }

@@ -59,12 +59,18 @@ public final class SmtpServer {
 
     public SmtpServer(SmtpServerSettings settings, MessageReceiver receiver, Authenticator authenticator,
                       SessionEvents events) {
+        this(settings, receiver, authenticator, events, SenderGate.OPEN);
+    }
+
+    /** @param senderGate asked at every MAIL; {@link SenderGate#OPEN} skips the step */
+    public SmtpServer(SmtpServerSettings settings, MessageReceiver receiver, Authenticator authenticator,
+                      SessionEvents events, SenderGate senderGate) {
         this.settings = Objects.requireNonNull(settings, "settings");
         SmtpServerSettings.Limits limits = settings.limits();
         this.shared = new SmtpServerContext(receiver, authenticator, new AtomicReference<>(settings),
                 new ConnectionLimiter(limits.connections(), limits.connectionsPerIp()),
                 new AuthFailureTracker(limits.authFailures(), limits.authFailureWindow(), Clock.systemUTC()),
-                new java.util.concurrent.atomic.AtomicBoolean(), events);
+                new java.util.concurrent.atomic.AtomicBoolean(), events, senderGate);
     }
 
     /**

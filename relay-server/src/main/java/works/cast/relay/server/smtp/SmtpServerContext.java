@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 record SmtpServerContext(MessageReceiver receiver, Authenticator authenticator, AtomicReference<SmtpServerSettings> live,
                          ConnectionLimiter connections, AuthFailureTracker authFailures, AtomicBoolean draining,
-                         SessionEvents events) {
+                         SessionEvents events, SenderGate senderGate) {
 
     SmtpServerContext {
         Objects.requireNonNull(receiver, "receiver");
@@ -22,6 +22,14 @@ record SmtpServerContext(MessageReceiver receiver, Authenticator authenticator, 
         Objects.requireNonNull(authFailures, "authFailures");
         Objects.requireNonNull(draining, "draining");
         Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(senderGate, "senderGate");
+    }
+
+    /** Without a sender gate. */
+    SmtpServerContext(MessageReceiver receiver, Authenticator authenticator, AtomicReference<SmtpServerSettings> live,
+                      ConnectionLimiter connections, AuthFailureTracker authFailures, AtomicBoolean draining,
+                      SessionEvents events) {
+        this(receiver, authenticator, live, connections, authFailures, draining, events, SenderGate.OPEN);
     }
 
     /** The settings new connections get; a reload may replace them (networks, TLS certificate). */

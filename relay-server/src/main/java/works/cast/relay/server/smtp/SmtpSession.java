@@ -34,10 +34,12 @@ public final class SmtpSession {
         /** Send the 354 reply and read the message content. */
         START_DATA,
         /** Check {@link #takeCredentials()} with the authenticator, then call {@link #onAuthResult}. */
-        AUTHENTICATE
+        AUTHENTICATE,
+        /** Ask the {@link SenderGate} about {@link #sessionInfo()} and the sender, then call {@link #onSenderChecked}. */
+        CHECK_SENDER
     }
 
-    /** A reply and what the connection must do with it; {@code AUTHENTICATE} carries no reply yet. */
+    /** A reply and what the connection must do with it; {@code AUTHENTICATE} and {@code CHECK_SENDER} carry none yet. */
     public record Action(Kind kind, Optional<Reply> reply) {
         public Action {
             Objects.requireNonNull(kind, "kind");
@@ -62,7 +64,7 @@ public final class SmtpSession {
     }
 
     private enum State { GREETED, READY, MAIL, RCPT, DATA, AUTH_PLAIN, AUTH_LOGIN_USER, AUTH_LOGIN_PASS, AUTH_CHECK,
-        CLOSED }
+        MAIL_CHECK, CLOSED }
 
     private final SmtpServerSettings settings;
     private final SmtpServerSettings.TlsMode listenerTls;
@@ -70,6 +72,7 @@ public final class SmtpSession {
     private final InetSocketAddress client;
     private final boolean clientAllowed;
     private final boolean authConfigured;
+    private final boolean checkSenders;
 
     private State state = State.GREETED;
     private boolean extended;
@@ -87,12 +90,19 @@ public final class SmtpSession {
 
     public SmtpSession(SmtpServerSettings settings, SmtpServerSettings.TlsMode listenerTls, String sessionId,
                        InetSocketAddress client, boolean authConfigured) {
+        this(settings, listenerTls, sessionId, client, authConfigured, false);
+    }
+
+    /** @param checkSenders each accepted MAIL waits for the {@link SenderGate} ({@link Kind#CHECK_SENDER}) */
+    public SmtpSession(SmtpServerSettings settings, SmtpServerSettings.TlsMode listenerTls, String sessionId,
+                       InetSocketAddress client, boolean authConfigured, boolean checkSenders) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.listenerTls = Objects.requireNonNull(listenerTls, "listenerTls");
         this.sessionId = Objects.requireNonNull(sessionId, "sessionId");
         this.client = Objects.requireNonNull(client, "client");
         this.clientAllowed = settings.allowedNetworks().allows(client.getAddress());
         this.authConfigured = authConfigured;
+        this.checkSenders = checkSenders;
     }
 
     public Reply greeting() {
@@ -108,6 +118,7 @@ public final class SmtpSession {
                 return onAuthResponse(line);
             case DATA:
             case AUTH_CHECK:
+            case MAIL_CHECK:
             case CLOSED:
                 throw new IllegalStateException("session " + sessionId + ": no command expected in state " + state);
             default:
@@ -204,6 +215,29 @@ public final class SmtpSession {
         reversePath = path.mailbox();
         smtpUtf8 = params.smtpUtf8();
         eightBit = params.eightBit();
+        if (checkSenders) {
+            state = State.MAIL_CHECK;
+            return new Action(Kind.CHECK_SENDER, Optional.empty());
+        }
+        state = State.MAIL;
+        return Action.reply(Replies.senderOk());
+    }
+
+    /** The MAIL FROM address of the transaction being started or under way ("" for the null sender). */
+    public String reversePath() {
+        return reversePath;
+    }
+
+    /** The {@link SenderGate}'s answer to {@link Kind#CHECK_SENDER}: empty lets the transaction go on. */
+    public Action onSenderChecked(Optional<Reply> refusal) {
+        if (state != State.MAIL_CHECK) {
+            throw new IllegalStateException("session " + sessionId + ": no MAIL being checked");
+        }
+        if (refusal.isPresent()) {
+            resetTransaction();
+            state = State.READY;
+            return Action.reply(refusal.get());
+        }
         state = State.MAIL;
         return Action.reply(Replies.senderOk());
     }

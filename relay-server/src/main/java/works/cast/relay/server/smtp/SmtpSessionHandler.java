@@ -100,7 +100,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         slotTaken = true;
-        session = new SmtpSession(settings, listenerTls, sessionId, address, shared.authenticator().hasUsers());
+        session = new SmtpSession(settings, listenerTls, sessionId, address, shared.authenticator().hasUsers(),
+                shared.senderGate() != SenderGate.OPEN);
         write(session.greeting());
         arm(settings.limits().commandTimeout());
     }
@@ -177,6 +178,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 break;
             case AUTHENTICATE:
                 authenticate();
+                break;
+            case CHECK_SENDER:
+                checkSender();
                 break;
             default:
                 throw new IllegalStateException("unknown action " + action.kind());
@@ -265,6 +269,24 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         shared.authenticator().authenticate(credentials.username(), credentials.password())
                 .whenComplete((user, error) -> ctx.executor().execute(() -> authenticated(credentials.username(),
                         error == null && user != null ? user : Optional.empty())));
+    }
+
+    private void checkSender() {
+        await();
+        shared.senderGate().admit(session.sessionInfo(), session.reversePath())
+                .whenComplete((refusal, error) -> ctx.executor().execute(() -> {
+                    if (!ctx.channel().isActive()) {
+                        return;
+                    }
+                    if (error != null) {
+                        log.warn("smtp sender check failed session={}, accepting: {}", sessionId, error.toString());
+                    }
+                    Optional<Reply> r = error == null && refusal != null ? refusal : Optional.empty();
+                    r.ifPresent(reply -> log.info("smtp mail refused session={} reply=\"{}\"", sessionId,
+                            reply.summary()));
+                    write(session.onSenderChecked(r).reply().orElseThrow());
+                    resume();
+                }));
     }
 
     private void authenticated(String username, Optional<Authenticator.User> user) {

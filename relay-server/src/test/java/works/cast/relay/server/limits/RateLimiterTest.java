@@ -37,14 +37,18 @@ class RateLimiterTest {
                 store, Optional.ofNullable(url));
     }
 
+    private RateLimiter limiter(Rule rule) {
+        LocalRateStore store = new LocalRateStore(100);
+        return new RateLimiter(config(RateLimitConfig.Store.LOCAL, null, rule), store, store, clock, limited::add);
+    }
+
     private static Optional<Match> sender(RateLimiter l, String user, InetAddress client) {
         return l.admitSender(Optional.ofNullable(user), client).toCompletableFuture().join();
     }
 
     @Test
     void sixthMessageInAMinuteIsRefusedAndPassesAMinuteLater() {
-        RateLimiter l = new RateLimiter(config(RateLimitConfig.Store.LOCAL, null,
-                new Rule(Match.USER, 5, Duration.ofMinutes(1))), new LocalRateStore(100), clock, limited::add);
+        RateLimiter l = limiter(new Rule(Match.USER, 5, Duration.ofMinutes(1)));
         for (int i = 0; i < 5; i++) {
             assertEquals(Optional.empty(), sender(l, "app", CLIENT), "message " + (i + 1));
         }
@@ -62,19 +66,18 @@ class RateLimiterTest {
 
     @Test
     void perUserOverrideReplacesTheUserRule() {
-        RateLimiter l = new RateLimiter(config(RateLimitConfig.Store.LOCAL, null,
-                new Rule(Match.USER, 5, Duration.ofMinutes(1))), new LocalRateStore(100), clock, limited::add);
+        RateLimiter l = limiter(new Rule(Match.USER, 5, Duration.ofMinutes(1)));
         assertEquals(Optional.empty(), sender(l, "bulk", CLIENT));
         assertEquals(Optional.empty(), sender(l, "bulk", CLIENT));
         assertEquals(Optional.of(Match.USER), sender(l, "bulk", CLIENT));
         assertEquals(new RateLimiter.Usage(OptionalLong.of(2), new Rule(Match.USER, 2, Duration.ofMinutes(1))),
                 l.userUsage("bulk").toCompletableFuture().join().orElseThrow());
+        assertEquals(java.util.Map.of("bulk", 2L), l.localUserUse());
     }
 
     @Test
     void clientAddressesCountByIpv4AddressAndIpv6Slash64() {
-        RateLimiter l = new RateLimiter(config(RateLimitConfig.Store.LOCAL, null,
-                new Rule(Match.CLIENT_ADDRESS, 1, Duration.ofHours(1))), new LocalRateStore(100), clock, limited::add);
+        RateLimiter l = limiter(new Rule(Match.CLIENT_ADDRESS, 1, Duration.ofHours(1)));
         assertEquals(Optional.empty(), sender(l, null, addr("2001:db8:1:2::1")));
         assertEquals(Optional.of(Match.CLIENT_ADDRESS), sender(l, null, addr("2001:db8:1:2:ffff::9")),
                 "the same /64");
@@ -86,8 +89,7 @@ class RateLimiterTest {
 
     @Test
     void fromDomainIsCountedCaseInsensitively() {
-        RateLimiter l = new RateLimiter(config(RateLimitConfig.Store.LOCAL, null,
-                new Rule(Match.FROM_DOMAIN, 1, Duration.ofHours(1))), new LocalRateStore(100), clock, limited::add);
+        RateLimiter l = limiter(new Rule(Match.FROM_DOMAIN, 1, Duration.ofHours(1)));
         assertEquals(Optional.empty(), l.admitFromDomain("Cast.Works").toCompletableFuture().join());
         assertEquals(Optional.of(Match.FROM_DOMAIN), l.admitFromDomain("cast.works").toCompletableFuture().join());
         assertEquals(Optional.empty(), l.admitFromDomain("castworks.co.jp").toCompletableFuture().join());
@@ -97,7 +99,7 @@ class RateLimiterTest {
     void localBucketsStayBoundedUnderManyKeys() {
         LocalRateStore store = new LocalRateStore(LocalRateStore.SWEEP_AT + 5);
         RateLimiter l = new RateLimiter(config(RateLimitConfig.Store.LOCAL, null,
-                new Rule(Match.USER, 1, Duration.ofSeconds(1))), store, clock, limited::add);
+                new Rule(Match.USER, 1, Duration.ofSeconds(1))), store, store, clock, limited::add);
         for (int i = 0; i < 30_000; i++) {
             sender(l, "u" + i, CLIENT);
             if (i % 1000 == 0) {
