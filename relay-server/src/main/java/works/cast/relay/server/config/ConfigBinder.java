@@ -38,10 +38,10 @@ final class ConfigBinder {
         SmtpConfig smtp = smtp(tls);
         AccessConfig access = access();
         Path keysDir = r.path("relay.keys-dir", Path.of("keys"));
-        SigningConfig signing = new SigningBinder(r).bind();
-        DeliveryConfig delivery = delivery();
         QueueConfig queue = new QueueConfig(r.path("relay.queue.dir", Path.of("var/queue")),
                 r.durationList("relay.queue.retry"), r.duration("relay.queue.max-age", Duration.ofDays(5)));
+        SigningConfig signing = new SigningBinder(r).bind(queue.maxAge());
+        DeliveryConfig delivery = delivery();
         if (queue.retry().isEmpty() && !r.isNull("relay.queue.retry")) {
             r.problem("relay.queue.retry", "needs at least one duration");
         }

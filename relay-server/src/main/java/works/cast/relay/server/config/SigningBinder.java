@@ -21,7 +21,8 @@ final class SigningBinder {
         this.r = reader;
     }
 
-    SigningConfig bind() {
+    /** @param queueMaxAge how long a message may wait in the queue; signatures must outlive it */
+    SigningConfig bind(Duration queueMaxAge) {
         Map<String, DomainConfig> domains = domains();
         List<String> headers = headerNames(S + "headers");
         if (!headers.isEmpty() && !headers.contains("from")) {
@@ -38,8 +39,40 @@ final class SigningBinder {
                 r.optDuration(S + "rotation.max-age"));
         return new SigningConfig(domains, r.bool(S + "subdomains", true),
                 r.enumOf(S + "unknown-domain", SigningConfig.UnknownDomain.class, SigningConfig.UnknownDomain.REJECT),
-                canonicalization(), headers, oversign, r.optDuration(S + "expire-after"), rotation,
+                canonicalization(), headers, oversign, expireAfter(queueMaxAge), rotation,
                 r.bool(S + "development-keys", false));
+    }
+
+    /**
+     * The x= lifetime: {@code auto} (the default) is the queue's max-age plus one day, so a message retried until
+     * the last moment still verifies on arrival (maddy signs for 120 h); {@code off} or null signs without x=.
+     * A lifetime shorter than the queue's max-age would let queued mail expire before delivery, so it is refused.
+     */
+    private Optional<Duration> expireAfter(Duration queueMaxAge) {
+        String path = S + "expire-after";
+        if (r.isNull(path)) {
+            return Optional.empty();
+        }
+        ConfigValue v = r.valueAt(path);
+        if (v.valueType() == ConfigValueType.STRING) {
+            String word = ((String) v.unwrapped()).trim();
+            if (word.equals("off")) {
+                return Optional.empty();
+            }
+            if (word.equals("auto")) {
+                return Optional.of(queueMaxAge.plusDays(1));
+            }
+        }
+        Duration d = r.duration(path, null);
+        if (d == null) {
+            return Optional.empty();
+        }
+        if (d.compareTo(queueMaxAge) < 0) {
+            r.problem(path, "shorter than relay.queue.max-age (" + queueMaxAge.toHours() + "h): mail retried near "
+                    + "the end of its time in the queue would arrive with an expired signature; use auto, off or "
+                    + "at least the max-age");
+        }
+        return Optional.of(d);
     }
 
     private Map<String, DomainConfig> domains() {

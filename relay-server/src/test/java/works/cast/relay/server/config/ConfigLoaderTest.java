@@ -71,7 +71,7 @@ class ConfigLoaderTest {
         assertEquals("relaxed/relaxed", c.signing().canonicalization());
         assertEquals(SigningConfig.UnknownDomain.REJECT, c.signing().unknownDomain());
         assertTrue(c.signing().headers().contains("list-unsubscribe-post"));
-        assertEquals(Optional.empty(), c.signing().expireAfter());
+        assertEquals(Optional.of(java.time.Duration.ofDays(6)), c.signing().expireAfter(), "queue max-age + 1d");
         assertEquals(Duration.ofMinutes(5), c.signing().rotation().checkInterval());
         assertEquals(DeliveryConfig.Mode.DIRECTORY, c.delivery().mode());
         assertEquals(Path.of("var/outbox"), c.delivery().directory());
