@@ -35,7 +35,9 @@ import works.cast.relay.server.config.SigningConfig;
 import works.cast.relay.server.intake.IntakeListener;
 import works.cast.relay.server.intake.MessageCommitter;
 import works.cast.relay.server.intake.MessageLog;
+import works.cast.relay.server.intake.SendingChecks;
 import works.cast.relay.server.intake.SigningReceiver;
+import works.cast.relay.server.intake.UnsubscribeCheck;
 import works.cast.relay.server.limits.RateLimiter;
 import works.cast.relay.server.limits.RateLimits;
 import works.cast.relay.server.ops.DirectoryWritableCheck;
@@ -130,7 +132,9 @@ public final class Relay implements AutoCloseable {
                 match -> metrics.rateLimited(RateLimits.label(match)));
         metrics.registerRateUse(limiter::localUserUse);
         SigningReceiver receiver = new SigningReceiver(ioPool, policy, committer, config.hostname(),
-                config.limits().headerSize(), clock, listener, RateLimits.authorGate(limiter));
+                config.limits().headerSize(), clock, listener, new SendingChecks(RateLimits.authorGate(limiter),
+                        new UnsubscribeCheck(config.signing().requireUnsubscribe(),
+                                p -> metrics.unsubscribeProblem(p.label()))));
         Optional<FileAuthenticator> users = Optional.empty();
         if (config.access().usersFile().isPresent()) {
             users = Optional.of(new FileAuthenticator(config.access().usersFile().get(),

@@ -40,7 +40,7 @@ final class SigningBinder {
         return new SigningConfig(domains, r.bool(S + "subdomains", true),
                 r.enumOf(S + "unknown-domain", SigningConfig.UnknownDomain.class, SigningConfig.UnknownDomain.REJECT),
                 canonicalization(), headers, oversign, expireAfter(queueMaxAge), rotation,
-                r.bool(S + "development-keys", false));
+                r.bool(S + "development-keys", false), r.bool(S + "require-unsubscribe", false));
     }
 
     /**

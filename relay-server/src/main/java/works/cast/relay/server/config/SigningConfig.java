@@ -20,10 +20,12 @@ import java.util.Optional;
  * @param rotation         key rotation behaviour
  * @param developmentKeys  make RSA and Ed25519 keys at startup for configured domains that have none (for a
  *                         development relay; a production relay refuses to start without keys instead)
+ * @param requireUnsubscribe refuse bulk mail without a one-click List-Unsubscribe (RFC 8058) instead of counting it
  */
 public record SigningConfig(Map<String, DomainConfig> domains, boolean subdomains, UnknownDomain unknownDomain,
                             String canonicalization, List<String> headers, List<String> oversign,
-                            Optional<Duration> expireAfter, RotationConfig rotation, boolean developmentKeys) {
+                            Optional<Duration> expireAfter, RotationConfig rotation, boolean developmentKeys,
+                            boolean requireUnsubscribe) {
 
     /** Mail from a From domain with no signing domain. */
     public enum UnknownDomain { REJECT, PASS }

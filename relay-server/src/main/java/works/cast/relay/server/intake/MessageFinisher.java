@@ -25,6 +25,7 @@ import works.cast.relay.core.mail.HeaderField;
 import works.cast.relay.core.policy.SigningDecision;
 import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.smtp.Replies;
 import works.cast.relay.server.smtp.Reply;
 import works.cast.relay.server.smtp.SessionInfo;
 
@@ -44,10 +45,12 @@ final class MessageFinisher {
     private final Clock clock;
     private final IntakeListener listener;
     private final AuthorGate authorGate;
+    private final UnsubscribeCheck unsubscribe;
 
     MessageFinisher(SigningPolicy policy, DkimSigner signer, MessageCommitter committer, String hostname, Clock clock,
-                    IntakeListener listener, AuthorGate authorGate) {
-        this.authorGate = authorGate;
+                    IntakeListener listener, SendingChecks checks) {
+        this.authorGate = checks.authorGate();
+        this.unsubscribe = checks.unsubscribe();
         this.policy = policy;
         this.signer = signer;
         this.committer = committer;
@@ -164,6 +167,14 @@ final class MessageFinisher {
         }
         if (d instanceof SigningDecision.PassUnsigned) {
             log.info("unsigned id={} domain={} reason=not-configured", m.id(), author.domain());
+        }
+        Optional<UnsubscribeCheck.Problem> problem = unsubscribe.problem(m.hashes().headers());
+        if (problem.isPresent()) {
+            log.debug("unsubscribe id={} domain={} problem={}", m.id(), author.domain(), problem.get().label());
+            if (unsubscribe.refuses(m.hashes().headers())) {
+                return new Outcome(d, Replies.bulkWithoutOneClickUnsubscribe(problem.get().label()),
+                        "unsubscribe", domain);
+            }
         }
         return new Outcome(d, null, null, domain);
     }

@@ -26,18 +26,18 @@ public final class SigningReceiver implements MessageReceiver {
 
     public SigningReceiver(Executor ioPool, SigningPolicy policy, MessageCommitter committer, String hostname,
                            long maxHeaderBytes, Clock clock, IntakeListener listener) {
-        this(ioPool, policy, committer, hostname, maxHeaderBytes, clock, listener, AuthorGate.OPEN);
+        this(ioPool, policy, committer, hostname, maxHeaderBytes, clock, listener, SendingChecks.NONE);
     }
 
-    /** @param authorGate asked about the From domain of each message before it is signed */
+    /** @param checks the sending policy applied to each message before it is signed */
     public SigningReceiver(Executor ioPool, SigningPolicy policy, MessageCommitter committer, String hostname,
-                           long maxHeaderBytes, Clock clock, IntakeListener listener, AuthorGate authorGate) {
+                           long maxHeaderBytes, Clock clock, IntakeListener listener, SendingChecks checks) {
         this.ioPool = ioPool;
         this.policy = policy;
         this.committer = committer;
         this.maxHeaderBytes = maxHeaderBytes;
         this.finisher = new MessageFinisher(policy, new DkimSigner(clock), committer, hostname, clock, listener,
-                authorGate);
+                checks);
     }
 
     @Override

@@ -75,6 +75,7 @@ public final class RelayMetrics implements AutoCloseable {
     private final MeterCache<Counter> rejected;
     private final MeterCache<Counter> signatures;
     private final MeterCache<Counter> rateLimited;
+    private final MeterCache<Counter> unsubscribeProblems;
     private final MeterCache<Timer> signing;
     private final Counter[] deliveryAttempts = new Counter[DeliveryOutcome.values().length];
     private final Timer[] deliveryTimes = new Timer[DeliveryOutcome.values().length];
@@ -106,6 +107,10 @@ public final class RelayMetrics implements AutoCloseable {
         rateLimited = new MeterCache<>(1, MAX_LABEL_VALUES, l -> Counter.builder("dkim_relay.rate.limited")
                 .description("Messages refused by a sending rate limit, by what the limit counts")
                 .tags("match", l.get(0)).register(registry));
+        unsubscribeProblems = new MeterCache<>(1, MAX_LABEL_VALUES, l -> Counter.builder(
+                        "dkim_relay.unsubscribe.problems")
+                .description("Messages whose List-Unsubscribe fields miss RFC 8058 one-click unsubscribe, by problem")
+                .tags("problem", l.get(0)).register(registry));
         signing = new MeterCache<>(1, MAX_LABEL_VALUES, l -> Timer.builder("dkim_relay.signing")
                 .description("Time to make one DKIM signature (header hash and private key operation)")
                 .tags("algorithm", l.get(0)).serviceLevelObjectives(SIGNING_BUCKETS).register(registry));
@@ -165,6 +170,11 @@ public final class RelayMetrics implements AutoCloseable {
     /** A message was refused by a rate limit: {@code match} is user, from-domain or client-address. */
     public void rateLimited(String match) {
         rateLimited.get(match).increment();
+    }
+
+    /** A message's unsubscribe fields have {@code problem}: missing, no-https or no-one-click. */
+    public void unsubscribeProblem(String problem) {
+        unsubscribeProblems.get(problem).increment();
     }
 
     /** One DKIM signature was made in {@code nanos}; {@code algorithm} is the a= value, e.g. {@code rsa-sha256}. */

@@ -183,6 +183,12 @@ public final class Replies {
         return new Reply(451, "4.7.0", "Rate limit reached for " + what + ", try again later");
     }
 
+    /** Bulk mail without a working one-click unsubscribe (RFC 8058), when the relay requires one. */
+    public static Reply bulkWithoutOneClickUnsubscribe(String problem) {
+        return new Reply(550, "5.7.1", "Bulk mail needs List-Unsubscribe with an https URI and List-Unsubscribe-Post: "
+                + "List-Unsubscribe=One-Click (RFC 8058): " + problem);
+    }
+
     public static Reply localError() {
         return new Reply(451, "4.3.0", "Local error in processing, try again later");
     }
