@@ -90,6 +90,7 @@ final class MessageFinisher {
         List<HeaderField> added = HeaderAdditions.missing(original, m.id(), hostname, now);
         List<HeaderField> signatures = new ArrayList<>();
         List<String> described = new ArrayList<>();
+        long removed = 0;
         if (outcome.decision instanceof SigningDecision.Sign sign) {
             List<HeaderField> all = new ArrayList<>(added);
             all.addAll(original.fields());
@@ -109,13 +110,26 @@ final class MessageFinisher {
                 listener.rejected(m, "signing-error", reply, outcome.authorDomain);
                 return CompletableFuture.completedFuture(reply);
             }
+            List<StaleSignatures.Range> stale = StaleSignatures.find(original, sign.requests());
+            if (!stale.isEmpty()) {
+                try {
+                    removed = StaleSignatures.strip(spoolFile, m.size(), stale);
+                    log.info("stale signature removed id={} count={} bytes={}", m.id(), stale.size(), removed);
+                } catch (IOException e) {
+                    log.error("stale signature removal failed id={} error={}", m.id(), e.toString());
+                    delete(spoolFile);
+                    Reply reply = Replies.localError();
+                    listener.rejected(m, "storage", reply, outcome.authorDomain);
+                    return CompletableFuture.completedFuture(reply);
+                }
+            }
         }
         ByteArrayOutputStream prepend = new ByteArrayOutputStream(2048);
         prepend.writeBytes(HeaderAdditions.received(m.session(), m.envelope().recipients(), m.id(), hostname, now).raw());
         signatures.forEach(f -> prepend.writeBytes(f.raw()));
         added.forEach(f -> prepend.writeBytes(f.raw()));
         AcceptedMessage accepted = new AcceptedMessage(m.id(), m.envelope(), prepend.toByteArray(), now.toInstant(),
-                address(m.session()), m.session().authUser(), outcome.authorDomain, described, m.size());
+                address(m.session()), m.session().authUser(), outcome.authorDomain, described, m.size() - removed);
         CompletionStage<Reply> committed;
         try {
             committed = committer.commit(accepted, spoolFile);
