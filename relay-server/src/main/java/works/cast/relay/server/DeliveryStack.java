@@ -60,7 +60,8 @@ final class DeliveryStack implements AutoCloseable {
      * threads of its own: on the intake's I/O threads it would wait behind every message being received and signed,
      * and a relay under steady load would queue mail without delivering it.
      */
-    static DeliveryStack create(RelayConfig config, Clock clock, RelayMetrics metrics) throws IOException {
+    static DeliveryStack create(RelayConfig config, Clock clock, RelayMetrics metrics, DsnBuilder dsn)
+            throws IOException {
         var delivery = config.delivery();
         if (delivery.mode() == works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
             return new DeliveryStack(new DirectoryOutbox(delivery.directory(), config.queue().dir().resolve("incoming")),
@@ -69,15 +70,15 @@ final class DeliveryStack implements AutoCloseable {
         ExecutorService io = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 Relay.named("relay-delivery-io"));
         try {
-            return create(config, clock, metrics, io);
+            return create(config, clock, metrics, io, dsn);
         } catch (IOException | RuntimeException e) {
             io.shutdownNow();
             throw e;
         }
     }
 
-    private static DeliveryStack create(RelayConfig config, Clock clock, RelayMetrics metrics, ExecutorService io)
-            throws IOException {
+    private static DeliveryStack create(RelayConfig config, Clock clock, RelayMetrics metrics, ExecutorService io,
+                                        DsnBuilder dsn) throws IOException {
         var delivery = config.delivery();
         Forwarder forwarder = new MeteredForwarder(switch (delivery.mode()) {
             case SMARTHOST -> new SmarthostForwarder(delivery, config.hostname(), io);
@@ -92,7 +93,6 @@ final class DeliveryStack implements AutoCloseable {
             throw e;
         }
         List<QueueEntry> recovered = queue.recover();
-        DsnBuilder dsn = new DsnBuilder(config.hostname(), clock);
         int inFlight = Math.max(4, delivery.smarthost().connections() * 2);
         DeliveryWorker worker = new DeliveryWorker(queue, forwarder, RetrySchedule.of(config.queue()), dsn, inFlight,
                 clock);

@@ -35,6 +35,8 @@ import works.cast.relay.server.config.SigningConfig;
 import works.cast.relay.server.intake.IntakeListener;
 import works.cast.relay.server.intake.MessageCommitter;
 import works.cast.relay.server.intake.MessageLog;
+import works.cast.relay.server.delivery.DsnBuilder;
+import works.cast.relay.server.intake.OriginatedMailSigner;
 import works.cast.relay.server.intake.SendingChecks;
 import works.cast.relay.server.intake.SigningReceiver;
 import works.cast.relay.server.intake.UnsubscribeCheck;
@@ -118,7 +120,7 @@ public final class Relay implements AutoCloseable {
             if (config.delivery().mode() == works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
                 requireWritable("outbox directory", config.delivery().directory());
             }
-            delivery = DeliveryStack.create(config, clock, metrics);
+            delivery = DeliveryStack.create(config, clock, metrics, dsnBuilder(config, policy, clock));
         } catch (IOException | RuntimeException e) {
             keys.close();
             ioPool.shutdownNow();
@@ -170,6 +172,20 @@ public final class Relay implements AutoCloseable {
                 config.keysDir(), RelaxedBodyCanonicalizer.vectorScan() ? "vector" : "portable",
                 RsaEngine.describe());
         return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http, limiter);
+    }
+
+    /** Reports the relay writes itself, from and signed by its own domain when it has one. */
+    private static DsnBuilder dsnBuilder(RelayConfig config, SigningPolicy policy, Clock clock) {
+        Optional<String> own = config.bounce().domain(config.hostname(), config.signing().domains().keySet());
+        if (own.isEmpty()) {
+            if (config.delivery().mode() != works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
+                log.warn("bounces go out unsigned from MAILER-DAEMON@{}: relay.hostname is in none of the signing domains "
+                        + "(set relay.bounce.sign-as so that they pass DMARC)", config.hostname());
+            }
+            return new DsnBuilder(config.hostname(), clock);
+        }
+        return new DsnBuilder(config.hostname(), clock, own.get(),
+                new OriginatedMailSigner(policy, new Domain(own.get()), clock));
     }
 
     static SigningPolicy policy(SigningConfig s, KeyStoreWatcher keys) {
@@ -304,7 +320,7 @@ public final class Relay implements AutoCloseable {
         log.info("reload config applied={} needs-restart={}", changed, restart.isEmpty() ? "none" : restart);
         config = new RelayConfig(config.source(), config.hostname(), config.smtp(), fresh.tls(), fresh.access(),
                 config.keysDir(), config.signing(), config.delivery(), config.queue(), config.limits(), config.http(),
-                config.logging(), config.rateLimits());
+                config.logging(), config.rateLimits(), config.bounce());
     }
 
     /** Stops accepting, lets sessions finish within {@code drain}, and waits for pending commits. */

@@ -59,8 +59,15 @@ final class ConfigBinder {
         LoggingConfig logging = new LoggingConfig(
                 r.enumOf("relay.logging.format", LoggingConfig.Format.class, LoggingConfig.Format.PLAIN));
         RateLimitConfig rates = new RateLimitBinder(r).bind();
+        Optional<String> signAs = r.optString("relay.bounce.sign-as").map(Names::lower);
+        signAs.ifPresent(d -> {
+            if (!signing.domains().containsKey(d)) {
+                r.problem("relay.bounce.sign-as", "\"" + d + "\" is not one of relay.signing.domains: the relay "
+                        + "signs its reports only with keys it has");
+            }
+        });
         return new RelayConfig(source, hostname, smtp, tls, access, keysDir, signing, delivery, queue, limits,
-                http, logging, rates);
+                http, logging, rates, new BounceConfig(signAs));
     }
 
     private String address(String path) {

@@ -22,11 +22,12 @@ import java.util.Optional;
  * @param http     the management endpoint
  * @param logging  log format
  * @param rateLimits sending rate limits
+ * @param bounce   mail the relay writes itself
  */
 public record RelayConfig(Optional<Path> source, String hostname, SmtpConfig smtp, TlsConfig tls,
                           AccessConfig access, Path keysDir, SigningConfig signing, DeliveryConfig delivery,
                           QueueConfig queue, LimitsConfig limits, HttpConfig http, LoggingConfig logging,
-                          RateLimitConfig rateLimits) {
+                          RateLimitConfig rateLimits, BounceConfig bounce) {
 
     public RelayConfig {
         Objects.requireNonNull(source, "source");
@@ -42,5 +43,6 @@ public record RelayConfig(Optional<Path> source, String hostname, SmtpConfig smt
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(rateLimits, "rateLimits");
+        Objects.requireNonNull(bounce, "bounce");
     }
 }

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 import works.cast.relay.server.queue.QueueId;
 import works.cast.relay.server.smtp.Reply;
 
@@ -58,10 +59,24 @@ public final class DsnBuilder {
 
     private final String hostname;
     private final Clock clock;
+    private final String fromDomain;
+    private final UnaryOperator<byte[]> signer;
 
+    /** Reports from {@code MAILER-DAEMON@<hostname>}, unsigned. */
     public DsnBuilder(String hostname, Clock clock) {
+        this(hostname, clock, hostname, UnaryOperator.identity());
+    }
+
+    /**
+     * @param fromDomain the domain of the report's {@code From: MAILER-DAEMON@...}, the one {@code signer} signs as,
+     *                   so that the report passes DMARC
+     * @param signer     adds the DKIM-Signature fields to the finished report
+     */
+    public DsnBuilder(String hostname, Clock clock, String fromDomain, UnaryOperator<byte[]> signer) {
         this.hostname = Objects.requireNonNull(hostname, "hostname");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.fromDomain = Objects.requireNonNull(fromDomain, "fromDomain");
+        this.signer = Objects.requireNonNull(signer, "signer");
     }
 
     /**
@@ -91,7 +106,7 @@ public final class DsnBuilder {
         try {
             MimeMessage message = new DsnMessage(Session.getInstance(new Properties()),
                     QueueId.next().value().toLowerCase(Locale.ROOT) + "@" + hostname);
-            message.setFrom(new InternetAddress("MAILER-DAEMON@" + hostname, "Mail Delivery System", "US-ASCII"));
+            message.setFrom(new InternetAddress("MAILER-DAEMON@" + fromDomain, "Mail Delivery System", "US-ASCII"));
             InternetAddress to = new InternetAddress();
             to.setAddress(originalSender);
             message.setRecipient(MimeMessage.RecipientType.TO, to);
@@ -125,7 +140,7 @@ public final class DsnBuilder {
             message.setHeader("Content-Type", type.toString());
             ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + originalHeaders.length * 2);
             message.writeTo(out);
-            return out.toByteArray();
+            return signer.apply(out.toByteArray());
         } catch (MessagingException | IOException e) {
             throw new IllegalStateException("dsn for " + originalId + ": " + e.getMessage(), e);
         }
