@@ -3,6 +3,7 @@ package works.cast.relay.server.config;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import works.cast.relay.server.dns.DnsServers;
 
 /**
  * The whole relay configuration, bound from HOCON by {@link ConfigLoader} (RFC 5321 relay, RFC 6376 signer).
@@ -21,10 +22,12 @@ import java.util.Optional;
  * @param limits   resource limits
  * @param http     the management endpoint
  * @param logging  log format
+ * @param dns      the resolvers every lookup asks ({@code relay.dns.servers})
  */
 public record RelayConfig(Optional<Path> source, String hostname, SmtpConfig smtp, TlsConfig tls,
                           AccessConfig access, Path keysDir, SigningConfig signing, DeliveryConfig delivery,
-                          QueueConfig queue, LimitsConfig limits, HttpConfig http, LoggingConfig logging) {
+                          QueueConfig queue, LimitsConfig limits, HttpConfig http, LoggingConfig logging,
+                          DnsServers dns) {
 
     public RelayConfig {
         Objects.requireNonNull(source, "source");
@@ -39,5 +42,6 @@ public record RelayConfig(Optional<Path> source, String hostname, SmtpConfig smt
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(logging, "logging");
+        Objects.requireNonNull(dns, "dns");
     }
 }
