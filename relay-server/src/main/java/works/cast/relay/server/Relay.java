@@ -31,7 +31,10 @@ import works.cast.relay.server.auth.FileAuthenticator;
 import works.cast.relay.server.config.ConfigLoader;
 import works.cast.relay.server.config.InvalidConfigException;
 import works.cast.relay.server.config.RelayConfig;
+import works.cast.relay.server.config.RotationConfig;
 import works.cast.relay.server.config.SigningConfig;
+import works.cast.relay.server.dns.DnsClient;
+import works.cast.relay.server.dns.DnsTxtResolver;
 import works.cast.relay.server.intake.IntakeListener;
 import works.cast.relay.server.intake.MessageCommitter;
 import works.cast.relay.server.intake.MessageLog;
@@ -48,6 +51,7 @@ import works.cast.relay.server.ops.ManagementServer;
 import works.cast.relay.server.ops.MetricsIntakeListener;
 import works.cast.relay.server.ops.QueueGauges;
 import works.cast.relay.server.ops.RelayMetrics;
+import works.cast.relay.server.keys.KeyCheck;
 import works.cast.relay.server.keys.KeyStoreWatcher;
 import works.cast.relay.server.smtp.Authenticator;
 import works.cast.relay.server.smtp.NetworkAcl;
@@ -100,7 +104,7 @@ public final class Relay implements AutoCloseable {
                         DnsTxtRecord.owner(k.selector(), k.domain().name()), DnsTxtRecord.value(k.key()));
             }
         }
-        KeyStoreWatcher keys = new KeyStoreWatcher(store, clock, KeyStoreWatcher.Options.none());
+        KeyStoreWatcher keys = new KeyStoreWatcher(store, clock, watcherOptions(config));
         keys.start();
         for (Domain d : domains) {
             if (keys.ring().get().active(d).isEmpty()) {
@@ -186,6 +190,14 @@ public final class Relay implements AutoCloseable {
         }
         return new DsnBuilder(config.hostname(), clock, own.get(),
                 new OriginatedMailSigner(policy, new Domain(own.get()), clock));
+    }
+
+    /** {@code signing.rotation}, with key checks through {@code relay.dns.servers}. */
+    static KeyStoreWatcher.Options watcherOptions(RelayConfig c) {
+        RotationConfig r = c.signing().rotation();
+        Optional<KeyCheck> check = r.autoActivate()
+                ? Optional.of(new KeyCheck(new DnsTxtResolver(DnsClient.of(c.dns())))) : Optional.empty();
+        return new KeyStoreWatcher.Options(check, r.checkInterval(), r.maxAge());
     }
 
     static SigningPolicy policy(SigningConfig s, KeyStoreWatcher keys) {
@@ -316,11 +328,16 @@ public final class Relay implements AutoCloseable {
             log.error("reload tls refused (current certificate stays): {}", e.getMessage());
         }
         smtp.update(new NetworkAcl(fresh.access().networks()), ssl);
+        if (!fresh.signing().rotation().equals(config.signing().rotation()) || !fresh.dns().equals(config.dns())) {
+            changed.add("signing.rotation and dns for key checks");
+        }
+        keys.update(watcherOptions(fresh));
         List<String> restart = ConfigDiff.needingRestart(config, fresh);
         log.info("reload config applied={} needs-restart={}", changed, restart.isEmpty() ? "none" : restart);
         config = new RelayConfig(config.source(), config.hostname(), config.smtp(), fresh.tls(), fresh.access(),
-                config.keysDir(), config.signing(), config.delivery(), config.queue(), config.limits(), config.http(),
-                config.logging(), config.rateLimits(), config.bounce());
+                config.keysDir(), ConfigDiff.withRotation(config.signing(), fresh.signing().rotation()),
+                config.delivery(), config.queue(), config.limits(), config.http(), config.logging(),
+                config.rateLimits(), config.bounce(), fresh.dns());
     }
 
     /** Stops accepting, lets sessions finish within {@code drain}, and waits for pending commits. */

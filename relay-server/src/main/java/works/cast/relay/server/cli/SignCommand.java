@@ -125,7 +125,11 @@ public final class SignCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A message copied to a file while it was hashed. */
+    /**
+     * A message copied to a file while it was hashed. A last line without a line end gets one, as SMTP DATA ends the
+     * message with CRLF before the final dot (RFC 5321 section 4.1.1.4), so the file is the message as it travels:
+     * CRLF, or LF when the file uses Unix line ends.
+     */
     record SpooledMessage(MessageHashes hashes, boolean unixLineEnds) {
 
         static SpooledMessage read(InputStream in, Path file, Set<Canonicalization> bodyCanons) throws IOException {
@@ -133,9 +137,11 @@ public final class SignCommand implements Callable<Integer> {
             works.cast.relay.core.mail.LfToCrlf wire = new works.cast.relay.core.mail.LfToCrlf(hasher::update);
             Boolean unix = null;
             byte[] buf = new byte[64 * 1024];
+            int last = -1;
             try (OutputStream spool = Files.newOutputStream(file)) {
                 int n;
                 while ((n = in.read(buf)) > 0) {
+                    last = buf[n - 1];
                     if (unix == null) {
                         for (int i = 0; i < n; i++) {
                             if (buf[i] == '\n') {
@@ -146,6 +152,12 @@ public final class SignCommand implements Callable<Integer> {
                     }
                     spool.write(buf, 0, n);
                     wire.update(buf, 0, n);
+                }
+                if (last != -1 && last != '\n') {
+                    byte[] end = last == '\r' ? new byte[] {'\n'}
+                            : Boolean.TRUE.equals(unix) ? new byte[] {'\n'} : new byte[] {'\r', '\n'};
+                    spool.write(end);
+                    wire.update(end, 0, end.length);
                 }
             }
             return new SpooledMessage(hasher.finish(), Boolean.TRUE.equals(unix));

@@ -32,8 +32,9 @@ import works.cast.relay.server.dns.DnsTxtResolver;
         description = "Verify the DKIM signatures of a message read from stdin.")
 public final class VerifyCommand implements Callable<Integer> {
 
-    @Option(names = "--dns", paramLabel = "HOST[:PORT]",
-            description = "Look keys up at this DNS server (default: the system resolver).")
+    @Option(names = "--dns", paramLabel = "IP[:PORT]",
+            description = "Look keys up at this DNS server (default: relay.dns.servers of the config, else the"
+                    + " system resolver).")
     String dns;
 
     @Option(names = "--key-file", paramLabel = "SELECTOR._domainkey.DOMAIN=FILE",
@@ -63,7 +64,7 @@ public final class VerifyCommand implements Callable<Integer> {
             records.put(e.getKey(), DnsTxtRecord.parseZoneFile(Files.readString(e.getValue(), StandardCharsets.UTF_8)));
         }
         KeyResolver files = new MapKeyResolver(records);
-        KeyResolver dnsResolver = keyFiles.isEmpty() || dns != null ? DnsTxtResolver.of(Optional.ofNullable(dns)) : null;
+        KeyResolver dnsResolver = keyFiles.isEmpty() || dns != null ? new DnsTxtResolver(CliDns.client(Optional.ofNullable(dns), Optional.empty())) : null;
         // Key files win; names they do not cover go to DNS when a server was given (or no file at all).
         KeyResolver resolver = (selector, domain) -> {
             KeyResolver.Lookup l = files.lookup(selector, domain);

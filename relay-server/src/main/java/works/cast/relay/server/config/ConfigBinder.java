@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import works.cast.relay.server.dns.DnsServers;
 import works.cast.relay.server.net.Cidr;
 
 /**
@@ -66,8 +67,10 @@ final class ConfigBinder {
                         + "signs its reports only with keys it has");
             }
         });
+        DnsServers dns = DnsServers.parse(delivery.mx().dnsServers().stream().filter(ConfigBinder::isServerAddress)
+                .toList());
         return new RelayConfig(source, hostname, smtp, tls, access, keysDir, signing, delivery, queue, limits,
-                http, logging, rates, new BounceConfig(signAs));
+                http, logging, rates, new BounceConfig(signAs), dns);
     }
 
     private String address(String path) {
@@ -177,19 +180,42 @@ final class ConfigBinder {
                 outboundTls(s + "tls"), r.optPath(s + "trust-store"), user, password,
                 r.intIn(s + "connections", 1, 10_000, 1));
         String m = "relay.delivery.mx.";
-        List<String> dnsServers = r.stringList(m + "dns-servers");
-        for (String server : dnsServers) {
-            if (!isServerAddress(server)) {
-                r.problem(m + "dns-servers", "\"" + server + "\" is not an IP address or ip:port");
-            }
-        }
-        MxConfig mx = new MxConfig(dnsServers, r.intIn(m + "port", 1, 65535, 25),
+        MxConfig mx = new MxConfig(dnsServers(), r.intIn(m + "port", 1, 65535, 25),
                 r.intIn(m + "connections-per-domain", 1, 10_000, 1), outboundTls(m + "tls"));
         return new DeliveryConfig(mode, r.path("relay.delivery.directory", Path.of("var/outbox")), smarthost, mx,
                 r.bool("relay.delivery.passthrough", false),
                 r.duration("relay.delivery.timeouts.connect", Duration.ofSeconds(30)),
                 r.duration("relay.delivery.timeouts.command", Duration.ofMinutes(5)),
                 r.duration("relay.delivery.timeouts.data", Duration.ofMinutes(10)));
+    }
+
+    /**
+     * {@code relay.dns.servers}, or its older name {@code relay.delivery.mx.dns-servers} when only that is set; both
+     * set to different lists is a problem.
+     */
+    private List<String> dnsServers() {
+        String main = "relay.dns.servers";
+        String alias = "relay.delivery.mx.dns-servers";
+        List<String> servers = checkedServers(main);
+        List<String> old = checkedServers(alias);
+        if (servers.isEmpty()) {
+            return old;
+        }
+        if (!old.isEmpty() && !old.equals(servers)) {
+            r.problem(alias, "differs from relay.dns.servers (the same setting under its older name): set only "
+                    + "relay.dns.servers");
+        }
+        return servers;
+    }
+
+    private List<String> checkedServers(String path) {
+        List<String> servers = r.stringList(path);
+        for (String server : servers) {
+            if (!isServerAddress(server)) {
+                r.problem(path, "\"" + server + "\" is not an IP address or ip:port");
+            }
+        }
+        return servers;
     }
 
     /** {@code starttls} is accepted as another name for {@code required}. */

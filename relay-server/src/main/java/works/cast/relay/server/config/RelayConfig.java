@@ -3,6 +3,7 @@ package works.cast.relay.server.config;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import works.cast.relay.server.dns.DnsServers;
 
 /**
  * The whole relay configuration, bound from HOCON by {@link ConfigLoader} (RFC 5321 relay, RFC 6376 signer).
@@ -23,11 +24,13 @@ import java.util.Optional;
  * @param logging  log format
  * @param rateLimits sending rate limits
  * @param bounce   mail the relay writes itself
+ * @param dns      the resolvers every lookup asks ({@code relay.dns.servers})
  */
 public record RelayConfig(Optional<Path> source, String hostname, SmtpConfig smtp, TlsConfig tls,
                           AccessConfig access, Path keysDir, SigningConfig signing, DeliveryConfig delivery,
                           QueueConfig queue, LimitsConfig limits, HttpConfig http, LoggingConfig logging,
-                          RateLimitConfig rateLimits, BounceConfig bounce) {
+                          RateLimitConfig rateLimits, BounceConfig bounce,
+                          DnsServers dns) {
 
     public RelayConfig {
         Objects.requireNonNull(source, "source");
@@ -44,5 +47,6 @@ public record RelayConfig(Optional<Path> source, String hostname, SmtpConfig smt
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(rateLimits, "rateLimits");
         Objects.requireNonNull(bounce, "bounce");
+        Objects.requireNonNull(dns, "dns");
     }
 }

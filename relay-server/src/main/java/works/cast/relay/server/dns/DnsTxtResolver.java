@@ -1,97 +1,48 @@
 package works.cast.relay.server.dns;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Hashtable;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import javax.naming.CommunicationException;
-import javax.naming.NameNotFoundException;
-import javax.naming.NamingEnumeration;
-import javax.naming.NamingException;
-import javax.naming.OperationNotSupportedException;
-import javax.naming.ServiceUnavailableException;
-import javax.naming.directory.Attribute;
-import javax.naming.directory.Attributes;
-import javax.naming.directory.DirContext;
-import javax.naming.directory.InitialDirContext;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.Type;
 import works.cast.relay.core.dkim.KeyResolver;
 
 /**
- * DNS TXT lookups through the JDK's DNS provider ({@code com.sun.jndi.dns}): DKIM key records (RFC 6376 section
- * 3.6.2), SPF (RFC 7208) and DMARC (RFC 7489) records. Asks a given server, or the system's resolvers when none is
- * given. NXDOMAIN and "no TXT" are {@code NotFound}; timeouts, SERVFAIL and REFUSED are {@code TempError}.
+ * DNS TXT lookups through the relay's {@link DnsClient}: DKIM key records (RFC 6376 section 3.6.2), SPF (RFC 7208)
+ * and DMARC (RFC 7489) records, each record's character-strings kept apart (RFC 1035 section 3.3.14). NXDOMAIN and
+ * "no TXT" are {@code NotFound}; timeouts, SERVFAIL and REFUSED are {@code TempError}.
  *
- * <p>Thread-safe: each lookup uses its own JNDI context. Lookups block for at most about
- * {@code timeout * (2^retries - 1)}; call them off event loops.
+ * <p>Thread-safe. {@link #txt} never blocks; {@link #lookupStrings} and {@link #lookup} wait for it (at most the
+ * client's deadline): call those off event loops (the key store check thread, the commands).
  */
 public final class DnsTxtResolver implements KeyResolver, TxtSource {
 
-    private final Optional<String> server;
-    private final Duration timeout;
-    private final int retries;
+    private final DnsClient client;
+
+    public DnsTxtResolver(DnsClient client) {
+        this.client = Objects.requireNonNull(client, "client");
+    }
 
     /**
-     * @param server  {@code host} or {@code host:port} (port 53 by default), or empty for the system resolvers
-     * @param timeout the first wait for an answer; it doubles on each retry
-     * @param retries how many times to ask in all (at least 1)
+     * @param server  {@code ip} or {@code ip:port} (port 53 by default), or empty for the system resolvers
+     * @param timeout the wait for an answer on each try
+     * @param tries   how many times to ask (at least 1)
      */
-    public DnsTxtResolver(Optional<String> server, Duration timeout, int retries) {
-        this.server = Objects.requireNonNull(server, "server").map(DnsTxtResolver::providerUrl);
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
-        if (retries < 1) {
-            throw new IllegalArgumentException("retries: must be at least 1");
-        }
-        this.retries = retries;
+    public DnsTxtResolver(Optional<String> server, Duration timeout, int tries) {
+        this(new DnsClient(server.map(s -> DnsServers.parse(List.of(s))).orElse(DnsServers.system()), timeout,
+                tries));
     }
 
-    /** Asks {@code host[:port]}, or the system resolvers when empty; 1 s timeout, 2 tries. */
-    public static DnsTxtResolver of(Optional<String> server) {
-        return new DnsTxtResolver(server, Duration.ofSeconds(1), 2);
-    }
-
-    private static String providerUrl(String hostPort) {
-        String s = hostPort.strip();
-        if (s.isEmpty()) {
-            throw new IllegalArgumentException("dns server: empty");
-        }
-        String host = s;
-        String port = "53";
-        if (s.startsWith("[")) { // [::1]:5353
-            int end = s.indexOf(']');
-            if (end < 0) {
-                throw new IllegalArgumentException("dns server: '" + hostPort + "' has no closing ]");
-            }
-            host = s.substring(0, end + 1);
-            if (end + 1 < s.length()) {
-                port = portOf(hostPort, s.substring(end + 1));
-            }
-        } else if (s.indexOf(':') > 0 && s.indexOf(':') == s.lastIndexOf(':')) {
-            host = s.substring(0, s.indexOf(':'));
-            port = portOf(hostPort, s.substring(s.indexOf(':')));
-        } else if (s.indexOf(':') >= 0) {
-            host = "[" + s + "]"; // a bare IPv6 address
-        }
-        return "dns://" + host + ":" + port;
-    }
-
-    private static String portOf(String hostPort, String colonPort) {
-        try {
-            int p = Integer.parseInt(colonPort.substring(1));
-            if (p < 1 || p > 65535) {
-                throw new NumberFormatException();
-            }
-            return Integer.toString(p);
-        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("dns server: '" + hostPort + "' has no valid port (HOST[:PORT])");
-        }
-    }
-
-    /** The server asked, as a {@code dns://} URL, or "system resolver". */
+    /** The servers asked, or "system resolver". */
     public String describe() {
-        return server.orElse("system resolver");
+        return client.describe();
     }
 
     @Override
@@ -113,54 +64,40 @@ public final class DnsTxtResolver implements KeyResolver, TxtSource {
 
     @Override
     public TxtResult lookupStrings(String name) {
-        String n = name.strip().toLowerCase(Locale.ROOT);
-        if (n.endsWith(".")) {
-            n = n.substring(0, n.length() - 1);
-        }
-        DirContext ctx = null;
-        try {
-            ctx = new InitialDirContext(environment());
-            Attributes attrs = ctx.getAttributes(n, new String[] {"TXT"});
-            Attribute txt = attrs.get("TXT");
-            if (txt == null || txt.size() == 0) {
-                return new TxtResult.NotFound(n + ": no TXT record");
-            }
-            List<List<String>> records = new ArrayList<>();
-            NamingEnumeration<?> values = txt.getAll();
-            while (values.hasMore()) {
-                Object v = values.next();
-                records.add(v instanceof byte[] b ? List.of(new String(b, java.nio.charset.StandardCharsets.ISO_8859_1))
-                        : JndiTxtStrings.parse(String.valueOf(v)));
-            }
-            return new TxtResult.Records(records);
-        } catch (NameNotFoundException e) {
-            return new TxtResult.NotFound(n + ": no such name (NXDOMAIN)");
-        } catch (CommunicationException e) {
-            return new TxtResult.TempError(n + ": no answer from " + describe() + " (" + e.getMessage() + ")");
-        } catch (ServiceUnavailableException e) {
-            return new TxtResult.TempError(n + ": server failure (SERVFAIL) from " + describe());
-        } catch (OperationNotSupportedException e) {
-            return new TxtResult.TempError(n + ": refused by " + describe() + " (" + e.getMessage() + ")");
-        } catch (NamingException e) {
-            return new TxtResult.TempError(n + ": lookup failed at " + describe() + " (" + e.getMessage() + ")");
-        } finally {
-            if (ctx != null) {
-                try {
-                    ctx.close();
-                } catch (NamingException ignored) {
-                    // nothing held open
-                }
-            }
-        }
+        return txt(name).join();
     }
 
-    private Hashtable<String, String> environment() {
-        Hashtable<String, String> env = new Hashtable<>();
-        env.put("java.naming.factory.initial", "com.sun.jndi.dns.DnsContextFactory");
-        env.put("java.naming.provider.url", server.orElse("dns:"));
-        env.put("com.sun.jndi.dns.timeout.initial", Long.toString(Math.max(1, timeout.toMillis())));
-        env.put("com.sun.jndi.dns.timeout.retries", Integer.toString(retries));
-        env.put("com.sun.jndi.dns.recursion", "true");
-        return env;
+    /** The TXT records at {@code name}; the future never fails (a failure is a {@code TempError}). */
+    public CompletableFuture<TxtResult> txt(String name) {
+        String n = DnsClient.normalize(name);
+        return client.query(n, Type.TXT).handle((answer, e) -> e == null ? read(answer) : failure(n, e));
+    }
+
+    private TxtResult read(DnsAnswer a) {
+        if (a.noSuchName()) {
+            return new TxtResult.NotFound(a.name() + ": no such name (NXDOMAIN)");
+        }
+        if (!a.isDefinite()) {
+            return new TxtResult.TempError(a.name() + ": " + a.rcodeText() + " from " + describe());
+        }
+        if (a.records().isEmpty()) {
+            return new TxtResult.NotFound(a.name() + ": no TXT record");
+        }
+        List<List<String>> records = new ArrayList<>();
+        for (Record r : a.records()) {
+            List<String> strings = new ArrayList<>();
+            for (Object b : ((TXTRecord) r).getStringsAsByteArrays()) {
+                strings.add(new String((byte[]) b, StandardCharsets.ISO_8859_1));
+            }
+            records.add(strings);
+        }
+        return new TxtResult.Records(records);
+    }
+
+    private TxtResult failure(String name, Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        String why = cause instanceof TimeoutException || cause instanceof java.net.SocketTimeoutException
+                ? "timed out" : String.valueOf(cause.getMessage());
+        return new TxtResult.TempError(name + ": no answer from " + describe() + " (" + why + ")");
     }
 }

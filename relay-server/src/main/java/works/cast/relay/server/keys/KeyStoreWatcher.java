@@ -1,5 +1,6 @@
 package works.cast.relay.server.keys;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.DirectoryStream;
@@ -18,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -76,11 +78,12 @@ public final class KeyStoreWatcher implements AutoCloseable {
 
     private final KeyStore store;
     private final Clock clock;
-    private final Options options;
+    private volatile Options options;
     private final AtomicReference<KeyRing> ring = new AtomicReference<>(KeyRing.empty());
     private final Object reloadLock = new Object();
     private volatile WatchService watcher;
     private volatile ScheduledExecutorService scheduler;
+    private ScheduledFuture<?> checks;
 
     public KeyStoreWatcher(KeyStore store, Clock clock, Options options) {
         this.store = Objects.requireNonNull(store, "store");
@@ -116,14 +119,32 @@ public final class KeyStoreWatcher implements AutoCloseable {
         Thread t = new Thread(this::watchLoop, "key-store-watch");
         t.setDaemon(true);
         t.start();
-        if (options.autoActivate().isPresent() || options.maxAge().isPresent()) {
-            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread s = new Thread(r, "key-store-check");
-                s.setDaemon(true);
-                return s;
-            });
-            long every = options.checkInterval().toMillis();
-            scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+        scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("key-store-check", true));
+        schedule(options);
+    }
+
+    /**
+     * Takes new options (a reload of {@code signing.rotation} or {@code relay.dns.servers}): the periodic checks
+     * restart with the new interval, the first one after it.
+     */
+    public void update(Options next) {
+        Objects.requireNonNull(next, "options");
+        log.info("key store checks auto-activate={} check-interval={} max-age={}", next.autoActivate().isPresent(),
+                next.checkInterval(), next.maxAge().map(Object::toString).orElse("none"));
+        options = next;
+        if (scheduler != null) {
+            schedule(next);
+        }
+    }
+
+    private synchronized void schedule(Options o) {
+        if (checks != null) {
+            checks.cancel(false);
+            checks = null;
+        }
+        if (o.autoActivate().isPresent() || o.maxAge().isPresent()) {
+            long every = o.checkInterval().toMillis();
+            checks = scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -76,12 +76,23 @@ class SignVerifyCommandsInteropTest {
         return Stream.concat(Corpus.all().stream(), Corpus.random(11, 6).stream());
     }
 
+    /** The message with CRLF added when its last line has none, as SMTP DATA sends it. */
+    static byte[] asItTravels(byte[] message) {
+        if (message.length == 0 || message[message.length - 1] == '\n') {
+            return message;
+        }
+        byte[] out = Arrays.copyOf(message, message.length + 2);
+        out[message.length] = '\r';
+        out[message.length + 1] = '\n';
+        return out;
+    }
+
     @ParameterizedTest
     @MethodSource("messages")
     void signedByTheCommandVerifiesInDkimpy(NamedMessage m) {
         Run rsa = sign(m.bytes(), "--domain", "cast.works", "--selector", "r1", "--key", keys.rsa().pemFile().toString());
         assertEquals(0, rsa.exit(), rsa.err());
-        byte[] original = m.bytes();
+        byte[] original = asItTravels(m.bytes());
         assertTrue(Arrays.equals(original, Arrays.copyOfRange(rsa.out(), rsa.out().length - original.length,
                 rsa.out().length)), "every original byte unchanged after the signature");
         Run both = sign(rsa.out(), "--domain", "cast.works", "--selector", "e1", "--key",
@@ -148,6 +159,25 @@ class SignVerifyCommandsInteropTest {
         String text = new String(r.out(), StandardCharsets.US_ASCII);
         assertTrue(!text.contains("\r"), "output keeps the file's line ends");
         VerifyOutcome o = Dkimpy.create().verify(text.replace("\n", "\r\n").getBytes(StandardCharsets.US_ASCII),
+                keys.dnsRecords("cast.works", "r1", "e1"));
+        assertTrue(o.allPass(), o::describe);
+    }
+
+    @Test
+    void aLastLineWithoutLineEndIsWrittenAsItTravels() {
+        byte[] crlf = "From: a@cast.works\r\nSubject: no end\r\n\r\nlast line".getBytes(StandardCharsets.US_ASCII);
+        Run r = sign(crlf, "--domain", "cast.works", "--selector", "r1", "--key", keys.rsa().pemFile().toString());
+        assertEquals(0, r.exit(), r.err());
+        String text = new String(r.out(), StandardCharsets.US_ASCII);
+        assertTrue(text.endsWith("\r\nlast line\r\n"), text);
+        assertTrue(Dkimpy.create().verify(r.out(), keys.dnsRecords("cast.works", "r1", "e1")).allPass());
+
+        byte[] lf = "From: a@cast.works\nSubject: no end\n\nlast line".getBytes(StandardCharsets.US_ASCII);
+        Run u = sign(lf, "--domain", "cast.works", "--selector", "e1", "--key", keys.ed25519().pemFile().toString());
+        assertEquals(0, u.exit(), u.err());
+        String unix = new String(u.out(), StandardCharsets.US_ASCII);
+        assertTrue(unix.endsWith("\nlast line\n") && !unix.contains("\r"), unix);
+        VerifyOutcome o = Dkimpy.create().verify(unix.replace("\n", "\r\n").getBytes(StandardCharsets.US_ASCII),
                 keys.dnsRecords("cast.works", "r1", "e1"));
         assertTrue(o.allPass(), o::describe);
     }

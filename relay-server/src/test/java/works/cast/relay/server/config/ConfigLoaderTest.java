@@ -202,6 +202,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void dnsServersWithTheOlderMxNameAsAlias() throws IOException {
+        RelayConfig c = parse("relay.dns.servers = [ \"192.0.2.53\", \"[2001:db8::53]:5353\" ]\n");
+        assertEquals(List.of("192.0.2.53", "[2001:db8::53]:5353"), c.delivery().mx().dnsServers());
+        assertEquals(2, c.dns().addresses().size());
+        assertEquals(5353, c.dns().addresses().get(1).getPort());
+        RelayConfig alias = parse("relay.delivery.mx.dns-servers = [ \"192.0.2.54:53\" ]\n");
+        assertEquals("192.0.2.54:53", alias.dns().describe());
+        assertTrue(parse("relay { }\n").dns().isSystem());
+        List<String> p = problems("""
+                relay {
+                  dns.servers = [ "192.0.2.53", "resolver.example" ]
+                  delivery.mx.dns-servers = [ "192.0.2.99" ]
+                }
+                """);
+        assertHas(p, file() + ":2: relay.dns.servers: \"resolver.example\" is not an IP address or ip:port");
+        assertHas(p, file() + ":3: relay.delivery.mx.dns-servers: differs from relay.dns.servers (the same setting under its older name): set only relay.dns.servers");
+    }
+
+    @Test
     void tlsListenerNeedsCertificate() throws IOException {
         List<String> p = problems("""
                 relay.smtp.listen = [

@@ -65,14 +65,13 @@ class DnsTxtResolverTest {
     }
 
     @Test
-    void parsesJndiRendering() {
-        assertEquals(List.of("v=spf1 -all"), JndiTxtStrings.parse("\"v=spf1 -all\""));
-        assertEquals(List.of("plain"), JndiTxtStrings.parse("plain"));
-        assertEquals(List.of("v=DKIM1; k=rsa; ", "p=AB"), JndiTxtStrings.parse("\"v=DKIM1; k=rsa; \" p=AB"));
-        assertEquals(List.of("a\"b", "", "c\\d e"), JndiTxtStrings.parse("\"a\\\"b\" \"\" \"c\\\\d e\""));
-        assertEquals(List.of(""), JndiTxtStrings.parse(""));
-        assertThrows(IllegalArgumentException.class, () -> DnsTxtResolver.of(Optional.of("127.0.0.1:99999")));
-        assertEquals("dns://[::1]:5353", DnsTxtResolver.of(Optional.of("[::1]:5353")).describe());
-        assertEquals("dns://127.0.0.1:53", DnsTxtResolver.of(Optional.of("127.0.0.1")).describe());
+    void serversAreIpLiteralsWithAnOptionalPort() {
+        assertEquals("192.0.2.53:53,192.0.2.54:5353,[2001:db8:0:0:0:0:0:53]:53,[0:0:0:0:0:0:0:1]:5353", DnsServers.parse(List.of(
+                "192.0.2.53", "192.0.2.54:5353", "2001:db8::53", "[::1]:5353")).describe());
+        assertEquals("system resolver", DnsServers.system().describe());
+        for (String bad : List.of("ns1.example", "127.0.0.1:99999", "127.0.0.1:x", "[::1", "")) {
+            assertThrows(IllegalArgumentException.class, () -> DnsServers.parse(List.of(bad)), bad);
+        }
+        assertEquals(dns.server() + "", resolver.describe());
     }
 }

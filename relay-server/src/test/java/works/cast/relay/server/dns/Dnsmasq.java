@@ -55,10 +55,18 @@ public final class Dnsmasq implements AutoCloseable {
 
     /** Starts dnsmasq with the records; {@code localDomains} answer NXDOMAIN for names without records. */
     public static Dnsmasq start(List<Txt> records, List<String> localDomains) throws Exception {
+        return start(records, localDomains, 0);
+    }
+
+    /**
+     * As {@link #start(List, List)}, on {@code port} when it is not 0: a server that a running relay already asks,
+     * started again with other records.
+     */
+    public static Dnsmasq start(List<Txt> records, List<String> localDomains, int fixedPort) throws Exception {
         requireTool(BINARY, "dnsmasq");
         String lastError = "";
         for (int attempt = 0; attempt < 3; attempt++) {
-            int port = freePort();
+            int port = fixedPort != 0 ? fixedPort : freePort();
             List<String> cmd = new ArrayList<>(List.of(BINARY.toString(), "--no-daemon", "--port=" + port,
                     "--listen-address=" + ADDRESS, "--bind-interfaces", "--no-resolv", "--no-hosts",
                     "--conf-file=/dev/null", "--pid-file", "--txt-record=ready.test,ready"));

@@ -25,7 +25,8 @@ public final class ActivateCommand extends KeysSubcommand {
     @Option(names = "--force", description = "activate even when the DNS record does not match")
     boolean force;
 
-    @Option(names = "--dns", paramLabel = "HOST[:PORT]", description = "DNS server (default: the system resolver)")
+    @Option(names = "--dns", paramLabel = "IP[:PORT]",
+            description = "DNS server for this run (default: relay.dns.servers of the config, else the system resolver)")
     String dns;
 
     @Override

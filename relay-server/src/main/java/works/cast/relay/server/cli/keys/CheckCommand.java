@@ -25,7 +25,8 @@ public final class CheckCommand extends KeysSubcommand {
     @Option(names = "--domain", paramLabel = "D", description = "only this domain")
     String domain;
 
-    @Option(names = "--dns", paramLabel = "HOST[:PORT]", description = "DNS server (default: the system resolver)")
+    @Option(names = "--dns", paramLabel = "IP[:PORT]",
+            description = "DNS server for this run (default: relay.dns.servers of the config, else the system resolver)")
     String dns;
 
     @Override
@@ -35,7 +36,7 @@ public final class CheckCommand extends KeysSubcommand {
         if (keys.isEmpty()) {
             throw new IllegalStateException("no keys in " + store.dir() + " (run dkim-relay keys generate --domain D)");
         }
-        DnsTxtResolver resolver = DnsTxtResolver.of(Optional.ofNullable(dns));
+        DnsTxtResolver resolver = resolver(Optional.ofNullable(dns));
         KeyCheck check = new KeyCheck(resolver);
         int failing = 0;
         int counted = 0;

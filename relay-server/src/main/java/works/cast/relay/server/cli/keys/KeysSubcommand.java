@@ -17,6 +17,7 @@ import works.cast.relay.core.keys.KeyRing;
 import works.cast.relay.core.keys.KeyStore;
 import works.cast.relay.core.keys.SelectorKey;
 import works.cast.relay.core.mail.Domain;
+import works.cast.relay.server.cli.CliDns;
 import works.cast.relay.server.dns.DnsTxtResolver;
 import works.cast.relay.server.json.Json;
 import works.cast.relay.server.keys.KeyCheck;
@@ -101,8 +102,13 @@ abstract class KeysSubcommand implements Callable<Integer> {
                         + " (see dkim-relay keys list --domain " + domain + ")"));
     }
 
-    static KeyCheck check(Optional<String> dns) {
-        return new KeyCheck(DnsTxtResolver.of(dns));
+    /** The key check against {@code --dns} when given, else the config's {@code relay.dns.servers}. */
+    KeyCheck check(Optional<String> dns) {
+        return new KeyCheck(resolver(dns));
+    }
+
+    DnsTxtResolver resolver(Optional<String> dns) {
+        return new DnsTxtResolver(CliDns.client(dns, Optional.ofNullable(options.config)));
     }
 
     /** A selector as JSON fields. */

@@ -22,7 +22,8 @@ public final class ListCommand extends KeysSubcommand {
     @Option(names = "--check", description = "look up each selector's record (system resolver unless --dns)")
     boolean check;
 
-    @Option(names = "--dns", paramLabel = "HOST[:PORT]", description = "DNS server for the status column")
+    @Option(names = "--dns", paramLabel = "IP[:PORT]",
+            description = "DNS server for the status column (default: relay.dns.servers of the config)")
     String dns;
 
     @Override
