@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +41,9 @@ import works.cast.relay.server.intake.MessageCommitter;
 import works.cast.relay.server.intake.MessageLog;
 import works.cast.relay.server.delivery.DsnBuilder;
 import works.cast.relay.server.intake.OriginatedMailSigner;
+import works.cast.relay.server.sender.ClientSenderDns;
+import works.cast.relay.server.sender.DomainChecker;
+import works.cast.relay.server.sender.SenderCheckRunner;
 import works.cast.relay.server.intake.SendingChecks;
 import works.cast.relay.server.intake.SigningReceiver;
 import works.cast.relay.server.intake.UnsubscribeCheck;
@@ -171,11 +175,47 @@ public final class Relay implements AutoCloseable {
             ioPool.shutdownNow();
             throw e;
         }
+        Optional<SenderCheckRunner> senderChecks = senderChecks(config, keys);
+        senderChecks.ifPresent(r -> {
+            metrics.registerDomainChecks(() -> {
+                Map<String, Map<String, Integer>> g = new java.util.LinkedHashMap<>();
+                r.reports().forEach((d, report) -> g.put(d, report.gauges()));
+                return g;
+            });
+            r.start();
+        });
         log.info("relay started hostname={} smtp={} delivery={} keys={} body-scan={} rsa={}", config.hostname(),
                 smtp.boundAddresses(), config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT),
                 config.keysDir(), RelaxedBodyCanonicalizer.vectorScan() ? "vector" : "portable",
                 RsaEngine.describe());
         return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http, limiter);
+    }
+
+    /** The daily DNS checks of every signing domain, through the relay's DNS client. */
+    private static Optional<SenderCheckRunner> senderChecks(RelayConfig config, KeyStoreWatcher keys) {
+        if (!config.senderChecks().enabled()) {
+            return Optional.empty();
+        }
+        DnsClient dns = DnsClient.of(config.dns());
+        KeyCheck keyCheck = new KeyCheck(new DnsTxtResolver(dns));
+        List<java.net.InetAddress> egress = config.delivery().mode() != works.cast.relay.server.config.DeliveryConfig.Mode.MX
+                ? List.of() : config.senderChecks().egress().isEmpty() ? SenderCheckRunner.hostAddresses()
+                : config.senderChecks().egress().stream().map(works.cast.relay.server.net.Cidr::parseAddress).toList();
+        DomainChecker checker = new DomainChecker(new ClientSenderDns(dns), egress, domain -> {
+            Map<String, String> states = new java.util.LinkedHashMap<>();
+            for (SelectorKey k : keys.ring().get().active(new Domain(domain))) {
+                KeyCheck.Result r = keyCheck.check(k);
+                states.put(k.selector(), switch (r.status()) {
+                    case MATCH -> "matching";
+                    case DIFFERENT, TRUNCATED -> "different";
+                    case NOT_FOUND -> "missing";
+                    case DNS_ERROR -> "error (" + r.detail() + ")";
+                });
+            }
+            return states;
+        });
+        return Optional.of(new SenderCheckRunner(checker, () -> List.copyOf(config.signing().domains().keySet()),
+                config.senderChecks().every()));
     }
 
     /** Reports the relay writes itself, from and signed by its own domain when it has one. */
@@ -337,7 +377,7 @@ public final class Relay implements AutoCloseable {
         config = new RelayConfig(config.source(), config.hostname(), config.smtp(), fresh.tls(), fresh.access(),
                 config.keysDir(), ConfigDiff.withRotation(config.signing(), fresh.signing().rotation()),
                 config.delivery(), config.queue(), config.limits(), config.http(), config.logging(),
-                config.rateLimits(), config.bounce(), fresh.dns());
+                config.rateLimits(), config.bounce(), fresh.dns(), config.senderChecks());
     }
 
     /** Stops accepting, lets sessions finish within {@code drain}, and waits for pending commits. */

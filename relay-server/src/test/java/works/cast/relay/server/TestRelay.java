@@ -52,6 +52,7 @@ public final class TestRelay implements AutoCloseable {
                 + "  delivery { mode = directory, directory = \"" + dir.resolve("outbox") + "\" }\n"
                 + "  queue.dir = \"" + dir.resolve("queue") + "\"\n"
                 + "  http.enabled = false\n"
+                + "  sender-checks.enabled = false\n"
                 + extra + "\n}\n";
         Path file = dir.resolve("relay.conf");
         Files.writeString(file, conf, StandardCharsets.UTF_8);

@@ -70,7 +70,20 @@ final class ConfigBinder {
         DnsServers dns = DnsServers.parse(delivery.mx().dnsServers().stream().filter(ConfigBinder::isServerAddress)
                 .toList());
         return new RelayConfig(source, hostname, smtp, tls, access, keysDir, signing, delivery, queue, limits,
-                http, logging, rates, new BounceConfig(signAs), dns);
+                http, logging, rates, new BounceConfig(signAs), dns, senderChecks());
+    }
+
+    private SenderChecksConfig senderChecks() {
+        List<String> egress = r.stringList("relay.sender-checks.egress-addresses");
+        for (String a : egress) {
+            try {
+                Cidr.parseAddress(a);
+            } catch (IllegalArgumentException e) {
+                r.problem("relay.sender-checks.egress-addresses", "not an IP address literal: \"" + a + "\"");
+            }
+        }
+        return new SenderChecksConfig(r.bool("relay.sender-checks.enabled", true),
+                r.duration("relay.sender-checks.every", Duration.ofDays(1)), egress);
     }
 
     private String address(String path) {

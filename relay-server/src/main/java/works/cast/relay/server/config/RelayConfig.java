@@ -24,13 +24,14 @@ import works.cast.relay.server.dns.DnsServers;
  * @param logging  log format
  * @param rateLimits sending rate limits
  * @param bounce   mail the relay writes itself
+ * @param senderChecks the daily DNS checks of each signing domain
  * @param dns      the resolvers every lookup asks ({@code relay.dns.servers})
  */
 public record RelayConfig(Optional<Path> source, String hostname, SmtpConfig smtp, TlsConfig tls,
                           AccessConfig access, Path keysDir, SigningConfig signing, DeliveryConfig delivery,
                           QueueConfig queue, LimitsConfig limits, HttpConfig http, LoggingConfig logging,
                           RateLimitConfig rateLimits, BounceConfig bounce,
-                          DnsServers dns) {
+                          DnsServers dns, SenderChecksConfig senderChecks) {
 
     public RelayConfig {
         Objects.requireNonNull(source, "source");
@@ -48,5 +49,6 @@ public record RelayConfig(Optional<Path> source, String hostname, SmtpConfig smt
         Objects.requireNonNull(rateLimits, "rateLimits");
         Objects.requireNonNull(bounce, "bounce");
         Objects.requireNonNull(dns, "dns");
+        Objects.requireNonNull(senderChecks, "senderChecks");
     }
 }

@@ -84,6 +84,8 @@ public final class RelayMetrics implements AutoCloseable {
     private volatile Supplier<Map<String, Duration>> keyAgeSource;
     private final MultiGauge rateUse;
     private volatile Supplier<Map<String, Long>> rateUseSource;
+    private final MultiGauge domainChecks;
+    private volatile Supplier<Map<String, Map<String, Integer>>> domainCheckSource;
     private boolean queueRegistered;
 
     /** A registry with the relay's meters and the JVM's (memory, GC, threads, classes, CPU, file descriptors). */
@@ -121,6 +123,9 @@ public final class RelayMetrics implements AutoCloseable {
                     .description("Time of one delivery attempt, connect to final reply, by result")
                     .tags("result", o.label()).serviceLevelObjectives(DELIVERY_BUCKETS).register(registry);
         }
+        domainChecks = MultiGauge.builder("dkim_relay.domain.check")
+                .description("Sender checks per signing domain: 1 holds, 0 does not, -1 could not be told")
+                .register(registry);
         rateUse = MultiGauge.builder("dkim_relay.rate.limit.used")
                 .description("Messages counted against each user's rate limit and not yet refilled (this relay's "
                         + "own buckets)").register(registry);
@@ -220,6 +225,11 @@ public final class RelayMetrics implements AutoCloseable {
         this.keyAgeSource = Objects.requireNonNull(ages, "ages");
     }
 
+    /** Exposes the sender checks: domain to check name to 1 (holds), 0 (does not) or -1 (unknown), read on scrape. */
+    public void registerDomainChecks(Supplier<Map<String, Map<String, Integer>>> checks) {
+        this.domainCheckSource = Objects.requireNonNull(checks, "checks");
+    }
+
     /** Exposes each user's use of its rate limit, read again on every scrape: user name to messages counted. */
     public void registerRateUse(Supplier<Map<String, Long>> use) {
         this.rateUseSource = Objects.requireNonNull(use, "use");
@@ -233,6 +243,13 @@ public final class RelayMetrics implements AutoCloseable {
             List<MultiGauge.Row<?>> rows = new ArrayList<>();
             use.get().forEach((user, n) -> rows.add(MultiGauge.Row.of(Tags.of("user", user), n)));
             rateUse.register(rows, true);
+        }
+        Supplier<Map<String, Map<String, Integer>>> checks = domainCheckSource;
+        if (checks != null) {
+            List<MultiGauge.Row<?>> rows = new ArrayList<>();
+            checks.get().forEach((domain, g) -> g.forEach((check, v) -> rows.add(MultiGauge.Row.of(
+                    Tags.of("domain", domain, "check", check), v))));
+            domainChecks.register(rows, true);
         }
         return registry.scrape();
     }
