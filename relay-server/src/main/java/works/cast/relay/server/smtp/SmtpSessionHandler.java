@@ -31,6 +31,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
 
+    /** How long a final reply may take to leave before the connection is closed anyway. */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
+
     private final SmtpServerSettings settings;
     private final SmtpServerSettings.TlsMode listenerTls;
     private final SmtpServerContext shared;
@@ -46,6 +49,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private MessageSink sink;
     private boolean pausedBySink;
     private boolean awaiting;
+    private boolean blockedOnWrites;
     private ScheduledFuture<?> timer;
     private int messages;
 
@@ -164,7 +168,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         switch (action.kind()) {
             case REPLY:
                 write(action.reply().orElseThrow());
-                decoder.resumeCommands();
+                nextCommand();
                 break;
             case CLOSE:
                 closeWith(action.reply().orElseThrow());
@@ -252,6 +256,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 r = Replies.localError();
             }
             log.info("smtp data session={} bytes={} reply=\"{}\"", sessionId, end.size(), r.summary());
+            if (r.isPositive()) {
+                session.onMessageAccepted();
+            }
             if (ctx.channel().isActive()) {
                 write(r);
                 resume();
@@ -301,11 +308,39 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         awaiting = false;
         updateAutoRead();
         arm(settings.limits().commandTimeout());
-        decoder.resumeCommands();
+        nextCommand();
+    }
+
+    /**
+     * Lets the decoder hand over the next command, unless the replies already queued fill the write buffer (the
+     * client does not read them): then neither buffered nor new input is read until the channel is writable again,
+     * so a client that pipelines commands and never reads costs at most the write buffer's high-water mark.
+     */
+    private void nextCommand() {
+        if (ctx.channel().isWritable()) {
+            decoder.resumeCommands();
+        } else {
+            blockedOnWrites = true;
+            updateAutoRead();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        boolean resume = ctx.channel().isWritable() && blockedOnWrites && !closing;
+        if (resume) {
+            blockedOnWrites = false;
+        }
+        updateAutoRead();
+        if (resume) {
+            decoder.resumeCommands();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     private void updateAutoRead() {
-        ctx.channel().config().setAutoRead(!awaiting && !pausedBySink && !closing);
+        ctx.channel().config().setAutoRead(!awaiting && !pausedBySink && !closing && !blockedOnWrites
+                && ctx.channel().isWritable());
     }
 
     @Override
@@ -358,6 +393,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel().isActive()) {
             logReply(reply);
             ctx.writeAndFlush(Unpooled.wrappedBuffer(reply.toWire())).addListener(ChannelFutureListener.CLOSE);
+            // A client that does not read never lets the reply out: it does not keep the connection open.
+            ctx.executor().schedule(() -> {
+                ctx.close();
+            }, CLOSE_GRACE.toNanos(), TimeUnit.NANOSECONDS);
         } else {
             ctx.close();
         }
