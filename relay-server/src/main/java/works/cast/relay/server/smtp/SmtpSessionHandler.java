@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.server.net.LogText;
 
 /**
  * Netty glue between one connection and its {@link SmtpSession}: greeting, limits, timeouts, STARTTLS
@@ -124,7 +125,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 arm(settings.limits().commandTimeout());
                 String line = (String) msg;
                 if (log.isDebugEnabled()) {
-                    log.debug("smtp < session={} {}", sessionId, redact(line));
+                    log.debug("smtp < session={} {}", sessionId, LogText.quoted(redact(line)));
                 }
                 if (shared.draining().get() && line.regionMatches(true, 0, "MAIL", 0, 4)) {
                     closeWith(Replies.shuttingDown()); // no new transaction once shutdown began
@@ -255,7 +256,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 log.warn("smtp finish failed session={}", sessionId, error);
                 r = Replies.localError();
             }
-            log.info("smtp data session={} bytes={} reply=\"{}\"", sessionId, end.size(), r.summary());
+            log.info("smtp data session={} bytes={} reply=\"{}\"", sessionId, end.size(), LogText.quoted(r.summary()));
             if (r.isPositive()) {
                 session.onMessageAccepted();
             }
@@ -280,13 +281,14 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         SmtpSession.Action action = session.onAuthResult(user);
         if (user.isPresent()) {
-            log.info("smtp auth session={} user={} result=ok", sessionId, user.get().name());
+            log.info("smtp auth session={} user={} result=ok", sessionId, LogText.escape(user.get().name()));
             write(action.reply().orElseThrow());
             resume();
             return;
         }
         boolean blocked = shared.authFailures().recordFailure(client.getAddress());
-        log.info("smtp auth session={} user={} result=failed blocked={}", sessionId, username, blocked);
+        log.info("smtp auth session={} user={} result=failed blocked={}", sessionId, LogText.escape(username),
+                blocked);
         Duration delay = settings.limits().authFailureDelay();
         ctx.executor().schedule(() -> {
             if (blocked) {
