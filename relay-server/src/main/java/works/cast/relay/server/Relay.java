@@ -263,7 +263,8 @@ public final class Relay implements AutoCloseable {
                 c.limits().connections(), c.limits().connectionsPerIp(), c.limits().commandTimeout(),
                 c.limits().dataTimeout(), c.limits().maxErrors(), c.access().authFailureDelay(),
                 SmtpServerSettings.Limits.defaults().authFailures(),
-                SmtpServerSettings.Limits.defaults().authFailureWindow());
+                SmtpServerSettings.Limits.defaults().authFailureWindow(), c.limits().junkCommands(),
+                c.limits().proxyHeaderTimeout());
         return new SmtpServerSettings(c.hostname(), listeners, ssl, c.smtp().proxyProtocol(),
                 new NetworkAcl(c.access().networks()), c.access().requireTlsForAuth(), limits,
                 SmtpServerSettings.BareLfMode.valueOf(c.smtp().bareLf().name()));

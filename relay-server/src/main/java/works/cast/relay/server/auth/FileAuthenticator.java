@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.server.net.LogText;
 import works.cast.relay.server.smtp.Authenticator;
 
 /**
@@ -45,7 +46,7 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
     public FileAuthenticator(Path file, Duration failureDelay) throws IOException {
         this.file = Objects.requireNonNull(file, "file");
         this.failureDelay = Objects.requireNonNull(failureDelay, "failureDelay");
-        this.table = new AtomicReference<>(UsersFile.load(file));
+        this.table = new AtomicReference<>(UsersFile.loadPrivate(file));
         AtomicInteger n = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(QUEUE), r -> {
@@ -64,7 +65,7 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
         try {
             result = CompletableFuture.supplyAsync(() -> check(snapshot, username, password), executor);
         } catch (RejectedExecutionException e) {
-            log.warn("auth rejected reason=busy user={}", username);
+            log.warn("auth rejected reason=busy user={}", LogText.escape(username));
             result = CompletableFuture.completedFuture(Optional.empty());
         }
         return result.thenCompose(user -> user.isPresent() || failureDelay.isZero()
@@ -80,10 +81,10 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
             if (match && entry.isPresent()) {
                 return Optional.of(new User(entry.get().name(), java.util.Set.copyOf(entry.get().domains())));
             }
-            log.debug("auth failed user={} known={}", username, entry.isPresent());
+            log.debug("auth failed user={} known={}", LogText.escape(username), entry.isPresent());
             return Optional.empty();
         } catch (RuntimeException e) {
-            log.warn("auth error user={} error={}", username, e.toString());
+            log.warn("auth error user={} error={}", LogText.escape(username), e.toString());
             return Optional.empty();
         } finally {
             Arrays.fill(chars, '\0');
@@ -97,7 +98,7 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
 
     /** Rereads the file and swaps the table; on error the old table stays and the error is thrown. */
     public void reload() throws IOException {
-        UsersFile fresh = UsersFile.load(file);
+        UsersFile fresh = UsersFile.loadPrivate(file);
         table.set(fresh);
         log.info("users reloaded file={} users={}", file, fresh.users().size());
     }

@@ -8,13 +8,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The users file: one {@code name:bcrypt-hash:domain1,domain2} line per AUTH user (RFC 4954), {@code #} comments
@@ -49,6 +53,29 @@ public final class UsersFile {
     /** Reads and parses {@code file}; every malformed line is reported in one {@link UsersFileException}. */
     public static UsersFile load(Path file) throws IOException {
         return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    }
+
+    /**
+     * {@link #load}, for the relay: a file that group or others may access is refused, as the TLS and DKIM private
+     * keys are, since it holds password hashes. (The {@code users} commands still read it, and rewrite it 0600.)
+     */
+    public static UsersFile loadPrivate(Path file) throws IOException {
+        requirePrivate(file);
+        return load(file);
+    }
+
+    private static void requirePrivate(Path file) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        if (view == null) {
+            return;
+        }
+        Set<PosixFilePermission> open = view.readAttributes().permissions();
+        open.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE));
+        if (!open.isEmpty()) {
+            throw new UsersFileException(List.of("users file " + file + " is accessible by group or others (mode "
+                    + PosixFilePermissions.toString(view.readAttributes().permissions()) + "); chmod 600 it"));
+        }
     }
 
     /** Parses the text of a users file; {@code name} is used in error messages. */

@@ -54,7 +54,9 @@ final class ConfigBinder {
                 r.duration("relay.limits.command-timeout", Duration.ofMinutes(5)),
                 r.duration("relay.limits.data-timeout", Duration.ofMinutes(10)),
                 r.bytes("relay.limits.header-size", 1),
-                r.intIn("relay.limits.max-errors", 1, 100_000, 1));
+                r.intIn("relay.limits.max-errors", 1, 100_000, 1),
+                r.intIn("relay.limits.junk-commands", 1, 1_000_000, 100),
+                r.duration("relay.limits.proxy-header-timeout", Duration.ofSeconds(5)));
         HttpConfig http = new HttpConfig(r.bool("relay.http.enabled", true),
                 address("relay.http.address"), r.intIn("relay.http.port", 0, 65535, 0));
         LoggingConfig logging = new LoggingConfig(

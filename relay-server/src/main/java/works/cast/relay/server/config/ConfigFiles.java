@@ -14,7 +14,7 @@ import java.util.Set;
 
 /**
  * Checks the files the configuration names: they exist, are readable regular files, and the TLS private key is
- * not readable by group or others. Kept apart from binding so an example config can be validated on a machine
+ * and the users file are not readable by group or others. Kept apart from binding so an example config can be validated on a machine
  * that lacks the production files.
  */
 final class ConfigFiles {
@@ -35,7 +35,10 @@ final class ConfigFiles {
         if (key != null) {
             privateKeyMode("relay.tls.private-key", key);
         }
-        readable("relay.access.users-file", "users file");
+        Path users = readable("relay.access.users-file", "users file");
+        if (users != null) {
+            privateMode("relay.access.users-file", users, "users file");
+        }
         readable("relay.delivery.smarthost.trust-store", "trust store");
         pinnedSelectors();
     }
@@ -98,6 +101,10 @@ final class ConfigFiles {
     }
 
     private void privateKeyMode(String path, Path file) {
+        privateMode(path, file, "private key");
+    }
+
+    private void privateMode(String path, Path file, String what) {
         PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
         if (view == null) {
             return;
@@ -106,7 +113,7 @@ final class ConfigFiles {
             Set<PosixFilePermission> perms = view.readAttributes().permissions();
             perms.retainAll(TOO_OPEN);
             if (!perms.isEmpty()) {
-                r.problem(path, "private key " + file + " is accessible by group or others; chmod 600 it");
+                r.problem(path, what + " " + file + " is accessible by group or others; chmod 600 it");
             }
         } catch (IOException e) {
             r.problem(path, "cannot read permissions of " + file + ": " + e.getMessage());

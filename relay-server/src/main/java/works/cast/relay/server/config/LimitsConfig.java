@@ -14,12 +14,17 @@ import java.util.Objects;
  * @param dataTimeout      idle time allowed during DATA
  * @param headerSize       maximum size of the header block in bytes
  * @param maxErrors        error replies after which the session is closed
+ * @param junkCommands     NOOP, RSET, VRFY, HELP, HELO, EHLO allowed between accepted messages (Postfix
+ *                         smtpd_junk_command_limit)
+ * @param proxyHeaderTimeout time a connection has to send its PROXY header (Postfix smtpd_upstream_proxy_timeout)
  */
 public record LimitsConfig(long messageSize, int recipients, int connections, int connectionsPerIp,
-                           Duration commandTimeout, Duration dataTimeout, long headerSize, int maxErrors) {
+                           Duration commandTimeout, Duration dataTimeout, long headerSize, int maxErrors,
+                           int junkCommands, Duration proxyHeaderTimeout) {
 
     public LimitsConfig {
         Objects.requireNonNull(commandTimeout, "commandTimeout");
         Objects.requireNonNull(dataTimeout, "dataTimeout");
+        Objects.requireNonNull(proxyHeaderTimeout, "proxyHeaderTimeout");
     }
 }

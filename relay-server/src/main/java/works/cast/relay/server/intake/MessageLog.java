@@ -3,6 +3,7 @@ package works.cast.relay.server.intake;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.server.net.LogText;
 import works.cast.relay.core.dkim.SigningRequest;
 import works.cast.relay.server.smtp.Reply;
 
@@ -17,8 +18,8 @@ public class MessageLog implements IntakeListener {
     @Override
     public void accepted(ReceivedMessage m, AcceptedMessage a) {
         log.info("message id={} session={} client={} user={} tls={} from=<{}> rcpts={} size={} domain={} dkim={} result=queued",
-                m.id(), m.session().sessionId(), a.clientAddress(), m.session().authUser().orElse("-"),
-                m.session().tlsProtocol().orElse("-"), m.envelope().reversePath(), m.envelope().recipients().size(),
+                m.id(), m.session().sessionId(), a.clientAddress(), LogText.escape(m.session().authUser().orElse("")),
+                m.session().tlsProtocol().orElse("-"), LogText.quoted(m.envelope().reversePath()), m.envelope().recipients().size(),
                 m.size(), a.authorDomain().orElse("-"), a.signatures().isEmpty() ? "none" : String.join(",", a.signatures()));
     }
 
@@ -26,9 +27,9 @@ public class MessageLog implements IntakeListener {
     public void rejected(ReceivedMessage m, String reason, Reply reply, Optional<String> authorDomain) {
         log.info("message id={} session={} client={} user={} tls={} from=<{}> rcpts={} size={} domain={} dkim=none result=rejected reason={} reply=\"{}\"",
                 m.id(), m.session().sessionId(), m.session().client().getAddress() == null ? m.session().client().getHostString()
-                        : m.session().client().getAddress().getHostAddress(), m.session().authUser().orElse("-"),
-                m.session().tlsProtocol().orElse("-"), m.envelope().reversePath(), m.envelope().recipients().size(),
-                m.size(), authorDomain.orElse("-"), reason, reply.summary());
+                        : m.session().client().getAddress().getHostAddress(), LogText.escape(m.session().authUser().orElse("")),
+                m.session().tlsProtocol().orElse("-"), LogText.quoted(m.envelope().reversePath()), m.envelope().recipients().size(),
+                m.size(), authorDomain.orElse("-"), reason, LogText.quoted(reply.summary()));
     }
 
     @Override

@@ -6,7 +6,7 @@ import io.netty.buffer.ByteBuf;
  * Streaming reader of SMTP DATA content (RFC 5321 section 4.5.2 and 4.1.1.4): removes dot-stuffing, finds the end
  * of data, which is only CRLF "." CRLF, and checks the content as it passes.
  *
- * <p>A bare CR or LF, a NUL, a line over 998 octets or content over the size limit marks the message rejected;
+ * <p>A bare CR or LF, a NUL, a text line over 998 octets (the transparency dot not counted) or content over the size limit marks the message rejected;
  * from then on nothing more is written, but the reader still looks for the real end of data. When bare LFs are
  * normalized, a bare LF becomes CRLF in the output but the next line is not a line start on the wire: its dot is
  * neither unstuffed nor an end of data. State is carried
@@ -62,8 +62,9 @@ public final class DotUnstuffer {
         switch (state) {
             case LINE_START:
                 if (b == '.') {
+                    // The transparency dot is not part of the text line (RFC 5321 section 4.5.3.1.6).
                     state = State.DOT;
-                    lineLength = 1;
+                    lineLength = 0;
                 } else {
                     text(b, out);
                 }

@@ -162,6 +162,10 @@ public final class Replies {
         return new Reply(421, "4.7.0", "Too many errors, closing connection");
     }
 
+    public static Reply tooManyJunkCommands() {
+        return new Reply(421, "4.7.0", "Too many commands without a message, closing connection");
+    }
+
     public static Reply tooManyAuthFailures() {
         return new Reply(421, "4.7.0", "Too many authentication failures, closing connection");
     }

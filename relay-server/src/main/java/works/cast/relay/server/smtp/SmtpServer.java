@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -43,6 +44,9 @@ import org.slf4j.LoggerFactory;
 public final class SmtpServer {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
+
+    /** Replies queued for one client beyond which it is not read (the handler pauses until below 32 KiB). */
+    static final WriteBufferWaterMark REPLY_BUFFER = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     private final SmtpServerSettings settings;
     private final SmtpServerContext shared;
@@ -94,6 +98,8 @@ public final class SmtpServer {
                     .channel(channelType)
                     .option(ChannelOption.SO_BACKLOG, 256)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    // Past 64 KiB of replies the client does not read, the session stops reading its commands.
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, REPLY_BUFFER)
                     .childHandler(new SmtpServerInitializer(listener.tls(), shared, connections));
             String name = listener.address() + ":" + listener.port();
             ChannelFuture bound = bootstrap.bind(listener.address(), listener.port()).awaitUninterruptibly();

@@ -59,10 +59,14 @@ public record SmtpServerSettings(String hostname, List<Listener> listeners, Opti
      * @param authFailures     failed AUTH attempts from one client address within {@code authFailureWindow}
      *                         after which its connections are closed
      * @param authFailureWindow the window over which failures are counted
+     * @param junkCommands     NOOP, RSET, VRFY, HELP, HELO and EHLO allowed between two accepted messages (and
+     *                         before the first); one more gets 421 and the connection closes
+     * @param proxyHeaderTimeout how long a new connection may take to send its PROXY header
      */
     public record Limits(long messageSize, int recipients, int connections, int connectionsPerIp,
                          Duration commandTimeout, Duration dataTimeout, int maxErrors, Duration authFailureDelay,
-                         int authFailures, Duration authFailureWindow) {
+                         int authFailures, Duration authFailureWindow, int junkCommands,
+                         Duration proxyHeaderTimeout) {
         public Limits {
             if (messageSize <= 0) {
                 throw new IllegalArgumentException("limits: message size must be positive: " + messageSize);
@@ -72,44 +76,60 @@ public record SmtpServerSettings(String hostname, List<Listener> listeners, Opti
             positive("connections per ip", connectionsPerIp);
             positive("max errors", maxErrors);
             positive("auth failures", authFailures);
+            positive("junk commands", junkCommands);
             positive("command timeout", commandTimeout);
             positive("data timeout", dataTimeout);
             positive("auth failure window", authFailureWindow);
+            positive("proxy header timeout", proxyHeaderTimeout);
             Objects.requireNonNull(authFailureDelay, "authFailureDelay");
             if (authFailureDelay.isNegative()) {
                 throw new IllegalArgumentException("limits: auth failure delay is negative");
             }
         }
 
-        /** The defaults of the reference configuration: 25 MiB, 100 recipients, 500/50 connections, 5m/10m. */
+        /**
+         * The defaults of the reference configuration: 25 MiB, 100 recipients, 500/50 connections, 5m/10m,
+         * 100 junk commands (Postfix smtpd_junk_command_limit), 5s for the PROXY header
+         * (Postfix smtpd_upstream_proxy_timeout).
+         */
         public static Limits defaults() {
             return new Limits(25L * 1024 * 1024, 100, 500, 50, Duration.ofMinutes(5), Duration.ofMinutes(10), 20,
-                    Duration.ofSeconds(2), 10, Duration.ofMinutes(15));
+                    Duration.ofSeconds(2), 10, Duration.ofMinutes(15), 100, Duration.ofSeconds(5));
         }
 
         public Limits withMessageSize(long bytes) {
             return new Limits(bytes, recipients, connections, connectionsPerIp, commandTimeout, dataTimeout,
-                    maxErrors, authFailureDelay, authFailures, authFailureWindow);
+                    maxErrors, authFailureDelay, authFailures, authFailureWindow, junkCommands, proxyHeaderTimeout);
         }
 
         public Limits withRecipients(int max) {
             return new Limits(messageSize, max, connections, connectionsPerIp, commandTimeout, dataTimeout,
-                    maxErrors, authFailureDelay, authFailures, authFailureWindow);
+                    maxErrors, authFailureDelay, authFailures, authFailureWindow, junkCommands, proxyHeaderTimeout);
         }
 
         public Limits withConnections(int total, int perIp) {
             return new Limits(messageSize, recipients, total, perIp, commandTimeout, dataTimeout,
-                    maxErrors, authFailureDelay, authFailures, authFailureWindow);
+                    maxErrors, authFailureDelay, authFailures, authFailureWindow, junkCommands, proxyHeaderTimeout);
         }
 
         public Limits withTimeouts(Duration command, Duration data) {
             return new Limits(messageSize, recipients, connections, connectionsPerIp, command, data,
-                    maxErrors, authFailureDelay, authFailures, authFailureWindow);
+                    maxErrors, authFailureDelay, authFailures, authFailureWindow, junkCommands, proxyHeaderTimeout);
         }
 
         public Limits withAuthFailures(Duration delay, int failures, Duration window) {
             return new Limits(messageSize, recipients, connections, connectionsPerIp, commandTimeout, dataTimeout,
-                    maxErrors, delay, failures, window);
+                    maxErrors, delay, failures, window, junkCommands, proxyHeaderTimeout);
+        }
+
+        public Limits withJunkCommands(int max) {
+            return new Limits(messageSize, recipients, connections, connectionsPerIp, commandTimeout, dataTimeout,
+                    maxErrors, authFailureDelay, authFailures, authFailureWindow, max, proxyHeaderTimeout);
+        }
+
+        public Limits withProxyHeaderTimeout(Duration timeout) {
+            return new Limits(messageSize, recipients, connections, connectionsPerIp, commandTimeout, dataTimeout,
+                    maxErrors, authFailureDelay, authFailures, authFailureWindow, junkCommands, timeout);
         }
 
         private static void positive(String name, int value) {

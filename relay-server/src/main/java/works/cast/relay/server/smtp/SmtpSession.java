@@ -83,6 +83,7 @@ public final class SmtpSession {
     private String loginUsername = "";
     private Credentials pending;
     private int errors;
+    private int junkCommands;
     private String reversePath = "";
     private final List<String> recipients = new ArrayList<>();
     private boolean smtpUtf8;
@@ -132,6 +133,10 @@ public final class SmtpSession {
     }
 
     public Action onCommand(Command command) {
+        if (isJunk(command.verb()) && ++junkCommands > settings.limits().junkCommands()) {
+            state = State.CLOSED;
+            return Action.of(Kind.CLOSE, Replies.tooManyJunkCommands());
+        }
         switch (command.verb()) {
             case HELO:
             case EHLO:
@@ -161,6 +166,29 @@ public final class SmtpSession {
             default:
                 return error(Replies.unknownCommand());
         }
+    }
+
+    /** Commands that move no message forward (Postfix smtpd_junk_command_limit counts these, and HELO/EHLO). */
+    private static boolean isJunk(Command.Verb verb) {
+        switch (verb) {
+            case NOOP:
+            case RSET:
+            case VRFY:
+            case HELP:
+            case HELO:
+            case EHLO:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * The message just read was accepted (2xx): the junk-command count starts over, so a client that sends RSET or
+     * NOOP between messages on a long connection is never cut off.
+     */
+    public void onMessageAccepted() {
+        junkCommands = 0;
     }
 
     private Action hello(Command command) {

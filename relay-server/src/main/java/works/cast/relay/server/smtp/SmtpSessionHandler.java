@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.server.net.LogText;
 
 /**
  * Netty glue between one connection and its {@link SmtpSession}: greeting, limits, timeouts, STARTTLS
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
 public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
+
+    /** How long a final reply may take to leave before the connection is closed anyway. */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
 
     private final SmtpServerSettings settings;
     private final SmtpServerSettings.TlsMode listenerTls;
@@ -46,6 +50,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private MessageSink sink;
     private boolean pausedBySink;
     private boolean awaiting;
+    private boolean blockedOnWrites;
     private ScheduledFuture<?> timer;
     private int messages;
 
@@ -121,7 +126,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 arm(settings.limits().commandTimeout());
                 String line = (String) msg;
                 if (log.isDebugEnabled()) {
-                    log.debug("smtp < session={} {}", sessionId, redact(line));
+                    log.debug("smtp < session={} {}", sessionId, LogText.quoted(redact(line)));
                 }
                 if (shared.draining().get() && line.regionMatches(true, 0, "MAIL", 0, 4)) {
                     closeWith(Replies.shuttingDown()); // no new transaction once shutdown began
@@ -165,7 +170,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         switch (action.kind()) {
             case REPLY:
                 write(action.reply().orElseThrow());
-                decoder.resumeCommands();
+                nextCommand();
                 break;
             case CLOSE:
                 closeWith(action.reply().orElseThrow());
@@ -255,7 +260,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 log.warn("smtp finish failed session={}", sessionId, error);
                 r = Replies.localError();
             }
-            log.info("smtp data session={} bytes={} reply=\"{}\"", sessionId, end.size(), r.summary());
+            log.info("smtp data session={} bytes={} reply=\"{}\"", sessionId, end.size(), LogText.quoted(r.summary()));
+            if (r.isPositive()) {
+                session.onMessageAccepted();
+            }
             if (ctx.channel().isActive()) {
                 write(r);
                 resume();
@@ -295,13 +303,14 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         SmtpSession.Action action = session.onAuthResult(user);
         if (user.isPresent()) {
-            log.info("smtp auth session={} user={} result=ok", sessionId, user.get().name());
+            log.info("smtp auth session={} user={} result=ok", sessionId, LogText.escape(user.get().name()));
             write(action.reply().orElseThrow());
             resume();
             return;
         }
         boolean blocked = shared.authFailures().recordFailure(client.getAddress());
-        log.info("smtp auth session={} user={} result=failed blocked={}", sessionId, username, blocked);
+        log.info("smtp auth session={} user={} result=failed blocked={}", sessionId, LogText.escape(username),
+                blocked);
         Duration delay = settings.limits().authFailureDelay();
         ctx.executor().schedule(() -> {
             if (blocked) {
@@ -323,11 +332,39 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         awaiting = false;
         updateAutoRead();
         arm(settings.limits().commandTimeout());
-        decoder.resumeCommands();
+        nextCommand();
+    }
+
+    /**
+     * Lets the decoder hand over the next command, unless the replies already queued fill the write buffer (the
+     * client does not read them): then neither buffered nor new input is read until the channel is writable again,
+     * so a client that pipelines commands and never reads costs at most the write buffer's high-water mark.
+     */
+    private void nextCommand() {
+        if (ctx.channel().isWritable()) {
+            decoder.resumeCommands();
+        } else {
+            blockedOnWrites = true;
+            updateAutoRead();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        boolean resume = ctx.channel().isWritable() && blockedOnWrites && !closing;
+        if (resume) {
+            blockedOnWrites = false;
+        }
+        updateAutoRead();
+        if (resume) {
+            decoder.resumeCommands();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     private void updateAutoRead() {
-        ctx.channel().config().setAutoRead(!awaiting && !pausedBySink && !closing);
+        ctx.channel().config().setAutoRead(!awaiting && !pausedBySink && !closing && !blockedOnWrites
+                && ctx.channel().isWritable());
     }
 
     @Override
@@ -380,6 +417,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel().isActive()) {
             logReply(reply);
             ctx.writeAndFlush(Unpooled.wrappedBuffer(reply.toWire())).addListener(ChannelFutureListener.CLOSE);
+            // A client that does not read never lets the reply out: it does not keep the connection open.
+            ctx.executor().schedule(() -> {
+                ctx.close();
+            }, CLOSE_GRACE.toNanos(), TimeUnit.NANOSECONDS);
         } else {
             ctx.close();
         }

@@ -36,6 +36,25 @@ class FileAuthenticatorTest {
     }
 
     @Test
+    void usersFileThatOthersCanReadIsRefusedNamingIt() throws Exception {
+        Path file = usersFile(new UserEntry("billing", Passwords.hash("s3cret".toCharArray(), 4),
+                List.of("cast.works")));
+        java.nio.file.Files.setPosixFilePermissions(file,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        UsersFileException e = assertThrows(UsersFileException.class, () -> new FileAuthenticator(file, Duration.ZERO));
+        assertEquals("users file " + file + " is accessible by group or others (mode rw-r--r--); chmod 600 it",
+                e.getMessage());
+        java.nio.file.Files.setPosixFilePermissions(file,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        try (FileAuthenticator a = new FileAuthenticator(file, Duration.ZERO)) {
+            java.nio.file.Files.setPosixFilePermissions(file,
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+            assertThrows(UsersFileException.class, a::reload);
+            assertTrue(a.hasUsers(), "the old table stays");
+        }
+    }
+
+    @Test
     void rightPasswordGivesUserAndDomains() throws Exception {
         Path file = usersFile(new UserEntry("billing", Passwords.hash("s3cret".toCharArray(), 4),
                 List.of("cast.works", "castworks.co.jp")));
@@ -75,6 +94,7 @@ class FileAuthenticatorTest {
     @Test
     void emptyFileHasNoUsers() throws Exception {
         Path file = Files.writeString(dir.resolve("users"), "# nobody yet\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         try (FileAuthenticator a = new FileAuthenticator(file, Duration.ZERO)) {
             assertFalse(a.hasUsers());
             assertEquals(Optional.empty(), auth(a, "x", "y"));

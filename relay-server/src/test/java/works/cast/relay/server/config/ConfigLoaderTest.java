@@ -318,6 +318,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void usersFileReadableByOthersIsRefused() throws IOException {
+        Path users = write("users", "");
+        Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-r-----"));
+        List<String> p = problems("relay.access.users-file = \"" + users + "\"\n");
+        assertEquals(List.of(file() + ":1: relay.access.users-file: users file " + users
+                + " is accessible by group or others; chmod 600 it"), p);
+        Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-------"));
+        assertEquals(Optional.of(users), load("relay.access.users-file = \"" + users + "\"\n").access().usersFile());
+    }
+
+    @Test
     void tlsFilesAreChecked() throws IOException {
         Path cert = write("cert.pem", "x");
         Path key = write("key.pem", "x");

@@ -151,6 +151,22 @@ class DotUnstufferTest {
         assertEquals(DotUnstuffer.Rejection.LINE_TOO_LONG, r.rejection());
     }
 
+    /** RFC 5321 section 4.5.3.1.6: the transparency dot added by the client does not count towards 998 octets. */
+    @Test
+    void transparencyDotDoesNotCountTowardsTheLineLimit() {
+        String text998 = "." + "x".repeat(997);
+        String text999 = "." + "x".repeat(998);
+        Result stuffed998 = read("." + text998 + "\r\n.\r\n");
+        assertEquals(DotUnstuffer.Rejection.NONE, stuffed998.rejection());
+        assertEquals(text998 + "\r\n", stuffed998.content());
+        assertEquals(DotUnstuffer.Rejection.LINE_TOO_LONG, read("." + text999 + "\r\n.\r\n").rejection());
+        assertEquals(DotUnstuffer.Rejection.NONE, read("x".repeat(998) + "\r\n.\r\n").rejection());
+        assertEquals(DotUnstuffer.Rejection.LINE_TOO_LONG, read("x".repeat(999) + "\r\n.\r\n").rejection());
+        Result split = read("a\r\n." + text998 + "\r\n.\r\n", Long.MAX_VALUE, false, 3, 4, 500);
+        assertEquals(DotUnstuffer.Rejection.NONE, split.rejection());
+        assertEquals("a\r\n" + text998 + "\r\n", split.content());
+    }
+
     @Test
     void veryLongLineKeepsLookingForTheEnd() {
         Result r = read("x".repeat(100_000) + "\r\n.\r\nNOOP\r\n", Long.MAX_VALUE, false, 3000, 50_000);

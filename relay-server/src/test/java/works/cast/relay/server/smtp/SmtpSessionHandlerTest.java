@@ -232,4 +232,80 @@ class SmtpSessionHandlerTest {
         String out = replies(ch);
         assertEquals(List.of("220", "250", "250", "250", "354", "451", "250"), codes(out), out);
     }
+
+    private void limits(SmtpServerSettings.Limits limits) {
+        settings = new SmtpServerSettings(settings.hostname(), settings.listeners(), settings.sslContext(),
+                settings.proxyProtocol(), settings.allowedNetworks(), settings.requireTlsForAuth(), limits,
+                settings.bareLf());
+    }
+
+    /** Stands for a client that never reads: writes reach the channel's buffer, flushes never drain it. */
+    private static final class StalledClient extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        int writes;
+        boolean stalled = true;
+
+        @Override
+        public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                          io.netty.channel.ChannelPromise promise) {
+            writes++;
+            ctx.write(msg, promise);
+        }
+
+        @Override
+        public void flush(io.netty.channel.ChannelHandlerContext ctx) {
+            if (!stalled) {
+                ctx.flush();
+            }
+        }
+    }
+
+    @Test
+    void clientThatDoesNotReadRepliesIsNotRead() {
+        limits(SmtpServerSettings.Limits.defaults().withConnections(10, 1).withJunkCommands(1_000_000));
+        EmbeddedChannel ch = connect("127.0.0.1");
+        replies(ch);
+        StalledClient client = new StalledClient();
+        ch.pipeline().addFirst(client);
+        int commands = 10_000;
+        send(ch, "EHLO x\r\n".repeat(commands));
+        assertFalse(ch.isWritable());
+        assertFalse(ch.config().isAutoRead(), "not read while the replies cannot leave");
+        assertTrue(client.writes < 1000, "replies buffered: " + client.writes);
+        client.stalled = false;
+        ch.flush();
+        StringBuilder out = new StringBuilder();
+        for (int round = 0; round < 10 * commands && out.length() < commands * 100; round++) {
+            ch.runPendingTasks();
+            out.append(replies(ch));
+        }
+        assertEquals(commands, codes(out.toString()).size());
+        assertTrue(ch.config().isAutoRead());
+    }
+
+    @Test
+    void junkCommandsBeyondTheLimitCloseTheConnection() {
+        limits(SmtpServerSettings.Limits.defaults().withConnections(10, 1).withJunkCommands(4));
+        EmbeddedChannel ch = connect("127.0.0.1");
+        send(ch, "EHLO app\r\nNOOP\r\nRSET\r\nHELP\r\nVRFY x\r\nNOOP\r\n");
+        String out = replies(ch);
+        assertEquals(List.of("220", "250", "250", "250", "214", "421"), codes(out), out);
+        assertTrue(out.endsWith("421 4.7.0 Too many commands without a message, closing connection\r\n"), out);
+        assertFalse(ch.isActive());
+    }
+
+    @Test
+    void junkCountStartsOverAfterEachAcceptedMessage() throws Exception {
+        limits(SmtpServerSettings.Limits.defaults().withConnections(10, 1).withJunkCommands(3));
+        EmbeddedChannel ch = connect("127.0.0.1");
+        send(ch, "EHLO app\r\n");
+        for (int i = 0; i < 5; i++) {
+            send(ch, "MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nSubject: " + i
+                    + "\r\n\r\nhi\r\n.\r\nRSET\r\nNOOP\r\nRSET\r\n");
+        }
+        String out = replies(ch);
+        assertFalse(out.contains("421"), out);
+        assertEquals(1 + 1 + 5 * 7, codes(out).size(), out);
+        assertEquals(5, receiver.accepted.size());
+        assertTrue(ch.isActive());
+    }
 }
