@@ -17,6 +17,7 @@
 # Environment: WARMUP (messages sent before the timed runs of each system; default "auto", see below), REPEAT
 # (timed runs per concurrency, default 3: every run is printed, the summary keeps the one with the median end-to-end
 # rate), SYSTEMS (which to run, default "relay relay-dual postfix"), SKIP_BUILD=1 (use the jars already in */target), RELAY_JAVA_OPTS (default -Xmx1g),
+# JAVA (the java binary that runs the relay, e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java; default java on PATH),
 # DRAIN_TIMEOUT (seconds to wait for the sink, default 600), KEEP_WORK=1 (keep the temporary directory: logs).
 # Needs root (Postfix starts as root), Debian's postfix, opendkim and opendkim-tools (installed with apt-get when
 # missing), Java 17 and /usr/bin/python3 with python3-dkim. Everything listens on 127.0.0.1 ports picked at start;
@@ -38,6 +39,7 @@ IFS=, read -r -a levels <<<"${2:-10,50}"
 size=${3:-4096}
 warmup=${WARMUP:-auto}
 repeat=${REPEAT:-3}
+relay_java=${JAVA:-java}
 read -r -a systems <<<"${SYSTEMS:-relay relay-dual postfix}"
 drain_timeout=${DRAIN_TIMEOUT:-600}
 py=/usr/bin/python3
@@ -238,7 +240,7 @@ $(sed -n 's/.* p50=\([0-9.]*\)ms.*/\1/p' <<<"$out") $(sed -n 's/.* p99=\([0-9.]*
 
 # Seconds the JVM PID spent compiling so far (jstat -compiler: Compiled Failed Invalid Time ...).
 jit_seconds() {
-  jstat -compiler "$1" | awk 'NR == 2 { print $4 }'
+  "$(dirname "$(readlink -f "$(command -v "$relay_java")")")/jstat" -compiler "$1" | awk 'NR == 2 { print $4 }'
 }
 
 # Warms the relay (JVM PID) up in batches until its JIT compiler is nearly idle; see the top of the file.
@@ -293,7 +295,7 @@ run_relay() {
   mkdir -p "$dir"
   for domain in cast.works castworks.co.jp; do
     for alg in "$@"; do
-      java -jar "$relay_jar" keys generate --domain "$domain" --algorithm "$alg" --activate --keys-dir "$dir/keys" \
+      "$relay_java" -jar "$relay_jar" keys generate --domain "$domain" --algorithm "$alg" --activate --keys-dir "$dir/keys" \
         > /dev/null
     done
   done
@@ -312,7 +314,7 @@ relay {
   http.enabled = false
 }
 CONF
-  java --add-modules=jdk.incubator.vector,jdk.incubator.foreign --enable-native-access=ALL-UNNAMED ${RELAY_JAVA_OPTS:--Xmx1g} -jar "$relay_jar" run --config "$dir/relay.conf" > "$dir/relay.log" 2>&1 &
+  "$relay_java" --add-modules=jdk.incubator.vector ${RELAY_JAVA_OPTS:--Xmx1g} -jar "$relay_jar" run --config "$dir/relay.conf" > "$dir/relay.log" 2>&1 &
   relay_pid=$!
   wait_port "$port" dkim-relay || { tail -n 20 "$dir/relay.log" >&2; exit 1; }
   local expect
@@ -409,7 +411,7 @@ CONF
 }
 
 echo "dkim-relay vs Postfix + OpenDKIM: $messages messages of $size bytes per run, concurrency ${levels[*]}," \
-  "$(nproc) cores, $(java -version 2>&1 | sed -n 1p), $(postconf -d -h mail_version | sed 's/^/Postfix /')," \
+  "$(nproc) cores, relay on $("$relay_java" -version 2>&1 | sed -n 1p), $(postconf -d -h mail_version | sed 's/^/Postfix /')," \
   "$(opendkim -V 2>&1 | sed -n 1p)"
 for key in "${systems[@]}"; do
   case $key in

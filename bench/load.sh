@@ -30,11 +30,11 @@ relay {
   http.enabled = false
 }
 CONF
-java --add-modules=jdk.incubator.vector,jdk.incubator.foreign --enable-native-access=ALL-UNNAMED ${RELAY_JAVA_OPTS:--Xmx1g} -jar relay-server/target/dkim-relay.jar run --config "$work/relay.conf" > "$work/relay.log" 2>&1 &
+"${JAVA:-java}" --add-modules=jdk.incubator.vector ${RELAY_JAVA_OPTS:--Xmx1g} -jar relay-server/target/dkim-relay.jar run --config "$work/relay.conf" > "$work/relay.log" 2>&1 &
 relay_pid=$!
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.2; done
 
-echo "dkim-relay load test, directory delivery, $(nproc) cores, $(java -version 2>&1 | head -1)"
+echo "dkim-relay load test, directory delivery, $(nproc) cores, $("${JAVA:-java}" -version 2>&1 | head -1)"
 echo "warm-up: $warmup messages of 4 KB at concurrency 50"
 java -cp bench/target/benchmarks.jar works.cast.relay.bench.LoadClient "127.0.0.1:$port" "$warmup" 50 4096 >/dev/null
 for size in 4096 102400; do

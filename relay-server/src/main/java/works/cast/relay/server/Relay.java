@@ -21,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.core.dkim.canon.Canonicalization;
 import works.cast.relay.core.dkim.canon.RelaxedBodyCanonicalizer;
+import works.cast.relay.core.keys.CryptoProvider;
 import works.cast.relay.core.keys.DnsTxtRecord;
 import works.cast.relay.core.keys.KeyStore;
-import works.cast.relay.core.keys.RsaEngine;
 import works.cast.relay.core.keys.SelectorKey;
 import works.cast.relay.core.mail.Domain;
 import works.cast.relay.core.policy.DomainPolicy;
@@ -187,7 +187,7 @@ public final class Relay implements AutoCloseable {
         log.info("relay started hostname={} smtp={} delivery={} keys={} body-scan={} rsa={}", config.hostname(),
                 smtp.boundAddresses(), config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT),
                 config.keysDir(), RelaxedBodyCanonicalizer.vectorScan() ? "vector" : "portable",
-                RsaEngine.describe());
+                CryptoProvider.describe());
         return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http, limiter);
     }
 

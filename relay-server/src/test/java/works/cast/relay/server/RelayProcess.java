@@ -71,9 +71,8 @@ public final class RelayProcess implements AutoCloseable {
     public RelayProcess start(int port) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // As bin/dkim-relay run and the systemd unit start it on Java 17.
-        cmd.add("--add-modules=jdk.incubator.vector,jdk.incubator.foreign");
-        cmd.add("--enable-native-access=ALL-UNNAMED");
+        // As bin/dkim-relay run and the systemd unit start it, on any Java 17 to 25.
+        cmd.add("--add-modules=jdk.incubator.vector");
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar().toAbsolutePath().toString(), "run", "--config", config.toString(),
                 "--drain-timeout", "10s"));

@@ -33,7 +33,7 @@ public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
     byte[] sign(byte[] headerData);
 
     /**
-     * An RSA key used with RSASSA-PKCS1-v1_5 and SHA-256. It signs with OpenSSL or the JDK as {@link RsaEngine}
+     * An RSA key used with RSASSA-PKCS1-v1_5 and SHA-256. It signs with ACCP or the JDK as {@link CryptoProvider}
      * decides on its first signature. Equal when the key pair is.
      */
     final class Rsa implements SigningKey {
@@ -82,7 +82,7 @@ public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
             RsaSigner s = signer;
             if (s == null) {
                 // Two threads may both make one; the one not kept is freed by the garbage collector.
-                s = RsaEngine.signer(privateKey);
+                s = CryptoProvider.signer(privateKey);
                 signer = s;
             }
             return s.sign(headerData);

@@ -1,9 +1,10 @@
 package works.cast.relay.server.cli;
 
 import picocli.CommandLine;
+import works.cast.relay.core.keys.CryptoProvider;
 import picocli.CommandLine.Command;
 
-/** {@code dkim-relay version}. */
+/** {@code dkim-relay version}: the relay's version, the JVM's and the RSA provider, as the startup line names it. */
 @Command(name = "version", description = "Print the version.", mixinStandardHelpOptions = true)
 public final class VersionCommand implements Runnable {
 
@@ -18,7 +19,8 @@ public final class VersionCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().getOut().println("dkim-relay " + version() + " (Java " + Runtime.version() + ")");
+        spec.commandLine().getOut().println("dkim-relay " + version() + " (Java " + Runtime.version() + ", rsa="
+                + CryptoProvider.describe() + ")");
     }
 
     /** Supplies {@code --version} of the top command. */

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import works.cast.relay.core.keys.CryptoProvider;
 import works.cast.relay.server.delivery.DeliveryResult;
 
 /**
@@ -131,6 +132,8 @@ public final class RelayMetrics implements AutoCloseable {
                         + "own buckets)").register(registry);
         keyAges = MultiGauge.builder("dkim_relay.key.age").baseUnit("seconds")
                 .description("Age of each active DKIM selector (since it was created)").register(registry);
+        Gauge.builder("dkim_relay.crypto.info", () -> 1.0).tag("rsa", CryptoProvider.describe())
+                .description("Which provider makes RSA signatures, as in the startup line").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import works.cast.relay.core.keys.CryptoProvider;
 import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.smtp.Reply;
 
@@ -89,6 +90,12 @@ class RelayMetricsTest {
         s = metrics.scrape();
         assertFalse(s.contains("selector=\"rsa1\""), s);
         assertLine(s, "dkim_relay_key_age_seconds{domain=\"cast.works\",selector=\"rsa2\"} 5.0");
+    }
+
+    @Test
+    void namesTheRsaProviderAsTheStartupLineDoes() {
+        assertLine(metrics.scrape(), "dkim_relay_crypto_info{rsa=\"" + CryptoProvider.describe() + "\"} 1");
+        assertTrue(CryptoProvider.describe().startsWith("accp ") || CryptoProvider.describe().startsWith("jdk ("));
     }
 
     @Test

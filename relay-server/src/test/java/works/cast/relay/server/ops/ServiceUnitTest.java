@@ -93,8 +93,7 @@ class ServiceUnitTest {
     @Test
     void theUnitRunsTheInstalledJarAsItsOwnUserInASandbox() throws IOException {
         Map<String, List<String>> s = settings(Files.readString(UNIT, StandardCharsets.UTF_8));
-        assertEquals(List.of("/usr/bin/java --add-modules=jdk.incubator.vector,jdk.incubator.foreign "
-                + "--enable-native-access=ALL-UNNAMED "
+        assertEquals(List.of("/usr/bin/java --add-modules=jdk.incubator.vector "
                 + "-Dlogback.configurationFile=/etc/dkim-relay/logback.xml -jar /opt/dkim-relay/dkim-relay.jar run "
                 + "--config /etc/dkim-relay/relay.conf"), s.get("ExecStart"));
         Map<String, String> expected = new LinkedHashMap<>();

@@ -22,6 +22,7 @@ final class VectorRunScanner {
     private static final byte LF = '\n';
     private static final byte SP = ' ';
     private static final byte TAB = '\t';
+    private static final byte ZERO = 0;
 
     private VectorRunScanner() {
     }
@@ -36,8 +37,10 @@ final class VectorRunScanner {
         ByteVector prev = ByteVector.fromArray(S, b, i - 1);
         ByteVector v = ByteVector.fromArray(S, b, i);
         ByteVector next = ByteVector.fromArray(S, b, i + 1);
-        VectorMask<Byte> low = v.compare(VectorOperators.UNSIGNED_LE, SP);
-        VectorMask<Byte> lowNext = next.compare(VectorOperators.UNSIGNED_LE, SP);
+        // Unsigned "at most SP" as two signed compares: the unsigned operators were renamed after Java 17 (UNSIGNED_LE
+        // became ULE), so neither name links on every JDK.
+        VectorMask<Byte> low = v.compare(VectorOperators.LE, SP).andNot(v.compare(VectorOperators.LT, ZERO));
+        VectorMask<Byte> lowNext = next.compare(VectorOperators.LE, SP).andNot(next.compare(VectorOperators.LT, ZERO));
         VectorMask<Byte> crOfCrlf = v.eq(CR).and(next.eq(LF));
         VectorMask<Byte> lfOfCrlf = v.eq(LF).and(prev.eq(CR));
         VectorMask<Byte> controls = low.andNot(v.eq(SP));
