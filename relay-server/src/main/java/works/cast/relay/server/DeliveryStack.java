@@ -21,6 +21,7 @@ import works.cast.relay.server.delivery.DsnBuilder;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.MxForwarder;
 import works.cast.relay.server.delivery.PassthroughCommitter;
+import works.cast.relay.server.delivery.QueueDeferrals;
 import works.cast.relay.server.delivery.SmarthostForwarder;
 import works.cast.relay.server.intake.AcceptedMessage;
 import works.cast.relay.server.intake.MessageCommitter;
@@ -101,13 +102,14 @@ final class DeliveryStack implements AutoCloseable {
             log.info("queue recovered messages={} dir={}", recovered.size(), config.queue().dir());
         }
         MessageCommitter committer = delivery.passthrough()
-                ? new PassthroughCommitter(forwarder, queue.spoolDirectory(), io, bounces(queue, dsn))
+                ? new PassthroughCommitter(forwarder, queue.spoolDirectory(), io, bounces(queue, dsn),
+                        new QueueDeferrals(queue, RetrySchedule.of(config.queue()), clock))
                 : queue;
         return new DeliveryStack(committer, Optional.of(queue), Optional.of(worker), Optional.of(forwarder),
                 Optional.of(io));
     }
 
-    /** Passthrough: recipients that failed while others were accepted get a delivery status notification. */
+    /** Passthrough: recipients refused while others were accepted get a delivery status notification. */
     private static BounceHandler bounces(FileMessageQueue queue, DsnBuilder dsn) {
         return (AcceptedMessage m, Path received, Map<String, DeliveryResult> failed) -> {
             if (m.envelope().isNullSender()) {

@@ -25,9 +25,12 @@ import works.cast.relay.server.smtp.Reply;
  *   <li>every recipient delivered: the upstream's reply to the data;</li>
  *   <li>none delivered: the upstream's refusal, a transient one first (so the client retries), else a permanent one;
  *   </li>
- *   <li>some delivered: that {@code 250}, and the others go to the {@link BounceHandler}.</li>
+ *   <li>some delivered: that {@code 250}, once the deferred (4xx) recipients are durably queued through the
+ *   {@link DeferralHandler} (they are retried, never bounced at once) and the refused (5xx) ones handed to the
+ *   {@link BounceHandler}. When the deferred ones cannot be queued the client gets the deferral instead, and sends
+ *   again: a second copy for the delivered recipients rather than a lost one for the others.</li>
  * </ul>
- * The spool file is deleted afterwards either way. The stage fails only for local I/O errors.
+ * The spool file is deleted afterwards unless the queue took it. The stage fails only for local I/O errors.
  */
 public final class PassthroughCommitter implements MessageCommitter {
 
@@ -37,19 +40,22 @@ public final class PassthroughCommitter implements MessageCommitter {
     private final Path spool;
     private final Executor io;
     private final BounceHandler bounces;
+    private final DeferralHandler deferrals;
 
     /**
      * @param forwarder the next hop (smarthost or MX)
      * @param spool     where incoming messages are spooled
      * @param io        executor for the bounce handler and file removal
-     * @param bounces   receives recipients left undelivered when others were delivered
+     * @param bounces   receives recipients refused when others were delivered
+     * @param deferrals queues recipients deferred when others were delivered
      */
-    public PassthroughCommitter(Forwarder forwarder, Path spool, Executor io, BounceHandler bounces)
-            throws IOException {
+    public PassthroughCommitter(Forwarder forwarder, Path spool, Executor io, BounceHandler bounces,
+                                DeferralHandler deferrals) throws IOException {
         this.forwarder = forwarder;
         this.spool = spool;
         this.io = io;
         this.bounces = bounces;
+        this.deferrals = deferrals;
         Files.createDirectories(spool);
     }
 
@@ -93,6 +99,7 @@ public final class PassthroughCommitter implements MessageCommitter {
         Reply transientFailure = null;
         Reply permanentFailure = null;
         Map<String, DeliveryResult> failed = new LinkedHashMap<>();
+        Map<String, DeliveryResult> deferred = new LinkedHashMap<>();
         for (String r : m.envelope().recipients()) {
             DeliveryResult d = results.get(r);
             if (d == null) {
@@ -100,13 +107,12 @@ public final class PassthroughCommitter implements MessageCommitter {
             }
             if (d instanceof DeliveryResult.Delivered) {
                 delivered = delivered == null ? d.reply() : delivered;
+            } else if (d instanceof DeliveryResult.Deferred) {
+                deferred.put(r, d);
+                transientFailure = transientFailure == null ? d.reply() : transientFailure;
             } else {
                 failed.put(r, d);
-                if (d instanceof DeliveryResult.Deferred && transientFailure == null) {
-                    transientFailure = d.reply();
-                } else if (d instanceof DeliveryResult.Failed && permanentFailure == null) {
-                    permanentFailure = d.reply();
-                }
+                permanentFailure = permanentFailure == null ? d.reply() : permanentFailure;
             }
         }
         if (delivered == null) {
@@ -114,13 +120,24 @@ public final class PassthroughCommitter implements MessageCommitter {
             log.info("passthrough refused id={} reply=\"{}\"", m.id(), refusal.summary());
             return refusal;
         }
+        if (!failed.isEmpty() || !deferred.isEmpty()) {
+            log.info("passthrough partial id={} delivered={} bouncing={} queued={}", m.id(),
+                    m.envelope().recipients().size() - failed.size() - deferred.size(), failed.size(), deferred.size());
+        }
         if (!failed.isEmpty()) {
-            log.info("passthrough partial id={} delivered={} bouncing={}", m.id(), results.size() - failed.size(),
-                    failed.size());
             try {
                 bounces.bounce(m, spoolFile, failed);
             } catch (RuntimeException e) {
                 log.error("bounce handler failed id={} error={}", m.id(), e.toString());
+            }
+        }
+        if (!deferred.isEmpty()) {
+            try {
+                deferrals.defer(m, spoolFile, deferred, forwarder.describe()).toCompletableFuture().join();
+            } catch (RuntimeException e) {
+                log.error("passthrough could not queue deferred recipients id={} rcpts={} error={}", m.id(),
+                        deferred.size(), e.toString());
+                return transientFailure;
             }
         }
         return delivered;

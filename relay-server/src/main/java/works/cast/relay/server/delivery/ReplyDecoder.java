@@ -16,11 +16,11 @@ import works.cast.relay.server.smtp.Reply;
  * Decodes upstream replies strictly (RFC 5321 section 4.2): every line is three digits, {@code -} or a space, then
  * text; the lines of one reply share their code; the first digit is 2 to 5. Anything else, such as {@code 2x0}
  * (which Netty's {@code SmtpResponseDecoder} reads as 190), raises {@link MalformedReplyException}. The enhanced
- * status code (RFC 3463) is split off when it matches the reply's class.
+ * status code (RFC 3463) is split off when it matches the reply's class. The text is made safe here, where it enters
+ * the relay ({@link ReplyText#clean}): no control character of the upstream's reaches a log line, a bounce or the
+ * queue listing.
  */
 final class ReplyDecoder extends ByteToMessageDecoder {
-
-    private static final java.util.regex.Pattern UNPRINTABLE = java.util.regex.Pattern.compile("[^\\x20-\\x7e]");
 
     /** A reply that does not follow the grammar. */
     static final class MalformedReplyException extends DecoderException {
@@ -74,7 +74,7 @@ final class ReplyDecoder extends ByteToMessageDecoder {
             throw new MalformedReplyException("upstream reply code changed within a reply: " + printable(line));
         }
         code = lineCode;
-        lines.add(line.length() > 4 ? line.substring(4) : "");
+        lines.add(line.length() > 4 ? ReplyText.clean(line.substring(4)) : "");
         if (lines.size() > MAX_LINES) {
             throw new MalformedReplyException("upstream reply longer than " + MAX_LINES + " lines");
         }
@@ -105,12 +105,16 @@ final class ReplyDecoder extends ByteToMessageDecoder {
         return new Reply(code, enhanced, out);
     }
 
+    /** True when no reply is partly read: no bytes buffered and no continuation lines held. */
+    boolean isEmpty() {
+        return actualReadableBytes() == 0 && lines.isEmpty();
+    }
+
     private static boolean digit(char c, char min, char max) {
         return c >= min && c <= max;
     }
 
     private static String printable(String s) {
-        String cut = s.length() > 80 ? s.substring(0, 80) + "..." : s;
-        return UNPRINTABLE.matcher(cut).replaceAll("?");
+        return ReplyText.clean(s.length() > 80 ? s.substring(0, 80) + "..." : s);
     }
 }

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -28,20 +29,37 @@ import works.cast.relay.server.smtp.Reply;
  * reply fails every outstanding reply with an {@link UpstreamException} and closes the channel. Requests, replies and
  * timers run on the channel's event loop; methods other than {@link #isOpen} and {@link #channel} must be called
  * there.
+ *
+ * <p>A reply is accepted only for a request written before the bytes that carry it were read: the connection counts
+ * its reads, and a reply decoded in the read during which its request was written (a server answering ahead, or a
+ * second reply where one was due) is a protocol error, as is any reply when none is awaited, except the greeting.
+ * At STARTTLS nothing may remain buffered after the {@code 220} (RFC 3207 section 4.2, the client side of
+ * CVE-2011-0411): the reply decoder continues inside TLS with nothing carried over.
  */
 final class UpstreamConnection extends SimpleChannelInboundHandler<Reply> {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
 
-    /** One awaited reply; {@code timeout} null means not timed yet. */
+    /** One awaited reply; {@code timeout} null means not timed yet; {@code afterRead}: reads seen when asked. */
     private static final class Pending {
         final CompletableFuture<Reply> reply = new CompletableFuture<>();
+        final long afterRead;
         Duration timeout;
         String step;
 
-        Pending(Duration timeout, String step) {
+        Pending(Duration timeout, String step, long afterRead) {
             this.timeout = timeout;
             this.step = step;
+            this.afterRead = afterRead;
+        }
+    }
+
+    /** First in the pipeline: counts the reads from the socket, before TLS and the reply decoder see them. */
+    private final class ReadCounter extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            reads++;
+            ctx.fireChannelRead(msg);
         }
     }
 
@@ -52,6 +70,8 @@ final class UpstreamConnection extends SimpleChannelInboundHandler<Reply> {
     private ScheduledFuture<?> timer;
     private volatile UpstreamException failure;
     private Runnable writable;
+    private long reads;
+    private long replies;
 
     private UpstreamConnection(String peer) {
         this.peer = peer;
@@ -67,7 +87,8 @@ final class UpstreamConnection extends SimpleChannelInboundHandler<Reply> {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("replies", new ReplyDecoder())
+                        ch.pipeline().addLast("reads", conn.new ReadCounter())
+                                .addLast("replies", new ReplyDecoder())
                                 .addLast("requests", new SmtpRequestEncoder())
                                 .addLast("upstream", conn);
                     }
@@ -97,7 +118,7 @@ final class UpstreamConnection extends SimpleChannelInboundHandler<Reply> {
 
     /** Awaits a reply no request asks for (the greeting, the reply after the final dot); null timeout: not yet timed. */
     CompletableFuture<Reply> expect(Duration timeout, String step) {
-        Pending p = new Pending(timeout, step);
+        Pending p = new Pending(timeout, step, reads);
         if (failure != null) {
             p.reply.completeExceptionally(failure);
             return p.reply;
@@ -155,8 +176,16 @@ final class UpstreamConnection extends SimpleChannelInboundHandler<Reply> {
     /** Adds TLS in front of the codec (RFC 3207 section 4.2, after the 220 reply) and completes after the handshake. */
     CompletableFuture<Void> startTls(SslContext context, String host, int port) {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        ReplyDecoder decoder = channel.pipeline().get(ReplyDecoder.class);
+        if (!decoder.isEmpty() || !early.isEmpty()) {
+            UpstreamException e = UpstreamException.protocol(peer,
+                    new DecoderException("data after the 220 reply to STARTTLS, before the TLS handshake"));
+            fail(e);
+            done.completeExceptionally(e);
+            return done;
+        }
         SslHandler ssl = context.newHandler(channel.alloc(), host, port);
-        channel.pipeline().addFirst("tls", ssl);
+        channel.pipeline().addAfter("reads", "tls", ssl);
         ssl.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
                 done.complete(null);
@@ -202,12 +231,20 @@ final class UpstreamConnection extends SimpleChannelInboundHandler<Reply> {
         if (log.isDebugEnabled()) {
             log.debug("upstream reply peer={} reply=\"{}\"", peer, reply.summary());
         }
-        if (pending.isEmpty()) {
-            if (!early.isEmpty()) {
-                fail(UpstreamException.protocol(peer, new DecoderException("unexpected reply " + reply.summary())));
+        replies++;
+        Pending head = pending.peek();
+        if (head == null) {
+            if (replies == 1) {
+                early.add(reply); // the greeting, read before the session asked for it
                 return;
             }
-            early.add(reply);
+            fail(UpstreamException.protocol(peer, new DecoderException("reply while none was awaited: "
+                    + reply.summary())));
+            return;
+        }
+        if (head.afterRead >= reads) {
+            fail(UpstreamException.protocol(peer, new DecoderException("reply before its command was sent ("
+                    + head.step + "): " + reply.summary())));
             return;
         }
         deliver(reply);

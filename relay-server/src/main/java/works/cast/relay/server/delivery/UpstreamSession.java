@@ -283,10 +283,10 @@ public final class UpstreamSession {
             conn.flush();
             return data.thenCompose(d -> {
                 checkReset(rset.join());
-                Reply mailed = mailReply.join();
+                Reply mailed = completion("MAIL", mailReply.join());
                 for (int i = 0; i < rcpts.size(); i++) {
                     String r = m.recipients().get(i);
-                    Reply reply = mailed.isPositive() ? rcpts.get(i).join() : mailed;
+                    Reply reply = mailed.code() / 100 == 2 ? completion("RCPT", rcpts.get(i).join()) : mailed;
                     recipient(r, reply, accepted, results);
                 }
                 return afterData(d, m, accepted, results);
@@ -298,15 +298,15 @@ public final class UpstreamSession {
             checkReset(rset);
             needsReset = false;
             return command(mailRequest, "MAIL");
-        }).thenCompose(mailed -> {
-            if (!mailed.isPositive()) {
+        }).thenApply(mailed -> completion("MAIL", mailed)).thenCompose(mailed -> {
+            if (mailed.code() / 100 != 2) {
                 m.recipients().forEach(r -> results.put(r, result(mailed)));
                 return CompletableFuture.completedFuture(null);
             }
             CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
             for (String r : m.recipients()) {
                 chain = chain.thenCompose(v -> command(rcpt(r), "RCPT"))
-                        .thenAccept(reply -> recipient(r, reply, accepted, results));
+                        .thenAccept(reply -> recipient(r, completion("RCPT", reply), accepted, results));
             }
             return chain.thenCompose(v -> {
                 if (accepted.isEmpty()) {
@@ -325,8 +325,20 @@ public final class UpstreamSession {
         }
     }
 
+    /**
+     * A reply to MAIL, RCPT or the end of data as it may be: 2xx done, 4xx or 5xx refused. Anything else (a 3xx, which
+     * Postfix's client also refuses to read as success) is a protocol error that defers the attempt.
+     */
+    private Reply completion(String step, Reply reply) {
+        if (reply.code() / 100 == 3) {
+            throw new CompletionException(UpstreamException.protocol(peer(),
+                    new IllegalStateException(step + " answered " + reply.summary())));
+        }
+        return reply;
+    }
+
     private static void recipient(String r, Reply reply, List<String> accepted, Map<String, DeliveryResult> results) {
-        if (reply.isPositive()) {
+        if (reply.code() / 100 == 2) {
             accepted.add(r);
         } else {
             results.put(r, result(reply));
@@ -356,10 +368,12 @@ public final class UpstreamSession {
         pump.start();
         return finalReply.thenAccept(reply -> {
             if (!pump.completed()) {
-                // The server answered before the end of data: the session state is unknown.
-                state = State.BROKEN;
-                conn.close();
+                // RFC 5321 section 4.1.1.4: the reply comes after the final dot; one before it says nothing about
+                // the message, and applying it could drop a message the server never received.
+                throw new CompletionException(UpstreamException.protocol(peer(), new IllegalStateException(
+                        "reply before the end of data: " + reply.summary())));
             }
+            completion("end of data", reply);
             if (reply.code() == 421) {
                 state = State.BROKEN;
             }
@@ -377,8 +391,9 @@ public final class UpstreamSession {
         return new AsciiString(s.getBytes(StandardCharsets.UTF_8), false);
     }
 
+    /** The outcome of a 2xx, 4xx or 5xx reply (3xx replies never get here, see {@link #completion}). */
     static DeliveryResult result(Reply reply) {
-        if (reply.isPositive()) {
+        if (reply.code() / 100 == 2) {
             return new DeliveryResult.Delivered(reply);
         }
         return reply.isTransient() ? new DeliveryResult.Deferred(reply) : new DeliveryResult.Failed(reply);

@@ -107,9 +107,17 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
         Instant now = clock.instant();
         List<RecipientStatus> rcpts = m.envelope().recipients().stream()
                 .map(r -> RecipientStatus.pending(r, now)).toList();
-        QueueEntry entry = new QueueEntry(m.id(), m.envelope().reversePath(), rcpts, m.received(), m.size(),
-                m.envelope().eightBit(), m.envelope().smtpUtf8(), m.prepend(), m.clientAddress(), m.authUser());
-        return commitEntry(entry, spoolFile).thenApply(e -> MessageCommitter.queued(e.id()));
+        return commit(m, spoolFile, rcpts).thenApply(e -> MessageCommitter.queued(e.id()));
+    }
+
+    /**
+     * Commits a message whose recipients already have a state, such as those a passthrough delivery deferred (tried
+     * once, due again later); otherwise as {@link #commit(AcceptedMessage, Path)}.
+     */
+    public CompletionStage<QueueEntry> commit(AcceptedMessage m, Path spoolFile, List<RecipientStatus> recipients) {
+        return commitEntry(new QueueEntry(m.id(), m.envelope().reversePath(), recipients, m.received(), m.size(),
+                m.envelope().eightBit(), m.envelope().smtpUtf8(), m.prepend(), m.clientAddress(), m.authUser()),
+                spoolFile);
     }
 
     /**

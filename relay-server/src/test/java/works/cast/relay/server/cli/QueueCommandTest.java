@@ -111,6 +111,27 @@ class QueueCommandTest {
     }
 
     @Test
+    void storedReplyTextsAreShownWithoutControlCharacters() throws Exception {
+        QueueEntry e;
+        try (FileMessageQueue queue = new FileMessageQueue(dir, Clock.systemUTC())) {
+            e = queueOne(queue);
+            e = e.withRecipients(r -> r.attempted(works.cast.relay.server.queue.RecipientState.PENDING,
+                    Instant.parse("2030-01-01T00:00:00Z"), new Reply(451, "4.4.1", "Try\u001b[2J later\rFAKE: 1"),
+                    "mx\u001b]0;owned\u0007.example.net"));
+            queue.update(e);
+        }
+        for (String[] args : List.of(new String[] {"list"}, new String[] {"show", e.id().value()},
+                new String[] {"list", "--json"})) {
+            List<String> all = new java.util.ArrayList<>(List.of(args));
+            all.addAll(List.of("--queue-dir", dir.toString()));
+            assertEquals(0, run(all.toArray(new String[0])), err);
+            assertFalse(out.chars().anyMatch(c -> c == 0x1b || c == 0x07 || c == '\r'), out);
+            assertTrue(out.contains("Try?[2J later?FAKE: 1"), out);
+        }
+        assertTrue(out.contains("mx?]0;owned?.example.net"), out);
+    }
+
+    @Test
     void aRunningRelayGetsRequests() throws Exception {
         try (FileMessageQueue queue = new FileMessageQueue(dir, Clock.systemUTC())) {
             QueueEntry e = queueOne(queue);

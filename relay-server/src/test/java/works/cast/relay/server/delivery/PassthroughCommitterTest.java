@@ -8,6 +8,7 @@ import static works.cast.relay.server.delivery.Messages.plain;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,10 +23,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.core.mail.Envelope;
 import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.queue.DeliveryWorker;
+import works.cast.relay.server.queue.FileMessageQueue;
+import works.cast.relay.server.queue.QueueEntry;
 import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.queue.RecipientState;
+import works.cast.relay.server.queue.RecipientStatus;
+import works.cast.relay.server.queue.RetrySchedule;
 import works.cast.relay.server.smtp.Reply;
 
-/** Passthrough delivery answers with the upstream's reply. */
+/** Passthrough delivery answers with the upstream's reply; deferred recipients go into the durable queue first. */
 class PassthroughCommitterTest {
 
     private final ExecutorService io = Executors.newCachedThreadPool();
@@ -36,23 +43,37 @@ class PassthroughCommitterTest {
     @TempDir
     Path tmp;
 
+    private FileMessageQueue queue;
+    private final RetrySchedule schedule = new RetrySchedule(List.of(Duration.ofSeconds(1)), Duration.ofDays(1));
+
     @AfterEach
     void close() throws Exception {
         forwarder.close();
         server.close();
+        if (queue != null) {
+            queue.close();
+        }
         io.shutdownNow();
     }
+
+    private FileMessageQueue queue() throws Exception {
+        queue = queue == null ? new FileMessageQueue(tmp.resolve("queue"), Clock.systemUTC()) : queue;
+        return queue;
+    }
+
+    private QueueId lastId;
 
     private Reply commit(String... recipients) throws Exception {
         server = server == null ? new ScriptedSmtpServer() : server;
         forwarder = forwarder == null ? new SmarthostForwarder("127.0.0.1", server.port(), 1, plain(),
                 Duration.ofSeconds(30), io) : forwarder;
-        PassthroughCommitter committer = new PassthroughCommitter(forwarder, tmp.resolve("spool"), io,
+        PassthroughCommitter committer = new PassthroughCommitter(forwarder, queue().spoolDirectory(), io,
                 (m, file, failed) -> {
                     assertTrue(Files.exists(file));
                     bounced.add(failed);
-                });
-        QueueId id = QueueId.next();
+                }, new QueueDeferrals(queue(), schedule, Clock.systemUTC()));
+        lastId = QueueId.next();
+        QueueId id = lastId;
         Path spoolFile = committer.spoolFile(id);
         byte[] body = "Subject: hi\r\n\r\n.dot\r\n".getBytes(StandardCharsets.US_ASCII);
         Files.write(spoolFile, body);
@@ -91,6 +112,36 @@ class PassthroughCommitterTest {
         assertEquals(250, commit("good@example.net", "bad@example.net").code());
         assertEquals(1, bounced.size());
         assertEquals(List.of("bad@example.net"), List.copyOf(bounced.get(0).keySet()));
+    }
+
+    @Test
+    void partialDeliveryQueuesTheDeferredRecipientsBeforeAnsweringAndRetriesThem() throws Exception {
+        server = new ScriptedSmtpServer();
+        server.rcptReply = r -> r.startsWith("busy") ? "452 4.2.2 Mailbox full" : r.startsWith("bad")
+                ? "550 5.1.1 User unknown" : "250 2.1.5 Ok";
+        forwarder = new SmarthostForwarder("127.0.0.1", server.port(), 1, plain(), Duration.ofSeconds(30), io);
+        Instant before = Instant.now();
+        assertEquals(250, commit("good@example.net", "busy@example.net", "bad@example.net").code());
+        QueueEntry queued = queue().load(lastId).orElseThrow(() -> new AssertionError("deferred recipient not queued"));
+        assertEquals(1, queued.recipients().size());
+        RecipientStatus busy = queued.recipients().get(0);
+        assertEquals("busy@example.net", busy.address());
+        assertEquals(RecipientState.PENDING, busy.state());
+        assertEquals(1, busy.attempts());
+        assertEquals("452 4.2.2 Mailbox full", busy.lastReply().orElseThrow().summary());
+        assertTrue(!busy.nextAttempt().isBefore(before.plusSeconds(1)), "due after the first retry wait");
+        assertEquals(List.of("bad@example.net"), bounced.stream().flatMap(b -> b.keySet().stream()).toList(),
+                "only the refused recipient is bounced");
+        assertEquals(List.of("good@example.net"), server.next(Duration.ofSeconds(5)).recipients());
+
+        server.rcptReply = r -> "250 2.1.5 Ok";
+        try (DeliveryWorker worker = new DeliveryWorker(queue(), forwarder, schedule,
+                new DsnBuilder("relay.test", Clock.systemUTC()), 2, Clock.systemUTC())) {
+            worker.start(List.of(queued));
+            ScriptedSmtpServer.Message retried = server.next(Duration.ofSeconds(10));
+            assertEquals(List.of("busy@example.net"), retried.recipients());
+            assertEquals("Received: from test\r\nSubject: hi\r\n\r\n.dot\r\n", retried.text());
+        }
     }
 
     @Test

@@ -22,7 +22,9 @@ import java.util.function.Function;
 /**
  * A small blocking SMTP server on loopback for client tests: scripted capabilities and replies, records every
  * command line, whether more input was already waiting when a command was read (pipelining) and each message's
- * content after dot-unstuffing, byte for byte.
+ * content after dot-unstuffing, byte for byte. Hostile scripts: extra replies written together with a command's
+ * reply ({@link #extra}), a reply to the data before the content ({@link #answerBeforeContent}), text injected
+ * after the {@code 220} to STARTTLS ({@link #afterStartTls}).
  */
 final class ScriptedSmtpServer implements AutoCloseable {
 
@@ -42,6 +44,15 @@ final class ScriptedSmtpServer implements AutoCloseable {
     volatile String malformedMailReply;
     volatile Function<String, String> rcptReply = r -> "250 2.1.5 Ok";
     volatile String dataReply = "250 2.0.0 Ok: queued as TEST";
+    /** Verb (upper case) to reply lines sent in the same write after that command's own reply. */
+    final java.util.Map<String, String> extra = new java.util.concurrent.ConcurrentHashMap<>();
+    /** After 354: read one content line, send {@link #dataReply}, then read nothing more. */
+    volatile boolean answerBeforeContent;
+    /** Offers and does STARTTLS with this context when set. */
+    volatile javax.net.ssl.SSLContext tls;
+    /** Raw bytes sent right after the 220 to STARTTLS, in the same write, ahead of the handshake. */
+    volatile String afterStartTls = "";
+    final List<Boolean> encrypted = new CopyOnWriteArrayList<>();
 
     final AtomicInteger connections = new AtomicInteger();
     final List<String> commands = new CopyOnWriteArrayList<>();
@@ -51,6 +62,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
     private final ServerSocket server;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
     ScriptedSmtpServer() throws IOException {
         this("127.0.0.1", 0);
@@ -92,8 +104,11 @@ final class ScriptedSmtpServer implements AutoCloseable {
         }
     }
 
-    private void serve(Socket s) {
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+    private void serve(Socket plain) {
+        Socket s = plain;
+        try (plain) {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
             s.setSoTimeout(20_000);
             if (silent) {
                 in.read();
@@ -115,13 +130,29 @@ final class ScriptedSmtpServer implements AutoCloseable {
                             reply(out, "502 5.5.2 EHLO not implemented");
                         } else {
                             StringBuilder sb = new StringBuilder("250-sink.test");
-                            for (String c : capabilities) {
+                            List<String> caps = new java.util.ArrayList<>(capabilities);
+                            if (tls != null && !(s instanceof javax.net.ssl.SSLSocket)) {
+                                caps.add("STARTTLS");
+                            }
+                            for (String c : caps) {
                                 sb.append("\r\n250-").append(c);
                             }
                             int last = sb.lastIndexOf("250-");
                             sb.setCharAt(last + 3, ' ');
-                            reply(out, sb.toString());
+                            reply(out, sb.toString() + extra(verb));
                         }
+                    }
+                    case "STARTTLS" -> {
+                        out.write(("220 2.0.0 Ready to start TLS\r\n" + afterStartTls)
+                                .getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                        javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                                .createSocket(s, null, true);
+                        ssl.setUseClientMode(false);
+                        ssl.startHandshake();
+                        s = ssl;
+                        in = ssl.getInputStream();
+                        out = ssl.getOutputStream();
                     }
                     case "HELO" -> reply(out, "250 sink.test");
                     case "MAIL" -> {
@@ -130,7 +161,8 @@ final class ScriptedSmtpServer implements AutoCloseable {
                         } else {
                             from = line;
                             rcpts.clear();
-                            reply(out, "250 2.1.0 Ok");
+                            encrypted.add(s instanceof javax.net.ssl.SSLSocket);
+                            reply(out, "250 2.1.0 Ok" + extra(verb));
                         }
                     }
                     case "RCPT" -> {
@@ -139,14 +171,20 @@ final class ScriptedSmtpServer implements AutoCloseable {
                         if (answer.startsWith("2")) {
                             rcpts.add(r);
                         }
-                        reply(out, answer);
+                        reply(out, answer + extra(verb));
                     }
                     case "DATA" -> {
                         if (from == null || rcpts.isEmpty()) {
                             reply(out, "554 5.5.1 No valid recipients");
                             continue;
                         }
-                        reply(out, "354 End data with <CR><LF>.<CR><LF>");
+                        reply(out, "354 End data with <CR><LF>.<CR><LF>" + extra(verb));
+                        if (answerBeforeContent) {
+                            readLine(in);
+                            reply(out, dataReply);
+                            closed.await(20, TimeUnit.SECONDS);
+                            return;
+                        }
                         byte[] content = readData(in);
                         messages.add(new Message(from, List.copyOf(rcpts), content));
                         if (silentAfterData) {
@@ -173,7 +211,14 @@ final class ScriptedSmtpServer implements AutoCloseable {
             // closed by the client or by close()
         } catch (IOException e) {
             // test peer: the client side reports what matters
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+    }
+
+    private String extra(String verb) {
+        String e = extra.get(verb);
+        return e == null ? "" : "\r\n" + e;
     }
 
     private static void reply(OutputStream out, String text) throws IOException {
@@ -217,6 +262,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        closed.countDown();
         server.close();
         for (Socket s : sockets) {
             s.close();

@@ -3,12 +3,17 @@ package works.cast.relay.server.cli.queue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import works.cast.relay.server.delivery.ReplyText;
 import works.cast.relay.server.json.Json;
 import works.cast.relay.server.queue.QueueEntry;
 import works.cast.relay.server.queue.RecipientState;
 import works.cast.relay.server.queue.RecipientStatus;
 
-/** Text and JSON renderings of queued messages for the {@code queue} command. */
+/**
+ * Text and JSON renderings of queued messages for the {@code queue} command. Stored texts (replies, upstreams,
+ * addresses) are shown through {@link ReplyText#clean}: files written by older relays may hold an upstream's control
+ * characters, and none reaches the operator's terminal.
+ */
 final class QueueFormat {
 
     private QueueFormat() {
@@ -30,7 +35,7 @@ final class QueueFormat {
     }
 
     static String sender(QueueEntry e) {
-        return "<" + e.reversePath() + ">";
+        return "<" + t(e.reversePath()) + ">";
     }
 
     static String next(QueueEntry e) {
@@ -44,9 +49,9 @@ final class QueueFormat {
                 .append("  from=").append(sender(e)).append("  size=").append(e.totalSize())
                 .append("  attempts=").append(e.attempts()).append("  next=").append(next(e)).append('\n');
         for (RecipientStatus r : e.recipients()) {
-            sb.append("    ").append(r.address()).append("  ").append(r.state().label())
+            sb.append("    ").append(t(r.address())).append("  ").append(r.state().label())
                     .append("  attempts=").append(r.attempts());
-            r.lastReply().ifPresent(reply -> sb.append("  last=\"").append(reply.summary()).append('"'));
+            r.lastReply().ifPresent(reply -> sb.append("  last=\"").append(t(reply.summary())).append('"'));
             sb.append('\n');
         }
         return sb.toString();
@@ -61,21 +66,21 @@ final class QueueFormat {
                 .append("from:       ").append(sender(e)).append('\n')
                 .append("size:       ").append(e.totalSize()).append(" bytes (").append(e.prepend().length)
                 .append(" prepended)\n")
-                .append("client:     ").append(e.client()).append('\n')
-                .append("user:       ").append(e.authUser().orElse("-")).append('\n')
+                .append("client:     ").append(t(e.client())).append('\n')
+                .append("user:       ").append(t(e.authUser().orElse("-"))).append('\n')
                 .append("attempts:   ").append(e.attempts()).append('\n')
                 .append("next:       ").append(next(e)).append('\n')
-                .append("last error: ").append(e.lastError().orElse("-")).append('\n')
+                .append("last error: ").append(t(e.lastError().orElse("-"))).append('\n')
                 .append("recipients:\n");
         for (RecipientStatus r : e.recipients()) {
-            sb.append("  ").append(r.address()).append('\n')
+            sb.append("  ").append(t(r.address())).append('\n')
                     .append("    state:    ").append(r.state().label()).append('\n')
                     .append("    attempts: ").append(r.attempts()).append('\n');
             if (r.state() == RecipientState.PENDING) {
                 sb.append("    next:     ").append(r.nextAttempt()).append('\n');
             }
-            r.lastReply().ifPresent(reply -> sb.append("    reply:    ").append(reply.summary()).append('\n'));
-            r.remote().ifPresent(remote -> sb.append("    upstream: ").append(remote).append('\n'));
+            r.lastReply().ifPresent(reply -> sb.append("    reply:    ").append(t(reply.summary())).append('\n'));
+            r.remote().ifPresent(remote -> sb.append("    upstream: ").append(t(remote)).append('\n'));
         }
         return sb.toString();
     }
@@ -116,6 +121,10 @@ final class QueueFormat {
     }
 
     static String q(String s) {
-        return Json.quote(s);
+        return Json.quote(t(s));
+    }
+
+    private static String t(String s) {
+        return ReplyText.clean(s);
     }
 }
