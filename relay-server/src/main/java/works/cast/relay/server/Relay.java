@@ -81,11 +81,13 @@ public final class Relay implements AutoCloseable {
     private final RelayMetrics metrics;
     private final Optional<ManagementServer> http;
     private final RateLimiter limiter;
+    private final Optional<SenderCheckRunner> senderChecks;
 
     private Relay(RelayConfig config, KeyStoreWatcher keys, Optional<FileAuthenticator> users, ExecutorService ioPool,
                   SmtpServer smtp, DeliveryStack delivery, RelayMetrics metrics, Optional<ManagementServer> http,
-                  RateLimiter limiter) {
+                  RateLimiter limiter, Optional<SenderCheckRunner> senderChecks) {
         this.limiter = limiter;
+        this.senderChecks = senderChecks;
         this.delivery = delivery;
         this.metrics = metrics;
         this.http = http;
@@ -188,7 +190,7 @@ public final class Relay implements AutoCloseable {
                 smtp.boundAddresses(), config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT),
                 config.keysDir(), RelaxedBodyCanonicalizer.vectorScan() ? "vector" : "portable",
                 CryptoProvider.describe());
-        return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http, limiter);
+        return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http, limiter, senderChecks);
     }
 
     /** The daily DNS checks of every signing domain, through the relay's DNS client. */
@@ -218,9 +220,17 @@ public final class Relay implements AutoCloseable {
                 config.senderChecks().every()));
     }
 
+    /** The longest signing domain that is {@code hostname} or a parent of it: relay.cast.works belongs to cast.works. */
+    static Optional<String> ownDomain(String hostname, java.util.Collection<String> signingDomains) {
+        String host = hostname.toLowerCase(java.util.Locale.ROOT);
+        return signingDomains.stream().filter(d -> host.equals(d) || host.endsWith("." + d))
+                .max(java.util.Comparator.comparingInt(String::length));
+    }
+
     /** Reports the relay writes itself, from and signed by its own domain when it has one. */
     private static DsnBuilder dsnBuilder(RelayConfig config, SigningPolicy policy, Clock clock) {
-        Optional<String> own = config.bounce().domain(config.hostname(), config.signing().domains().keySet());
+        Optional<String> own = config.bounce().signAs().or(() -> ownDomain(config.hostname(),
+                config.signing().domains().keySet()));
         if (own.isEmpty()) {
             if (config.delivery().mode() != works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
                 log.warn("bounces go out unsigned from MAILER-DAEMON@{}: relay.hostname is in none of the signing domains "
@@ -397,6 +407,7 @@ public final class Relay implements AutoCloseable {
         keys.close();
         users.ifPresent(FileAuthenticator::close);
         limiter.close();
+        senderChecks.ifPresent(SenderCheckRunner::close);
         metrics.close();
         log.info("relay stopped");
     }

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import works.cast.relay.server.queue.MutableClock;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.server.SmtpTestClient;
 import works.cast.relay.server.TestRelay;
@@ -23,7 +24,7 @@ class RateLimitThroughRelayTest {
 
     private static final String MESSAGE = "From: app@cast.works\r\nTo: r@example.net\r\nSubject: t\r\n\r\nbody\r\n";
 
-    private final TestClock clock = new TestClock(Instant.parse("2026-12-01T10:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
 
     @Test
     void sixthMessageFromOneClientGets451AtMailAndPassesAMinuteLater(@TempDir Path dir) throws Exception {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
+import works.cast.relay.server.queue.MutableClock;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.server.config.RateLimitConfig;
 import works.cast.relay.server.config.RateLimitConfig.Match;
@@ -21,7 +22,7 @@ import works.cast.relay.server.config.RateLimitConfig.Rule;
 class RateLimiterTest {
 
     private static final InetAddress CLIENT = addr("192.0.2.7");
-    private final TestClock clock = new TestClock(Instant.parse("2026-12-01T10:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
     private final List<Match> limited = new ArrayList<>();
 
     private static InetAddress addr(String literal) {
