@@ -37,6 +37,7 @@ import works.cast.relay.server.config.SigningConfig;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsTxtResolver;
 import works.cast.relay.server.intake.IntakeListener;
+import works.cast.relay.server.intake.IntakeMemory;
 import works.cast.relay.server.intake.MessageCommitter;
 import works.cast.relay.server.intake.MessageLog;
 import works.cast.relay.server.delivery.DsnBuilder;
@@ -143,10 +144,12 @@ public final class Relay implements AutoCloseable {
         RateLimiter limiter = RateLimiter.create(config.rateLimits(), clock,
                 match -> metrics.rateLimited(RateLimits.label(match)));
         metrics.registerRateUse(limiter::localUserUse);
+        IntakeMemory intakeMemory = new IntakeMemory(config.limits().intakeMemory());
+        metrics.registerIntakeMemory(intakeMemory::used, intakeMemory.limit(), intakeMemory::waits);
         SigningReceiver receiver = new SigningReceiver(ioPool, policy, committer, config.hostname(),
                 config.limits().headerSize(), clock, listener, new SendingChecks(RateLimits.authorGate(limiter),
                         new UnsubscribeCheck(config.signing().requireUnsubscribe(),
-                                p -> metrics.unsubscribeProblem(p.label()))));
+                                p -> metrics.unsubscribeProblem(p.label()))), intakeMemory);
         Optional<FileAuthenticator> users = Optional.empty();
         if (config.access().usersFile().isPresent()) {
             users = Optional.of(new FileAuthenticator(config.access().usersFile().get(),

@@ -22,6 +22,7 @@ public final class MessageHasher {
 
     private final HeaderParser headerParser;
     private final Map<Canonicalization, BodyHasher> bodyHashers = new EnumMap<>(Canonicalization.class);
+    private final long maxHeaderBytes;
     private long bodyLength;
     private MessageHashes result;
 
@@ -30,6 +31,7 @@ public final class MessageHasher {
             throw new IllegalArgumentException("at least one body canonicalization is needed");
         }
         this.headerParser = new HeaderParser(maxHeaderBytes);
+        this.maxHeaderBytes = maxHeaderBytes;
         for (Canonicalization c : bodyCanonicalizations) {
             bodyHashers.put(c, new BodyHasher(c));
         }
@@ -51,6 +53,20 @@ public final class MessageHasher {
                 h.update(b, off, len);
             }
         }
+    }
+
+    public long maxHeaderBytes() {
+        return maxHeaderBytes;
+    }
+
+    /** True once the empty line after the header block was read: {@link #headerBytes()} no longer grows. */
+    public boolean headerComplete() {
+        return headerParser.isComplete();
+    }
+
+    /** Bytes of the header block held in memory so far (bounded by the limit given at construction). */
+    public long headerBytes() {
+        return headerParser.heldBytes();
     }
 
     public MessageHashes finish() {

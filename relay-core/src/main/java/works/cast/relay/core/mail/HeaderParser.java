@@ -31,6 +31,11 @@ public final class HeaderParser {
         return done;
     }
 
+    /** Bytes of the header block held so far. */
+    public int heldBytes() {
+        return size;
+    }
+
     /**
      * Consumes header bytes from {@code b}.
      *

@@ -56,7 +56,8 @@ final class ConfigBinder {
                 r.bytes("relay.limits.header-size", 1),
                 r.intIn("relay.limits.max-errors", 1, 100_000, 1),
                 r.intIn("relay.limits.junk-commands", 1, 1_000_000, 100),
-                r.duration("relay.limits.proxy-header-timeout", Duration.ofSeconds(5)));
+                r.duration("relay.limits.proxy-header-timeout", Duration.ofSeconds(5)),
+                intakeMemory());
         HttpConfig http = new HttpConfig(r.bool("relay.http.enabled", true),
                 address("relay.http.address"), r.intIn("relay.http.port", 0, 65535, 0));
         LoggingConfig logging = new LoggingConfig(
@@ -87,6 +88,26 @@ final class ConfigBinder {
         return new SenderChecksConfig(r.bool("relay.sender-checks.enabled", true),
                 r.duration("relay.sender-checks.every", Duration.ofDays(1)), egress);
     }
+
+    /** {@code auto} (0: a quarter of the heap, decided at start) or a size. */
+    private long intakeMemory() {
+        String path = "relay.limits.intake-memory";
+        if (r.isNull(path)) {
+            return 0;
+        }
+        ConfigValue v = r.valueAt(path);
+        if (v.valueType() == ConfigValueType.STRING && ((String) v.unwrapped()).trim().equals("auto")) {
+            return 0;
+        }
+        long n = r.bytes(path, 0);
+        if (n > 0 && n < MIN_INTAKE_MEMORY) {
+            r.problem(path, "at least 1MiB, or auto");
+            return 0;
+        }
+        return n;
+    }
+
+    private static final long MIN_INTAKE_MEMORY = 1 << 20;
 
     private String address(String path) {
         String text = r.string(path, "127.0.0.1");

@@ -17,10 +17,12 @@ import java.util.Objects;
  * @param junkCommands     NOOP, RSET, VRFY, HELP, HELO, EHLO allowed between accepted messages (Postfix
  *                         smtpd_junk_command_limit)
  * @param proxyHeaderTimeout time a connection has to send its PROXY header (Postfix smtpd_upstream_proxy_timeout)
+ * @param intakeMemory     bytes all sessions together may hold for messages in flight (DATA not yet on disk,
+ *                         header blocks kept for signing); 0 means a quarter of the maximum heap
  */
 public record LimitsConfig(long messageSize, int recipients, int connections, int connectionsPerIp,
                            Duration commandTimeout, Duration dataTimeout, long headerSize, int maxErrors,
-                           int junkCommands, Duration proxyHeaderTimeout) {
+                           int junkCommands, Duration proxyHeaderTimeout, long intakeMemory) {
 
     public LimitsConfig {
         Objects.requireNonNull(commandTimeout, "commandTimeout");

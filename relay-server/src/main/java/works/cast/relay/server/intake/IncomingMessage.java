@@ -23,7 +23,11 @@ import works.cast.relay.server.smtp.SessionInfo;
 /**
  * One message arriving over DATA. Chunks are handed from the event loop to an I/O thread, where each is written to
  * the spool file and fed to the body hasher in the same pass; the event loop never touches the disk. When more than
- * {@link #HIGH_WATER} bytes wait, the reader pauses until the writer catches up.
+ * {@link #HIGH_WATER} bytes wait, or when all sessions together hold more than the {@link IntakeMemory} budget, the
+ * reader pauses until the writer catches up. Bytes count against the budget from the event loop until they are on
+ * disk. The header block, held until the message is signed and committed, is reserved at its full limit when the
+ * message opens and settled to its real size once it is complete; pausing never waits on a header, which only
+ * reading can finish.
  */
 final class IncomingMessage implements MessageSink {
 
@@ -43,6 +47,8 @@ final class IncomingMessage implements MessageSink {
     private final AtomicLong pending = new AtomicLong();
     private final AtomicBoolean paused = new AtomicBoolean();
     private final AtomicBoolean done = new AtomicBoolean();
+    private final AtomicBoolean waitingForRoom = new AtomicBoolean();
+    private final IntakeMemory memory;
 
     // Touched only by tasks on the serial executor.
     private final MessageHasher hasher;
@@ -51,10 +57,14 @@ final class IncomingMessage implements MessageSink {
     private IOException ioFailure;
     private boolean headerTooLarge;
     private long size;
+    private long headerCharged;
+    private boolean headerSettled;
 
     IncomingMessage(QueueId id, SessionInfo session, Envelope envelope, Runnable resumeReading, SerialExecutor io,
-                    MessageHasher hasher, MessageCommitter committer, MessageFinisher finisher) {
+                    MessageHasher hasher, MessageCommitter committer, MessageFinisher finisher, IntakeMemory memory) {
         this.id = id;
+        this.memory = memory;
+        this.headerCharged = hasher.maxHeaderBytes(); // reserved by the receiver's admit
         this.session = session;
         this.envelope = envelope;
         this.resumeReading = resumeReading;
@@ -78,23 +88,61 @@ final class IncomingMessage implements MessageSink {
     public boolean write(ByteBuf content) {
         int n = content.readableBytes();
         long waiting = pending.addAndGet(n);
+        boolean room = memory.buffer(n);
         io.execute(() -> {
             try {
                 append(content);
             } finally {
                 content.release();
-                long left = pending.addAndGet(-n);
-                if (left < LOW_WATER && paused.compareAndSet(true, false)) {
+                memory.drained(n);
+                settleHeader();
+                pending.addAndGet(-n);
+                if (paused.get() && unpause()) {
                     resumeReading.run();
                 }
             }
         });
-        if (waiting <= HIGH_WATER) {
+        if (waiting <= HIGH_WATER && room) {
             return true;
         }
         paused.set(true);
         // The writer may have drained everything before the flag was set: then do not pause at all.
-        return pending.get() < LOW_WATER && paused.compareAndSet(true, false);
+        return unpause();
+    }
+
+    /** Once the header block is complete, gives back the part of its reservation it did not need. */
+    private void settleHeader() {
+        if (!headerSettled && (hasher.headerComplete() || headerTooLarge)) {
+            headerSettled = true;
+            long held = hasher.headerBytes();
+            memory.unreserve(headerCharged - held);
+            headerCharged = held;
+        }
+    }
+
+    /** Clears the pause when both this message's backlog and the shared budget allow; true when this call did. */
+    private boolean unpause() {
+        if (pending.get() >= LOW_WATER) {
+            return false; // the writer's next completed chunk asks again
+        }
+        if (!memory.canBuffer()) {
+            if (waitingForRoom.compareAndSet(false, true)) {
+                memory.whenCanBuffer(() -> {
+                    waitingForRoom.set(false);
+                    if (paused.get() && unpause()) {
+                        resumeReading.run();
+                    }
+                });
+            }
+            return false;
+        }
+        return paused.compareAndSet(true, false);
+    }
+
+    /** On the serial executor: the header block is no longer needed (its reservation, or what it holds). */
+    private void releaseHeader() {
+        memory.unreserve(headerCharged);
+        headerCharged = 0;
     }
 
     private void append(ByteBuf content) {
@@ -143,6 +191,7 @@ final class IncomingMessage implements MessageSink {
         io.execute(() -> {
             try {
                 complete().whenComplete((r, failure) -> {
+                    io.execute(this::releaseHeader);
                     if (failure != null) {
                         log.error("intake failed id={} session={}", id, session.sessionId(), failure);
                         reply.complete(LOCAL_ERROR);
@@ -152,6 +201,7 @@ final class IncomingMessage implements MessageSink {
                 });
             } catch (RuntimeException e) {
                 log.error("intake failed id={} session={}", id, session.sessionId(), e);
+                releaseHeader();
                 deleteSpool();
                 reply.complete(LOCAL_ERROR);
             }
@@ -181,6 +231,7 @@ final class IncomingMessage implements MessageSink {
     public void abort(String reason) {
         if (done.compareAndSet(false, true)) {
             io.execute(() -> {
+                releaseHeader();
                 closeSpool();
                 deleteSpool();
                 log.debug("message discarded id={} session={} reason={}", id, session.sessionId(), reason);

@@ -23,16 +23,23 @@ public final class SigningReceiver implements MessageReceiver {
     private final MessageCommitter committer;
     private final MessageFinisher finisher;
     private final long maxHeaderBytes;
+    private final IntakeMemory memory;
 
     public SigningReceiver(Executor ioPool, SigningPolicy policy, MessageCommitter committer, String hostname,
                            long maxHeaderBytes, Clock clock, IntakeListener listener) {
-        this(ioPool, policy, committer, hostname, maxHeaderBytes, clock, listener, SendingChecks.NONE);
+        this(ioPool, policy, committer, hostname, maxHeaderBytes, clock, listener, SendingChecks.NONE,
+                IntakeMemory.unlimited());
     }
 
-    /** @param checks the sending policy applied to each message before it is signed */
+    /**
+     * @param checks the sending policy applied to each message before it is signed
+     * @param memory the budget shared by all messages in flight
+     */
     public SigningReceiver(Executor ioPool, SigningPolicy policy, MessageCommitter committer, String hostname,
-                           long maxHeaderBytes, Clock clock, IntakeListener listener, SendingChecks checks) {
+                           long maxHeaderBytes, Clock clock, IntakeListener listener, SendingChecks checks,
+                           IntakeMemory memory) {
         this.ioPool = ioPool;
+        this.memory = memory;
         this.policy = policy;
         this.committer = committer;
         this.maxHeaderBytes = maxHeaderBytes;
@@ -41,10 +48,15 @@ public final class SigningReceiver implements MessageReceiver {
     }
 
     @Override
+    public boolean admit(Runnable retry) {
+        return memory.tryReserve(maxHeaderBytes, retry);
+    }
+
+    @Override
     public MessageSink open(SessionInfo session, Envelope envelope, Runnable resumeReading) {
         QueueId id = QueueId.next();
         MessageHasher hasher = new MessageHasher(Set.of(policy.bodyCanonicalization()), maxHeaderBytes);
         return new IncomingMessage(id, session, envelope, resumeReading, new SerialExecutor(ioPool), hasher,
-                committer, finisher);
+                committer, finisher, memory);
     }
 }

@@ -1,6 +1,7 @@
 package works.cast.relay.server.ops;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -82,6 +83,7 @@ public final class RelayMetrics implements AutoCloseable {
     private final Timer[] deliveryTimes = new Timer[DeliveryOutcome.values().length];
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final MultiGauge keyAges;
+    private volatile LongSupplier intakeWaits;
     private volatile Supplier<Map<String, Duration>> keyAgeSource;
     private final MultiGauge rateUse;
     private volatile Supplier<Map<String, Long>> rateUseSource;
@@ -218,6 +220,21 @@ public final class RelayMetrics implements AutoCloseable {
         Gauge.builder("dkim_relay.queue.oldest.age", () -> oldestAgeSeconds.getAsDouble()).baseUnit("seconds")
                 .description("Age of the oldest queued message, 0 when the queue is empty").strongReference(true)
                 .register(registry);
+    }
+
+    /** Exposes the bytes held for messages in flight against the shared budget of {@code limit} bytes. Call once. */
+    public void registerIntakeMemory(LongSupplier used, long limit, LongSupplier waits) {
+        Objects.requireNonNull(used, "used");
+        this.intakeWaits = Objects.requireNonNull(waits, "waits"); // the counter holds its object weakly
+        FunctionCounter.builder("dkim_relay.intake.memory.waits", this, m -> m.intakeWaits.getAsLong())
+                .description("DATA commands that waited for their 354 because messages in flight filled the budget")
+                .register(registry);
+        Gauge.builder("dkim_relay.intake.memory.used", () -> used.getAsLong()).baseUnit("bytes")
+                .description("Bytes held for messages in flight: DATA not yet on disk and headers kept for signing")
+                .strongReference(true).register(registry);
+        Gauge.builder("dkim_relay.intake.memory.limit", () -> limit).baseUnit("bytes")
+                .description("Budget for bytes held for messages in flight (relay.limits.intake-memory)")
+                .strongReference(true).register(registry);
     }
 
     /**

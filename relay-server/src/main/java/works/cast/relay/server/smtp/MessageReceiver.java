@@ -21,4 +21,15 @@ public interface MessageReceiver {
      *                       once it can take more bytes
      */
     MessageSink open(SessionInfo session, Envelope envelope, Runnable resumeReading);
+
+    /**
+     * Asks for room for one more message before its {@code 354}; a true answer holds that room for the
+     * {@link #open} that follows at once on the same thread.
+     *
+     * @param retry run (on any thread) when it is worth asking again, after a false answer
+     * @return false when the messages in flight fill the receiver's memory: the session waits, unread
+     */
+    default boolean admit(Runnable retry) {
+        return true;
+    }
 }

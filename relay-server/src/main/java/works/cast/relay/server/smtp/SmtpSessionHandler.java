@@ -204,6 +204,28 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void startData(Reply go) {
+        if (!shared.receiver().admit(() -> ctx.executor().execute(() -> admittedLater(go)))) {
+            log.debug("smtp data waits for intake memory session={}", sessionId);
+            await();
+            arm(settings.limits().commandTimeout()); // a client that waits this long for its 354 gets 421
+            return;
+        }
+        openData(go);
+    }
+
+    private void admittedLater(Reply go) {
+        if (closing || !ctx.channel().isActive()) {
+            return;
+        }
+        if (!shared.receiver().admit(() -> ctx.executor().execute(() -> admittedLater(go)))) {
+            return;
+        }
+        awaiting = false;
+        updateAutoRead();
+        openData(go);
+    }
+
+    private void openData(Reply go) {
         MessageSink opened;
         try {
             opened = shared.receiver().open(session.sessionInfo(), session.envelope(), this::resumeFromSink);

@@ -83,7 +83,7 @@ class ConfigLoaderTest {
                 Duration.ofHours(1), Duration.ofHours(4)), c.queue().retry());
         assertEquals(Duration.ofDays(5), c.queue().maxAge());
         assertEquals(25L * 1024 * 1024, c.limits().messageSize());
-        assertEquals(1024L * 1024, c.limits().headerSize());
+        assertEquals(100L * 1024, c.limits().headerSize());
         assertEquals(20, c.limits().maxErrors());
         assertEquals(new HttpConfig(true, "127.0.0.1", 9025), c.http());
         assertEquals(LoggingConfig.Format.PLAIN, c.logging().format());
