@@ -55,6 +55,7 @@ final class IncomingMessage implements MessageSink {
     private final byte[] scratch = new byte[64 * 1024];
     private FileChannel spool;
     private IOException ioFailure;
+    private RuntimeException hashFailure;
     private boolean headerTooLarge;
     private long size;
     private long headerCharged;
@@ -172,11 +173,14 @@ final class IncomingMessage implements MessageSink {
                 ioFailure = e;
             }
         }
-        if (!headerTooLarge) {
+        if (!headerTooLarge && hashFailure == null) {
             try {
                 hasher.update(b, off, n);
             } catch (HeaderTooLargeException e) {
                 headerTooLarge = true;
+            } catch (RuntimeException e) {
+                // A chunk missing from the body hash would give a signature that fails everywhere: refuse instead.
+                hashFailure = e;
             }
         }
     }
@@ -219,6 +223,11 @@ final class IncomingMessage implements MessageSink {
             deleteSpool();
             committer.storageFull();
             return CompletableFuture.completedFuture(new Reply(452, "4.3.1", "Insufficient system storage; try again later"));
+        }
+        if (hashFailure != null) {
+            log.error("body hash failed id={} session={}", id, session.sessionId(), hashFailure);
+            deleteSpool();
+            return CompletableFuture.completedFuture(LOCAL_ERROR);
         }
         if (headerTooLarge) {
             deleteSpool();
