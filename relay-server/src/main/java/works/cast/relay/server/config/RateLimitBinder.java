@@ -90,7 +90,8 @@ final class RateLimitBinder {
         if (store == RateLimitConfig.Store.REDIS && url.isEmpty()) {
             r.problem("relay.limits.redis.url", "needed when relay.limits.store = redis");
         }
-        return new RateLimitConfig(rules, users, store, url);
+        Duration timeout = r.duration("relay.limits.redis.timeout", RateLimitConfig.DEFAULT_REDIS_TIMEOUT);
+        return new RateLimitConfig(rules, users, store, url, timeout);
     }
 
     private Optional<RateLimitConfig.Rule> rule(ConfigReader entry, RateLimitConfig.Match match) {

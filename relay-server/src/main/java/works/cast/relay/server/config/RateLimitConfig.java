@@ -14,8 +14,12 @@ import java.util.Optional;
  * @param userRates per-user limits that replace the {@code user} rule for that user
  * @param store     where the buckets live
  * @param redisUrl  the Redis URI when {@code store = redis}
+ * @param redisTimeout how long a Redis answer may take before this message is counted in the local bucket
  */
-public record RateLimitConfig(List<Rule> rules, Map<String, Rule> userRates, Store store, Optional<String> redisUrl) {
+public record RateLimitConfig(List<Rule> rules, Map<String, Rule> userRates, Store store, Optional<String> redisUrl,
+                              Duration redisTimeout) {
+
+    public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(250);
 
     /** What a rule counts messages by. */
     public enum Match { USER, FROM_DOMAIN, CLIENT_ADDRESS }
@@ -42,11 +46,12 @@ public record RateLimitConfig(List<Rule> rules, Map<String, Rule> userRates, Sto
         userRates = Map.copyOf(userRates);
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(redisUrl, "redisUrl");
+        Objects.requireNonNull(redisTimeout, "redisTimeout");
     }
 
     /** No limits at all (the default). */
     public static RateLimitConfig none() {
-        return new RateLimitConfig(List.of(), Map.of(), Store.LOCAL, Optional.empty());
+        return new RateLimitConfig(List.of(), Map.of(), Store.LOCAL, Optional.empty(), DEFAULT_REDIS_TIMEOUT);
     }
 
     public boolean enabled() {

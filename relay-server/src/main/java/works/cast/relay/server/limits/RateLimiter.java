@@ -47,7 +47,7 @@ public final class RateLimiter implements AutoCloseable {
     public static RateLimiter create(RateLimitConfig config, Clock clock, Consumer<Match> onLimited) {
         LocalRateStore local = new LocalRateStore(MAX_LOCAL_KEYS);
         RateStore store = config.store() == RateLimitConfig.Store.REDIS
-                ? new RedisRateStore(config.redisUrl().orElseThrow(), local, Duration.ofMillis(250))
+                ? new RedisRateStore(config.redisUrl().orElseThrow(), local, config.redisTimeout())
                 : local;
         return new RateLimiter(config, store, local, clock, onLimited);
     }

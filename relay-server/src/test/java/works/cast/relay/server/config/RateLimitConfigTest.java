@@ -51,6 +51,7 @@ class RateLimitConfigTest {
                   user-rates { "billing" = { limit = 2000, per = 1h } }
                   store = redis
                   redis.url = "redis://127.0.0.1:6379/0"
+                  redis.timeout = 1s
                 }
                 """)), false).rateLimits();
         assertEquals(List.of(new Rule(Match.USER, 500, Duration.ofHours(1)),
@@ -58,6 +59,7 @@ class RateLimitConfigTest {
                 new Rule(Match.CLIENT_ADDRESS, 100, Duration.ofMinutes(1))), c.rules());
         assertEquals(new Rule(Match.USER, 2000, Duration.ofHours(1)), c.userRates().get("billing"));
         assertEquals(Optional.of("redis://127.0.0.1:6379/0"), c.redisUrl());
+        assertEquals(Duration.ofSeconds(1), c.redisTimeout());
     }
 
     @Test

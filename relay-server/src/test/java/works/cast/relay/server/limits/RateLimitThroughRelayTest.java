@@ -74,7 +74,7 @@ class RateLimitThroughRelayTest {
         try (RedisServer redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")))) {
             String extra = """
                     limits { rates = [ { match = from-domain, limit = 5, per = 1m } ], store = redis,
-                             redis.url = "%s" }
+                             redis { url = "%s", timeout = 10s } }
                     """.formatted(redis.url());
             try (TestRelay a = TestRelay.start(Files.createDirectories(dir.resolve("a")), extra, clock);
                  TestRelay b = TestRelay.start(Files.createDirectories(dir.resolve("b")), extra, clock);
@@ -123,7 +123,8 @@ class RateLimitThroughRelayTest {
                 usersList(dir.resolve("local").resolve("relay.conf")));
         try (RedisServer redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")));
              TestRelay relay = TestRelay.start(Files.createDirectories(dir.resolve("shared")), extra
-                     + "limits { store = redis, redis.url = \"" + redis.url() + "\" }\n", java.time.Clock.systemUTC());
+                     + "limits { store = redis, redis { url = \"" + redis.url() + "\", timeout = 10s } }\n",
+                     java.time.Clock.systemUTC());
              SmtpTestClient app = login(relay.port(), "app")) {
             for (int i = 0; i < 3; i++) {
                 assertTrue(app.send("app@cast.works", "r@example.net", MESSAGE).startsWith("250 "));

@@ -35,7 +35,7 @@ class RateLimiterTest {
 
     private static RateLimitConfig config(RateLimitConfig.Store store, String url, Rule... rules) {
         return new RateLimitConfig(List.of(rules), Map.of("bulk", new Rule(Match.USER, 2, Duration.ofMinutes(1))),
-                store, Optional.ofNullable(url));
+                store, Optional.ofNullable(url), Duration.ofSeconds(10)); // a loaded test machine is no outage
     }
 
     private RateLimiter limiter(Rule rule) {
