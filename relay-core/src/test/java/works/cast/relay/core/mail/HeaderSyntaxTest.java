@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import works.cast.relay.core.interop.Corpus;
+import works.cast.relay.core.interop.NamedMessage;
 
 class HeaderSyntaxTest {
 
@@ -28,6 +32,18 @@ class HeaderSyntaxTest {
     })
     void acceptsFieldsAndTheObsoleteSpaceBeforeColon(String headers) {
         assertEquals(Optional.empty(), problem(headers));
+    }
+
+    /** The interop corpus goes through the relay in other tests: none of it may be refused. */
+    @Test
+    void theInteropCorpusIsWellFormed() {
+        List<NamedMessage> corpus = new ArrayList<>(Corpus.all());
+        corpus.addAll(Corpus.random(20251104L, 200));
+        for (NamedMessage m : corpus) {
+            HeaderParser p = new HeaderParser(1 << 20);
+            p.update(m.bytes(), 0, m.bytes().length);
+            assertEquals(Optional.empty(), HeaderSyntax.problem(p.headers()), m.name());
+        }
     }
 
     @Test
