@@ -6,7 +6,8 @@ import java.util.Optional;
  * Header lines that DKIM verifiers parse differently, so that no signature over them verifies everywhere
  * (RFC 5322 section 2.2): a line that is neither a field ({@code name:}) nor the continuation of one, and a first
  * line that begins with whitespace, which continues no field and would be glued to a field the relay puts above it.
- * dkimpy and OpenDKIM refuse such a message as a whole; mailauth fails its signature.
+ * For a line without a colon dkimpy and OpenDKIM refuse the whole message and mailauth fails the signature; a leading
+ * continuation line becomes part of the DKIM-Signature field above it, and dkimpy fails that signature.
  *
  * <p>A field name is printable US-ASCII other than the colon (ftext); whitespace between name and colon is the
  * obsolete syntax of RFC 5322 section 4.5.8 (obs-optional), accepted here and removed before signing by the caller.
