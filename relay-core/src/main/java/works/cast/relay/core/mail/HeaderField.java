@@ -13,6 +13,7 @@ public final class HeaderField {
 
     private final byte[] raw;
     private final int colon;
+    private final int nameEnd;
     private final String name;
     private final String lowerName;
 
@@ -24,6 +25,7 @@ public final class HeaderField {
         while (nameEnd > 0 && (raw[nameEnd - 1] == ' ' || raw[nameEnd - 1] == '\t')) {
             nameEnd--;
         }
+        this.nameEnd = nameEnd;
         this.name = new String(raw, 0, nameEnd, StandardCharsets.ISO_8859_1);
         this.lowerName = name.toLowerCase(Locale.ROOT);
     }
@@ -76,6 +78,25 @@ public final class HeaderField {
     /** True when the field has a colon, i.e. is well formed. */
     public boolean hasColon() {
         return colon >= 0;
+    }
+
+    /** True for the obsolete form with whitespace between name and colon ({@code Subject : x}, RFC 5322 section 4.5.8). */
+    public boolean hasSpaceBeforeColon() {
+        return colon > nameEnd;
+    }
+
+    /**
+     * The same field with the whitespace before its colon removed: what relaxed header canonicalization makes of it
+     * anyway (RFC 6376 section 3.4.2), and a form every verifier parses. Returns this field when there is none.
+     */
+    public HeaderField withoutSpaceBeforeColon() {
+        if (!hasSpaceBeforeColon()) {
+            return this;
+        }
+        byte[] out = new byte[raw.length - (colon - nameEnd)];
+        System.arraycopy(raw, 0, out, 0, nameEnd);
+        System.arraycopy(raw, colon, out, nameEnd, raw.length - colon);
+        return new HeaderField(out);
     }
 
     /** The raw bytes, including the trailing CRLF if present. Do not modify. */

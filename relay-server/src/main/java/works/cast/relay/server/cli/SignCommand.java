@@ -31,6 +31,7 @@ import works.cast.relay.core.mail.AuthorAddress;
 import works.cast.relay.core.mail.Domain;
 import works.cast.relay.core.mail.FromHeaderException;
 import works.cast.relay.core.mail.HeaderField;
+import works.cast.relay.core.mail.HeaderSyntax;
 import works.cast.relay.core.mail.HeaderTooLargeException;
 
 /**
@@ -104,6 +105,17 @@ public final class SignCommand implements Callable<Integer> {
         try {
             SpooledMessage message = SpooledMessage.read(in, spool, Set.of(bc));
             MessageHashes hashes = message.hashes();
+            Optional<String> malformed = HeaderSyntax.problem(hashes.headers());
+            if (malformed.isPresent()) {
+                throw new CliException(malformed.get());
+            }
+            // The relay removes this space before signing; the command promises unchanged bytes, so it refuses.
+            for (HeaderField f : hashes.headers().fields()) {
+                if (f.hasSpaceBeforeColon()) {
+                    throw new CliException("header field " + f.name() + " has whitespace before its colon (RFC 5322"
+                            + " section 4.5.8), which dkimpy cannot read; remove it");
+                }
+            }
             try {
                 AuthorAddress.of(hashes.headers());
             } catch (FromHeaderException e) {

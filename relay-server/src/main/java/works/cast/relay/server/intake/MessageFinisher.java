@@ -22,6 +22,7 @@ import works.cast.relay.core.mail.Envelope;
 import works.cast.relay.core.mail.FromHeaderException;
 import works.cast.relay.core.mail.HeaderBlock;
 import works.cast.relay.core.mail.HeaderField;
+import works.cast.relay.core.mail.HeaderSyntax;
 import works.cast.relay.core.policy.SigningDecision;
 import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.queue.QueueId;
@@ -30,9 +31,10 @@ import works.cast.relay.server.smtp.Reply;
 import works.cast.relay.server.smtp.SessionInfo;
 
 /**
- * The end of DATA: checks the author against the policy and the user's domains, adds missing Date and Message-ID,
- * signs, commits durably, and says what to answer. Runs on an I/O thread. Fails closed: a message of a configured
- * domain that cannot be signed is refused with 451, never sent unsigned.
+ * The end of DATA: refuses a header block that verifiers would read differently ({@link HeaderSyntax}), checks the
+ * author against the policy and the user's domains, adds missing Date and Message-ID, signs, commits durably, and
+ * says what to answer. Runs on an I/O thread. Fails closed: a message of a configured domain that cannot be signed is
+ * refused with 451, never sent unsigned.
  */
 final class MessageFinisher {
 
@@ -92,8 +94,9 @@ final class MessageFinisher {
         List<String> described = new ArrayList<>();
         long removed = 0;
         if (outcome.decision instanceof SigningDecision.Sign sign) {
+            HeaderEdits edits = HeaderEdits.plan(original, sign.requests());
             List<HeaderField> all = new ArrayList<>(added);
-            all.addAll(original.fields());
+            all.addAll(edits.headers().fields());
             MessageHashes withAdded = new MessageHashes(new HeaderBlock(all), m.hashes().bodyHashes(),
                     m.hashes().bodyLength());
             try {
@@ -110,13 +113,13 @@ final class MessageFinisher {
                 listener.rejected(m, "signing-error", reply, outcome.authorDomain);
                 return CompletableFuture.completedFuture(reply);
             }
-            List<StaleSignatures.Range> stale = StaleSignatures.find(original, sign.requests());
-            if (!stale.isEmpty()) {
+            if (!edits.isEmpty()) {
                 try {
-                    removed = StaleSignatures.strip(spoolFile, m.size(), stale);
-                    log.info("stale signature removed id={} count={} bytes={}", m.id(), stale.size(), removed);
+                    removed = edits.apply(spoolFile, m.size());
+                    log.info("header edited id={} stale-signatures={} space-before-colon={} bytes={}", m.id(),
+                            edits.removedSignatures(), edits.respacedFields(), removed);
                 } catch (IOException e) {
-                    log.error("stale signature removal failed id={} error={}", m.id(), e.toString());
+                    log.error("header edit failed id={} error={}", m.id(), e.toString());
                     delete(spoolFile);
                     Reply reply = Replies.localError();
                     listener.rejected(m, "storage", reply, outcome.authorDomain);
@@ -158,11 +161,15 @@ final class MessageFinisher {
     }
 
     private Outcome decide(ReceivedMessage m) {
+        Optional<String> malformed = HeaderSyntax.problem(m.hashes().headers());
+        if (malformed.isPresent()) {
+            return new Outcome(null, Replies.malformedHeader(malformed.get()), "bad-header", Optional.empty());
+        }
         AuthorAddress author;
         try {
             author = AuthorAddress.of(m.hashes().headers());
         } catch (FromHeaderException e) {
-            return new Outcome(null, new Reply(550, "5.6.0", e.getMessage()), "bad-from", Optional.empty());
+            return new Outcome(null, Replies.malformedHeader(e.getMessage()), "bad-from", Optional.empty());
         }
         Optional<String> domain = Optional.of(author.domain().name());
         SigningDecision d = policy.decide(author.domain());

@@ -158,6 +158,11 @@ public final class Replies {
         return new Reply(550, "5.6.0", "Line longer than 998 octets");
     }
 
+    /** A header block that cannot be signed so that every verifier agrees; {@code problem} names the line. */
+    public static Reply malformedHeader(String problem) {
+        return new Reply(550, "5.6.0", problem);
+    }
+
     public static Reply tooManyErrors() {
         return new Reply(421, "4.7.0", "Too many errors, closing connection");
     }

@@ -136,6 +136,16 @@ class SignVerifyCommandsInteropTest {
                 "cast.works", "--selector", "r1", "--key", keys.rsa().pemFile().toString());
         assertEquals(1, noFrom.exit());
         assertEquals(List.of("dkim-relay sign: message has no From header field"), noFrom.err().lines().toList());
+        Run noColon = sign("From: a@cast.works\r\nno colon\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII),
+                "--domain", "cast.works", "--selector", "r1", "--key", keys.rsa().pemFile().toString());
+        assertEquals(1, noColon.exit());
+        assertEquals(List.of("dkim-relay sign: Header line 2 has no colon (RFC 5322 section 2.2)"),
+                noColon.err().lines().toList());
+        Run spaced = sign("From: a@cast.works\r\nSubject : x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII),
+                "--domain", "cast.works", "--selector", "r1", "--key", keys.rsa().pemFile().toString());
+        assertEquals(1, spaced.exit());
+        assertEquals(List.of("dkim-relay sign: header field Subject has whitespace before its colon (RFC 5322 section"
+                + " 4.5.8), which dkimpy cannot read; remove it"), spaced.err().lines().toList());
         Run noKey = sign("From: a@cast.works\r\n\r\n".getBytes(StandardCharsets.US_ASCII), "--domain", "cast.works",
                 "--selector", "r1", "--key", dir.resolve("missing.pem").toString());
         assertEquals(1, noKey.exit());
