@@ -69,8 +69,13 @@ public final class DkimVerifiers {
                 "Mail::DKIM (apt-get install libmail-dkim-perl)");
         ExternalTools.require(OPENDKIM.toString()); // apt-get install opendkim
         ExternalTools.require("node");
-        available(Files.isRegularFile(NODE_DIR.resolve("node_modules/mailauth/package.json")),
-                "mailauth (npm ci in " + NODE_DIR + ")");
+        Path mailauth = NODE_DIR.resolve("node_modules/mailauth/package.json");
+        if (!Files.isRegularFile(mailauth) && ExternalTools.onPath("npm")) {
+            // The version pinned by package-lock.json, as CI installs it; a fresh clone needs no extra step.
+            run(List.of("npm", "ci", "--prefix", NODE_DIR.toAbsolutePath().toString(), "--no-audit", "--no-fund",
+                    "--loglevel=error"), probe);
+        }
+        available(Files.isRegularFile(mailauth), "mailauth (npm ci in " + NODE_DIR + ")");
         try (InputStream in = DkimVerifiers.class.getResourceAsStream("/interop/maildkim_static.pl")) {
             Files.copy(in, work.resolve("maildkim_static.pl"));
         }
