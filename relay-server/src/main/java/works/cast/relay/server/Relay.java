@@ -146,7 +146,7 @@ public final class Relay implements AutoCloseable {
         SigningReceiver receiver = new SigningReceiver(ioPool, policy, committer, config.hostname(),
                 config.limits().headerSize(), clock, listener, new SendingChecks(RateLimits.authorGate(limiter),
                         new UnsubscribeCheck(config.signing().requireUnsubscribe(),
-                                p -> metrics.unsubscribeProblem(p.label()))));
+                                p -> metrics.unsubscribeProblem(p.label())), config.limits().hopCount()));
         Optional<FileAuthenticator> users = Optional.empty();
         if (config.access().usersFile().isPresent()) {
             users = Optional.of(new FileAuthenticator(config.access().usersFile().get(),

@@ -56,7 +56,8 @@ final class ConfigBinder {
                 r.bytes("relay.limits.header-size", 1),
                 r.intIn("relay.limits.max-errors", 1, 100_000, 1),
                 r.intIn("relay.limits.junk-commands", 1, 1_000_000, 100),
-                r.duration("relay.limits.proxy-header-timeout", Duration.ofSeconds(5)));
+                r.duration("relay.limits.proxy-header-timeout", Duration.ofSeconds(5)),
+                r.intIn("relay.limits.hop-count", 1, 1000, 50));
         HttpConfig http = new HttpConfig(r.bool("relay.http.enabled", true),
                 address("relay.http.address"), r.intIn("relay.http.port", 0, 65535, 0));
         LoggingConfig logging = new LoggingConfig(

@@ -17,10 +17,11 @@ import java.util.Objects;
  * @param junkCommands     NOOP, RSET, VRFY, HELP, HELO, EHLO allowed between accepted messages (Postfix
  *                         smtpd_junk_command_limit)
  * @param proxyHeaderTimeout time a connection has to send its PROXY header (Postfix smtpd_upstream_proxy_timeout)
+ * @param hopCount         most Received fields a message may carry, this relay's included (Postfix hopcount_limit)
  */
 public record LimitsConfig(long messageSize, int recipients, int connections, int connectionsPerIp,
                            Duration commandTimeout, Duration dataTimeout, long headerSize, int maxErrors,
-                           int junkCommands, Duration proxyHeaderTimeout) {
+                           int junkCommands, Duration proxyHeaderTimeout, int hopCount) {
 
     public LimitsConfig {
         Objects.requireNonNull(commandTimeout, "commandTimeout");

@@ -193,6 +193,11 @@ public final class Replies {
                 + "List-Unsubscribe=One-Click (RFC 8058): " + problem);
     }
 
+    /** More Received fields than the hop limit: the message is going round in a loop (Postfix "too many hops"). */
+    public static Reply tooManyHops() {
+        return new Reply(554, "5.4.6", "Too many hops");
+    }
+
     public static Reply localError() {
         return new Reply(451, "4.3.0", "Local error in processing, try again later");
     }
