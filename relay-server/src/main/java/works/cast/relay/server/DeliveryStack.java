@@ -83,7 +83,9 @@ final class DeliveryStack implements AutoCloseable {
         var delivery = config.delivery();
         Forwarder forwarder = new MeteredForwarder(switch (delivery.mode()) {
             case SMARTHOST -> new SmarthostForwarder(delivery, config.hostname(), io);
-            case MX -> new MxForwarder(delivery, config.hostname(), io);
+            case MX -> new MxForwarder(delivery, config.hostname(),
+                    config.smtp().listen().stream().map(works.cast.relay.server.config.ListenerConfig::address).toList(),
+                    io);
             case DIRECTORY -> throw new IllegalStateException("unreachable");
         }, metrics);
         FileMessageQueue queue;

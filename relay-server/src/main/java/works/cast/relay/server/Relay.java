@@ -149,7 +149,8 @@ public final class Relay implements AutoCloseable {
         SigningReceiver receiver = new SigningReceiver(ioPool, policy, committer, config.hostname(),
                 config.limits().headerSize(), clock, listener, new SendingChecks(RateLimits.authorGate(limiter),
                         new UnsubscribeCheck(config.signing().requireUnsubscribe(),
-                                p -> metrics.unsubscribeProblem(p.label()))), intakeMemory);
+                                p -> metrics.unsubscribeProblem(p.label())), config.limits().hopCount()),
+                intakeMemory);
         Optional<FileAuthenticator> users = Optional.empty();
         if (config.access().usersFile().isPresent()) {
             users = Optional.of(new FileAuthenticator(config.access().usersFile().get(),

@@ -98,7 +98,9 @@ public final class SigningPolicy {
         Domain signing = policy.get().domain();
         List<SelectorKey> chosen = selectorsFor(policy.get(), keys.get());
         if (chosen.isEmpty()) {
-            return new SigningDecision.TempFail(signing, "no active key for " + signing);
+            return new SigningDecision.TempFail(signing, policy.get().selectors().isEmpty()
+                    ? "no active key for " + signing
+                    : "no active key among the selectors pinned for " + signing + " " + policy.get().selectors());
         }
         if (chosen.stream().noneMatch(k -> k.key().algorithm() == SigningAlgorithm.RSA_SHA256)) {
             return new SigningDecision.TempFail(signing, "no active RSA key for " + signing
@@ -112,12 +114,13 @@ public final class SigningPolicy {
         return new SigningDecision.Sign(author, signing, requests);
     }
 
+    /** The active selectors, or the pinned ones among them: a pinned selector retired or pending does not sign. */
     private static List<SelectorKey> selectorsFor(DomainPolicy policy, KeyRing ring) {
         if (policy.selectors().isEmpty()) {
             return ring.active(policy.domain());
         }
         List<SelectorKey> out = new ArrayList<>();
-        for (SelectorKey k : ring.selectors(policy.domain())) {
+        for (SelectorKey k : ring.active(policy.domain())) {
             if (policy.selectors().contains(k.selector())) {
                 out.add(k);
             }

@@ -57,7 +57,8 @@ final class ConfigBinder {
                 r.intIn("relay.limits.max-errors", 1, 100_000, 1),
                 r.intIn("relay.limits.junk-commands", 1, 1_000_000, 100),
                 r.duration("relay.limits.proxy-header-timeout", Duration.ofSeconds(5)),
-                intakeMemory());
+                intakeMemory(),
+                r.intIn("relay.limits.hop-count", 1, 1000, 50));
         HttpConfig http = new HttpConfig(r.bool("relay.http.enabled", true),
                 address("relay.http.address"), r.intIn("relay.http.port", 0, 65535, 0));
         LoggingConfig logging = new LoggingConfig(
@@ -217,7 +218,8 @@ final class ConfigBinder {
                 r.intIn(s + "connections", 1, 10_000, 1));
         String m = "relay.delivery.mx.";
         MxConfig mx = new MxConfig(dnsServers(), r.intIn(m + "port", 1, 65535, 25),
-                r.intIn(m + "connections-per-domain", 1, 10_000, 1), outboundTls(m + "tls"));
+                r.intIn(m + "connections-per-domain", 1, 10_000, 1), outboundTls(m + "tls"),
+                r.bool(m + "allow-loopback", false), r.intIn(m + "cached-destinations", 1, 1_000_000, 1000));
         return new DeliveryConfig(mode, r.path("relay.delivery.directory", Path.of("var/outbox")), smarthost, mx,
                 r.bool("relay.delivery.passthrough", false),
                 r.duration("relay.delivery.timeouts.connect", Duration.ofSeconds(30)),

@@ -9,8 +9,12 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
+import works.cast.relay.core.keys.SelectorState;
+import works.cast.relay.core.keys.StateFile;
 
 /**
  * Checks the files the configuration names: they exist, are readable regular files, and the TLS private key is
@@ -43,7 +47,10 @@ final class ConfigFiles {
         pinnedSelectors();
     }
 
-    /** Selectors a domain block names must have their key in the key store, private to the relay. */
+    /**
+     * Selectors a domain block names must have their key in the key store, private to the relay, and be active: a
+     * pinned selector signs only while it is, so pinning a pending or retired one would sign with nothing.
+     */
     private void pinnedSelectors() {
         ConfigValue keysDir = r.valueAt("relay.keys-dir");
         ConfigValue domains = r.valueAt("relay.signing.domains");
@@ -56,18 +63,30 @@ final class ConfigFiles {
             if (selectors == null || selectors.valueType() != ConfigValueType.LIST) {
                 continue;
             }
+            Map<String, StateFile.Entry> states = null;
             for (Object selector : ((java.util.List<?>) selectors.unwrapped())) {
                 Path key;
+                String name;
                 try {
-                    String name = new works.cast.relay.core.mail.Domain(domain).name();
+                    name = new works.cast.relay.core.mail.Domain(domain).name();
                     key = Path.of((String) keysDir.unwrapped(), name, selector + ".private");
                 } catch (IllegalArgumentException | ClassCastException e) { // also InvalidPathException
                     continue;
                 }
                 if (!Files.isRegularFile(key)) {
                     r.problem(path, "selector " + selector + " has no key: " + key + " does not exist");
-                } else {
-                    privateKeyMode(path, key);
+                    continue;
+                }
+                privateKeyMode(path, key);
+                if (states == null) {
+                    // Problems in state.conf itself are the key store check's to report.
+                    states = StateFile.read(key.resolveSibling(StateFile.NAME), new ArrayList<>());
+                }
+                StateFile.Entry e = states.get(Names.lower(selector.toString()));
+                if (e != null && e.state() != SelectorState.ACTIVE) {
+                    r.problem(path, "selector " + selector + " is " + e.state().text() + ": a pinned selector signs "
+                            + "only while active (dkim-relay keys activate --domain " + name + " --selector "
+                            + selector + ", or remove it from selectors)");
                 }
             }
         }

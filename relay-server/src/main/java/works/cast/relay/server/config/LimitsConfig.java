@@ -19,10 +19,11 @@ import java.util.Objects;
  * @param proxyHeaderTimeout time a connection has to send its PROXY header (Postfix smtpd_upstream_proxy_timeout)
  * @param intakeMemory     bytes all sessions together may hold for messages in flight (DATA not yet on disk,
  *                         header blocks kept for signing); 0 means a quarter of the maximum heap
+ * @param hopCount         most Received fields a message may carry, this relay's included (Postfix hopcount_limit)
  */
 public record LimitsConfig(long messageSize, int recipients, int connections, int connectionsPerIp,
                            Duration commandTimeout, Duration dataTimeout, long headerSize, int maxErrors,
-                           int junkCommands, Duration proxyHeaderTimeout, long intakeMemory) {
+                           int junkCommands, Duration proxyHeaderTimeout, long intakeMemory, int hopCount) {
 
     public LimitsConfig {
         Objects.requireNonNull(commandTimeout, "commandTimeout");

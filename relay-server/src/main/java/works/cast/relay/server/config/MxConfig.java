@@ -10,11 +10,17 @@ import java.util.Objects;
  * @param port                 the SMTP port on the MX hosts
  * @param connectionsPerDomain parallel connections per recipient domain
  * @param tls                  STARTTLS use
+ * @param allowLoopback        MX hosts may resolve to loopback addresses (never to the relay's own listeners)
+ * @param cachedDestinations   recipient domains whose connections are kept for reuse at once
  */
-public record MxConfig(List<String> dnsServers, int port, int connectionsPerDomain, OutboundTls tls) {
+public record MxConfig(List<String> dnsServers, int port, int connectionsPerDomain, OutboundTls tls,
+                       boolean allowLoopback, int cachedDestinations) {
 
     public MxConfig {
         dnsServers = List.copyOf(dnsServers);
         Objects.requireNonNull(tls, "tls");
+        if (cachedDestinations < 1) {
+            throw new IllegalArgumentException("cachedDestinations must be positive: " + cachedDestinations);
+        }
     }
 }

@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 /**
  * Up to {@code max} upstream sessions to one destination, reused across messages (RFC 5321 section 4.1.4 RSET
  * between transactions). Callers wait first-in first-out when all are busy; a broken session is dropped and its
- * place taken by a new one; idle sessions are closed after {@code idleTimeout}. Thread-safe.
+ * place taken by a new one; idle sessions are closed after {@code idleTimeout}. A retired pool takes no new callers
+ * (its owner makes a new one): it serves those already waiting, and its sessions quit when idle. Thread-safe.
  */
 final class ConnectionPool {
 
@@ -31,6 +32,8 @@ final class ConnectionPool {
     private int open;
     private int opened;
     private boolean closed;
+    private boolean retired;
+    private long lastUsed = System.nanoTime();
     private boolean expiryScheduled; // one timer at a time, not one per released session
 
     ConnectionPool(int max, Duration idleTimeout, ScheduledExecutorService timer) {
@@ -44,15 +47,25 @@ final class ConnectionPool {
 
     /** A ready session: an idle one, a new one from {@code opener}, or the next one released. */
     CompletableFuture<UpstreamSession> acquire(Supplier<CompletableFuture<UpstreamSession>> opener) {
+        CompletableFuture<UpstreamSession> f = acquireUnlessRetired(opener);
+        return f != null ? f : CompletableFuture.failedFuture(new IllegalStateException("connection pool retired"));
+    }
+
+    /** As {@link #acquire}, or null when the pool is retired, so that the caller takes a fresh one. */
+    CompletableFuture<UpstreamSession> acquireUnlessRetired(Supplier<CompletableFuture<UpstreamSession>> opener) {
         CompletableFuture<UpstreamSession> future = new CompletableFuture<>();
         List<UpstreamSession> stale = new ArrayList<>();
         UpstreamSession ready = null;
         boolean start = false;
         synchronized (this) {
+            if (retired) {
+                return null;
+            }
             if (closed) {
                 future.completeExceptionally(new IllegalStateException("connection pool closed"));
                 return future;
             }
+            lastUsed = System.nanoTime();
             Idle i;
             while (ready == null && (i = idle.pollFirst()) != null) {
                 if (i.session.isReusable()) {
@@ -106,11 +119,15 @@ final class ConnectionPool {
         Waiter next = null;
         boolean quit = false;
         synchronized (this) {
+            lastUsed = System.nanoTime();
             if (closed || !session.isReusable()) {
                 open--;
                 quit = true;
             } else if (!waiters.isEmpty()) {
                 next = waiters.poll();
+            } else if (retired) {
+                open--;
+                quit = true;
             } else {
                 idle.addFirst(new Idle(session, System.nanoTime()));
                 if (!expiryScheduled) {
@@ -174,6 +191,41 @@ final class ConnectionPool {
     /** Sessions open or being opened. */
     synchronized int open() {
         return open;
+    }
+
+    /** No session in use or wanted; idle sessions may be open. */
+    synchronized boolean isIdle() {
+        return open == idle.size() && waiters.isEmpty();
+    }
+
+    /** {@link System#nanoTime()} of the last acquire or release. */
+    synchronized long lastUsed() {
+        return lastUsed;
+    }
+
+    /** Retires the pool if it is idle ({@link #isIdle}), atomically with respect to callers. */
+    boolean retireIfIdle() {
+        return retire(true);
+    }
+
+    /** Takes no new callers; idle sessions quit now, busy ones when released and not wanted by a waiter. */
+    void retire() {
+        retire(false);
+    }
+
+    private boolean retire(boolean onlyIfIdle) {
+        List<UpstreamSession> old = new ArrayList<>();
+        synchronized (this) {
+            if (onlyIfIdle && !isIdle()) {
+                return false;
+            }
+            retired = true;
+            idle.forEach(i -> old.add(i.session));
+            open -= idle.size();
+            idle.clear();
+        }
+        old.forEach(UpstreamSession::quit);
+        return true;
     }
 
     /** Sessions opened since the start, for tests and metrics. */

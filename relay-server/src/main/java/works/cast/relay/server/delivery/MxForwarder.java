@@ -9,10 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +24,9 @@ import works.cast.relay.server.smtp.Reply;
  * Delivers straight to each recipient domain's MX hosts ({@code delivery.mode = mx}, RFC 5321 section 5.1): the
  * recipients are grouped by domain, the hosts tried in preference order (the next one on a connection failure or a
  * refused greeting), with at most {@code mx.connections-per-domain} sessions per domain and STARTTLS as configured
- * (opportunistic by default, RFC 7435). A null MX (RFC 7505) or a domain that does not exist fails its recipients.
+ * (opportunistic by default, RFC 7435). A null MX (RFC 7505) or a domain that does not exist fails its recipients;
+ * so does a domain whose hosts all resolve to this relay itself ({@link LoopGuard}). Connections are pooled per
+ * domain in {@link DestinationPools}, bounded by {@code mx.cached-destinations}.
  */
 public final class MxForwarder implements Forwarder {
 
@@ -32,25 +34,33 @@ public final class MxForwarder implements Forwarder {
 
     private final MxConfig config;
     private final UpstreamSettings settings;
-    private final Duration idleTimeout;
     private final Executor io;
     private final UpstreamTransport transport;
     private final MxResolver resolver;
-    private final Map<String, ConnectionPool> pools = new ConcurrentHashMap<>();
+    private final LoopGuard loops;
+    private final DestinationPools pools;
 
-    /** From the configuration: {@code delivery.mx} and the delivery timeouts. */
-    public MxForwarder(DeliveryConfig config, String heloName, Executor io) throws IOException {
-        this(config.mx(), UpstreamTransport.settings(config, heloName, config.mx().tls(), java.util.Optional.empty(),
-                java.util.Optional.empty()), SmarthostForwarder.IDLE_TIMEOUT, io);
+    /**
+     * From the configuration: {@code delivery.mx} and the delivery timeouts.
+     *
+     * @param listenAddresses the relay's SMTP listener addresses, which no MX host may resolve to
+     */
+    public MxForwarder(DeliveryConfig config, String heloName, List<String> listenAddresses, Executor io)
+            throws IOException {
+        this(config.mx(), new LoopGuard(config.mx().allowLoopback(), listenAddresses),
+                UpstreamTransport.settings(config, heloName, config.mx().tls(), java.util.Optional.empty(),
+                        java.util.Optional.empty()), SmarthostForwarder.IDLE_TIMEOUT, io);
     }
 
-    public MxForwarder(MxConfig config, UpstreamSettings settings, Duration idleTimeout, Executor io) {
+    MxForwarder(MxConfig config, LoopGuard loops, UpstreamSettings settings, Duration idleTimeout, Executor io) {
         this.config = config;
+        this.loops = loops;
         this.settings = settings;
-        this.idleTimeout = idleTimeout;
         this.io = io;
         this.transport = new UpstreamTransport("mx", 2);
         this.resolver = new MxResolver(transport.group().next(), config.dnsServers(), settings.commandTimeout());
+        this.pools = new DestinationPools(config.cachedDestinations(), config.connectionsPerDomain(), idleTimeout,
+                transport.group());
     }
 
     @Override
@@ -97,16 +107,21 @@ public final class MxForwarder implements Forwarder {
     }
 
     private CompletableFuture<Map<String, DeliveryResult>> send(OutboundMessage m, String domain, List<String> hosts) {
-        ConnectionPool pool = pools.computeIfAbsent(domain,
-                d -> new ConnectionPool(config.connectionsPerDomain(), idleTimeout, transport.group()));
-        return pool.acquire(() -> open(hosts, 0, null))
-                .thenCompose(session -> session.send(m).whenComplete((r, e) -> pool.release(session)))
-                .exceptionally(e -> all(m.recipients(),
-                        new DeliveryResult.Deferred(UpstreamException.of(e, "mx " + domain).reply())));
+        return pools.acquire(domain, () -> open(domain, hosts, 0, null, true))
+                .thenCompose(lease -> lease.session().send(m).whenComplete((r, e) -> lease.release()))
+                .exceptionally(e -> {
+                    UpstreamException u = UpstreamException.of(e, "mx " + domain);
+                    return all(m.recipients(), u.kind() == UpstreamException.Kind.LOOP
+                            ? new DeliveryResult.Failed(u.reply()) : new DeliveryResult.Deferred(u.reply()));
+                });
     }
 
-    /** Tries the hosts in order, each host's addresses in order; fails with the last failure. */
-    private CompletableFuture<UpstreamSession> open(List<String> hosts, int index, UpstreamException last) {
+    /**
+     * Tries the hosts in order, each host's addresses in order, never an address of this relay; fails with the last
+     * failure, or as a loop when every host resolved only to refused addresses ({@code onlyLoops} so far).
+     */
+    private CompletableFuture<UpstreamSession> open(String domain, List<String> hosts, int index,
+                                                    UpstreamException last, boolean onlyLoops) {
         if (index >= hosts.size()) {
             return CompletableFuture.failedFuture(last != null ? last : UpstreamException.connect(
                     String.join(",", hosts), new IllegalStateException("no MX host")));
@@ -116,15 +131,30 @@ public final class MxForwarder implements Forwarder {
             if (e != null) {
                 UpstreamException u = UpstreamException.connect(host, e);
                 log.info("mx host skipped host={} error=\"{}\"", host, u.getMessage());
-                return open(hosts, index + 1, u);
+                return open(domain, hosts, index + 1, u, false);
             }
-            return openAddress(host, addresses, 0, null).handle((s, f) -> {
+            List<InetAddress> allowed = new ArrayList<>();
+            String refused = null;
+            for (InetAddress a : addresses) {
+                Optional<String> why = loops.refusal(a);
+                if (why.isPresent()) {
+                    refused = host + ": " + why.get();
+                    log.warn("mx host refused domain={} host={} reason=\"{}\"", domain, host, why.get());
+                } else {
+                    allowed.add(a);
+                }
+            }
+            if (allowed.isEmpty()) {
+                return open(domain, hosts, index + 1, onlyLoops ? UpstreamException.loop(domain, refused) : last,
+                        onlyLoops);
+            }
+            return openAddress(host, allowed, 0, null).handle((s, f) -> {
                 if (f == null) {
                     return CompletableFuture.completedFuture(s);
                 }
                 UpstreamException u = UpstreamException.of(f, host);
                 log.info("mx host failed host={} error=\"{}\"", host, u.getMessage());
-                return open(hosts, index + 1, u);
+                return open(domain, hosts, index + 1, u, false);
             }).thenCompose(x -> x);
         }).thenCompose(x -> x);
     }
@@ -148,10 +178,14 @@ public final class MxForwarder implements Forwarder {
         return out;
     }
 
-    /** Sessions opened so far to the domain's hosts. */
+    /** Sessions opened so far by the domain's current pool. */
     public int sessionsOpened(String domain) {
-        ConnectionPool p = pools.get(domain);
-        return p == null ? 0 : p.opened();
+        return pools.opened(domain);
+    }
+
+    /** Recipient domains with a connection pool now. */
+    int cachedDestinations() {
+        return pools.size();
     }
 
     @Override
@@ -161,7 +195,7 @@ public final class MxForwarder implements Forwarder {
 
     @Override
     public void close() {
-        pools.values().forEach(ConnectionPool::close);
+        pools.close();
         resolver.close();
         transport.close();
     }

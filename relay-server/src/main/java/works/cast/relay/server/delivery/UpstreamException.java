@@ -10,7 +10,7 @@ import works.cast.relay.server.smtp.Reply;
 public final class UpstreamException extends Exception {
 
     /** What went wrong. */
-    public enum Kind { CONNECT, TIMEOUT, CLOSED, PROTOCOL, REFUSED, TLS, LOCAL }
+    public enum Kind { CONNECT, TIMEOUT, CLOSED, PROTOCOL, REFUSED, TLS, LOCAL, LOOP }
 
     private final Kind kind;
     private final Reply reply;
@@ -32,6 +32,12 @@ public final class UpstreamException extends Exception {
     /** The upstream's refusal, or a local {@code 451 4.4.x} reply that describes the failure. */
     public Reply reply() {
         return reply;
+    }
+
+    /** The destination resolves only to this relay: a permanent failure, not retried. */
+    static UpstreamException loop(String domain, String detail) {
+        return new UpstreamException(Kind.LOOP, works.cast.relay.server.smtp.Replies.mailLoopsBack(domain, detail),
+                "mail for " + domain + " loops back to myself (" + detail + ")");
     }
 
     static UpstreamException connect(String peer, Throwable cause) {

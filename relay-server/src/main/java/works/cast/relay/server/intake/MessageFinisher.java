@@ -48,11 +48,13 @@ final class MessageFinisher {
     private final IntakeListener listener;
     private final AuthorGate authorGate;
     private final UnsubscribeCheck unsubscribe;
+    private final int hopLimit;
 
     MessageFinisher(SigningPolicy policy, DkimSigner signer, MessageCommitter committer, String hostname, Clock clock,
                     IntakeListener listener, SendingChecks checks) {
         this.authorGate = checks.authorGate();
         this.unsubscribe = checks.unsubscribe();
+        this.hopLimit = checks.hopLimit();
         this.policy = policy;
         this.signer = signer;
         this.committer = committer;
@@ -164,6 +166,11 @@ final class MessageFinisher {
         Optional<String> malformed = HeaderSyntax.problem(m.hashes().headers());
         if (malformed.isPresent()) {
             return new Outcome(null, Replies.malformedHeader(malformed.get()), "bad-header", Optional.empty());
+        }
+        // This relay's own Received field counts as a hop too.
+        int hops = m.hashes().headers().count("received") + 1;
+        if (hops > hopLimit) {
+            return new Outcome(null, Replies.tooManyHops(), "hops", Optional.empty());
         }
         AuthorAddress author;
         try {

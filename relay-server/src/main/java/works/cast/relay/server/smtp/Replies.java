@@ -198,6 +198,16 @@ public final class Replies {
                 + "List-Unsubscribe=One-Click (RFC 8058): " + problem);
     }
 
+    /** More Received fields than the hop limit: the message is going round in a loop (Postfix "too many hops"). */
+    public static Reply tooManyHops() {
+        return new Reply(554, "5.4.6", "Too many hops");
+    }
+
+    /** Every MX host of {@code domain} is this relay itself (or loopback): Postfix's wording, a permanent failure. */
+    public static Reply mailLoopsBack(String domain, String detail) {
+        return new Reply(554, "5.4.6", "mail for " + domain + " loops back to myself (" + detail + ")");
+    }
+
     public static Reply localError() {
         return new Reply(451, "4.3.0", "Local error in processing, try again later");
     }

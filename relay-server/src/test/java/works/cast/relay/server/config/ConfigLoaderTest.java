@@ -413,4 +413,22 @@ class ConfigLoaderTest {
         assertHas(p, file() + ":3: relay.signing.domains.\"cast.works\".selectors: private key "
                 + open + " is accessible by group or others; chmod 600 it");
     }
+
+    @Test
+    void loopAndPoolLimitsBindWithTheirDefaults() throws IOException {
+        RelayConfig d = ConfigLoader.read(Optional.empty(), true);
+        assertEquals(50, d.limits().hopCount());
+        assertEquals(false, d.delivery().mx().allowLoopback());
+        assertEquals(1000, d.delivery().mx().cachedDestinations());
+        RelayConfig c = parse("relay {\n  limits.hop-count = 30\n"
+                + "  delivery.mx { allow-loopback = true, cached-destinations = 5 }\n}\n");
+        assertEquals(30, c.limits().hopCount());
+        assertEquals(true, c.delivery().mx().allowLoopback());
+        assertEquals(5, c.delivery().mx().cachedDestinations());
+        List<String> p = problems("relay {\n  limits.hop-count = 0\n"
+                + "  delivery.mx { allow-loopback = maybe\n cached-destinations = 0 }\n}\n");
+        assertHas(p, file() + ":2: relay.limits.hop-count: must be a whole number in 1..1000, got 0");
+        assertTrue(p.stream().anyMatch(x -> x.startsWith(file() + ":3: relay.delivery.mx.allow-loopback: ")), p::toString);
+        assertHas(p, file() + ":4: relay.delivery.mx.cached-destinations: must be a whole number in 1..1000000, got 0");
+    }
 }
