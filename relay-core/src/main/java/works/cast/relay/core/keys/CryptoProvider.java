@@ -70,9 +70,17 @@ public final class CryptoProvider {
         }
     }
 
+    /**
+     * The Ed25519 signer for a key: ACCP's when loaded and its signature of a fixed text equals BouncyCastle's,
+     * else BouncyCastle's ({@code portable}). ACCP signs about twice as fast.
+     */
+    static RawSigner ed25519Signer(byte[] seed, RawSigner portable) {
+        return checked(LOADED.provider().flatMap(p -> Ed25519ProviderSigner.of(p, seed)), portable);
+    }
+
     /** The signer for a key: ACCP's when loaded and the key passes the check, else the JDK's. */
-    static RsaSigner signer(RSAPrivateCrtKey key) {
-        RsaSigner jdk = new JdkSigner(key);
+    static RawSigner signer(RSAPrivateCrtKey key) {
+        RawSigner jdk = new JdkSigner(key);
         return checked(LOADED.provider().flatMap(p -> ProviderSigner.of(p, key)), jdk);
     }
 
@@ -80,7 +88,7 @@ public final class CryptoProvider {
      * {@code fast} if it signs a fixed text as {@code jdk} does, with {@code jdk} for any message it then fails to
      * sign; else {@code jdk}.
      */
-    static RsaSigner checked(Optional<RsaSigner> fast, RsaSigner jdk) {
+    static RawSigner checked(Optional<RawSigner> fast, RawSigner jdk) {
         if (fast.isEmpty()) {
             return jdk;
         }
@@ -95,7 +103,7 @@ public final class CryptoProvider {
     }
 
     /** The JDK's SunRsaSign provider: a new {@link Signature} for every call. */
-    record JdkSigner(RSAPrivateCrtKey key) implements RsaSigner {
+    record JdkSigner(RSAPrivateCrtKey key) implements RawSigner {
         @Override
         public byte[] sign(byte[] data) {
             try {
@@ -113,9 +121,9 @@ public final class CryptoProvider {
      * A provider's {@link Signature}, new for every call, with the key translated into the provider's own form once
      * (for ACCP a native AWS-LC key; translating it on every {@code initSign} would parse it per message).
      */
-    record ProviderSigner(Provider provider, PrivateKey key) implements RsaSigner {
+    record ProviderSigner(Provider provider, PrivateKey key) implements RawSigner {
 
-        static Optional<RsaSigner> of(Provider provider, RSAPrivateCrtKey key) {
+        static Optional<RawSigner> of(Provider provider, RSAPrivateCrtKey key) {
             try {
                 PrivateKey own = (PrivateKey) KeyFactory.getInstance("RSA", provider).translateKey(key);
                 return Optional.of(new ProviderSigner(provider, own));
@@ -137,8 +145,48 @@ public final class CryptoProvider {
         }
     }
 
+    /** A provider's Ed25519 {@link Signature} with the key in the provider's own form, made once. */
+    record Ed25519ProviderSigner(Provider provider, PrivateKey key) implements RawSigner {
+
+        /** PKCS#8 of an Ed25519 seed is this prefix and the 32 bytes (RFC 8410 section 7). */
+        private static final byte[] PKCS8_PREFIX = java.util.HexFormat.of().parseHex("302e020100300506032b657004220420");
+
+        static Optional<RawSigner> of(Provider provider, byte[] seed) {
+            try {
+                if (provider.getService("Signature", "Ed25519") == null) {
+                    return Optional.empty();
+                }
+                byte[] der = Arrays.copyOf(PKCS8_PREFIX, PKCS8_PREFIX.length + seed.length);
+                System.arraycopy(seed, 0, der, PKCS8_PREFIX.length, seed.length);
+                PrivateKey jdk = KeyFactory.getInstance("Ed25519")
+                        .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+                PrivateKey own;
+                try {
+                    own = (PrivateKey) KeyFactory.getInstance("Ed25519", provider).translateKey(jdk);
+                } catch (GeneralSecurityException | RuntimeException e) {
+                    own = jdk; // the provider's Signature still takes the JDK's key, translating it per call
+                }
+                return Optional.of(new Ed25519ProviderSigner(provider, own));
+            } catch (GeneralSecurityException | RuntimeException e) {
+                return Optional.empty();
+            }
+        }
+
+        @Override
+        public byte[] sign(byte[] data) {
+            try {
+                Signature s = Signature.getInstance("Ed25519", provider);
+                s.initSign(key);
+                s.update(data);
+                return s.sign();
+            } catch (GeneralSecurityException | RuntimeException e) {
+                throw new KeyException(provider.getName() + " Ed25519 signing failed: " + e, e);
+            }
+        }
+    }
+
     /** The provider, and the JDK for a message whose signing by the provider failed. */
-    private record WithFallback(RsaSigner primary, RsaSigner fallback) implements RsaSigner {
+    private record WithFallback(RawSigner primary, RawSigner fallback) implements RawSigner {
         @Override
         public byte[] sign(byte[] data) {
             try {

@@ -1,6 +1,5 @@
 package works.cast.relay.core.keys;
 
-import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.util.Base64;
@@ -39,7 +38,7 @@ public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
     final class Rsa implements SigningKey {
         private final RSAPrivateCrtKey privateKey;
         private final PublicKey publicKey;
-        private volatile RsaSigner signer;
+        private volatile RawSigner signer;
 
         public Rsa(RSAPrivateCrtKey privateKey, PublicKey publicKey) {
             this.privateKey = Objects.requireNonNull(privateKey, "privateKey");
@@ -79,7 +78,7 @@ public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
 
         @Override
         public byte[] sign(byte[] headerData) {
-            RsaSigner s = signer;
+            RawSigner s = signer;
             if (s == null) {
                 // Two threads may both make one; the one not kept is freed by the garbage collector.
                 s = CryptoProvider.signer(privateKey);
@@ -104,10 +103,16 @@ public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
         }
     }
 
-    /** An Ed25519 key; it signs the SHA-256 of the header data with PureEdDSA (RFC 8463 section 3). */
-    record Ed25519(Ed25519PrivateKeyParameters privateKey) implements SigningKey {
-        public Ed25519 {
-            Objects.requireNonNull(privateKey, "privateKey");
+    /**
+     * An Ed25519 key; it signs the SHA-256 of the header data with PureEdDSA (RFC 8463 section 3), by ACCP or
+     * BouncyCastle as {@link CryptoProvider} decides on its first signature. Equal when the seed is.
+     */
+    final class Ed25519 implements SigningKey {
+        private final Ed25519PrivateKeyParameters privateKey;
+        private volatile RawSigner signer;
+
+        public Ed25519(Ed25519PrivateKeyParameters privateKey) {
+            this.privateKey = Objects.requireNonNull(privateKey, "privateKey");
         }
 
         /** From the 32-byte private seed (RFC 8032 section 5.1.5). */
@@ -116,6 +121,10 @@ public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
                 throw new KeyException("Ed25519 private key must be 32 bytes, got " + seed.length);
             }
             return new Ed25519(new Ed25519PrivateKeyParameters(seed, 0));
+        }
+
+        public Ed25519PrivateKeyParameters privateKey() {
+            return privateKey;
         }
 
         @Override
@@ -135,12 +144,30 @@ public sealed interface SigningKey permits SigningKey.Rsa, SigningKey.Ed25519 {
 
         @Override
         public byte[] sign(byte[] headerData) {
-            MessageDigest sha = BodyHasher.sha256();
-            byte[] digest = sha.digest(headerData);
-            byte[] sig = new byte[org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters.SIGNATURE_SIZE];
+            RawSigner s = signer;
+            if (s == null) {
+                s = CryptoProvider.ed25519Signer(privateKey.getEncoded(), this::signPortable);
+                signer = s;
+            }
+            return s.sign(BodyHasher.sha256().digest(headerData));
+        }
+
+        /** BouncyCastle's PureEdDSA of {@code digest}. */
+        byte[] signPortable(byte[] digest) {
+            byte[] sig = new byte[Ed25519PrivateKeyParameters.SIGNATURE_SIZE];
             privateKey.sign(org.bouncycastle.math.ec.rfc8032.Ed25519.Algorithm.Ed25519, null, digest, 0,
                     digest.length, sig, 0);
             return sig;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Ed25519 e && java.util.Arrays.equals(privateKey.getEncoded(), e.privateKey.getEncoded());
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(privateKey.getEncoded());
         }
 
         @Override

@@ -73,15 +73,15 @@ class CryptoProviderTest {
     @Test
     void aNativeSignerThatDiffersFromTheJdkOrFailsIsNotUsed() throws Exception {
         KeyPair pair = rsa(1024);
-        RsaSigner jdk = new CryptoProvider.JdkSigner((RSAPrivateCrtKey) pair.getPrivate());
+        RawSigner jdk = new CryptoProvider.JdkSigner((RSAPrivateCrtKey) pair.getPrivate());
         assertSame(jdk, CryptoProvider.checked(Optional.empty(), jdk));
-        RsaSigner wrong = data -> {
+        RawSigner wrong = data -> {
             byte[] sig = jdk.sign(data);
             sig[sig.length - 1] ^= 1;
             return sig;
         };
         assertSame(jdk, CryptoProvider.checked(Optional.of(wrong), jdk), "a different signature: the JDK signs");
-        RsaSigner broken = data -> {
+        RawSigner broken = data -> {
             throw new KeyException("ACCP RSA signing failed: test");
         };
         assertSame(jdk, CryptoProvider.checked(Optional.of(broken), jdk), "a failing check: the JDK signs");
@@ -90,15 +90,15 @@ class CryptoProviderTest {
     @Test
     void aMessageTheNativeSignerFailsIsSignedByTheJdk() throws Exception {
         KeyPair pair = rsa(1024);
-        RsaSigner jdk = new CryptoProvider.JdkSigner((RSAPrivateCrtKey) pair.getPrivate());
+        RawSigner jdk = new CryptoProvider.JdkSigner((RSAPrivateCrtKey) pair.getPrivate());
         byte[] failing = "this one fails".getBytes();
-        RsaSigner flaky = data -> {
+        RawSigner flaky = data -> {
             if (Arrays.equals(data, failing)) {
                 throw new KeyException("ACCP RSA signing failed: test");
             }
             return jdk.sign(data);
         };
-        RsaSigner s = CryptoProvider.checked(Optional.of(flaky), jdk);
+        RawSigner s = CryptoProvider.checked(Optional.of(flaky), jdk);
         assertNotSame(jdk, s, "the check passed");
         assertArrayEquals(jdk.sign(failing), s.sign(failing));
         assertArrayEquals(jdk.sign(new byte[] {1}), s.sign(new byte[] {1}));
@@ -110,9 +110,9 @@ class CryptoProviderTest {
         assumeAccp();
         KeyPair pair = rsa(bits);
         RSAPrivateCrtKey priv = (RSAPrivateCrtKey) pair.getPrivate();
-        RsaSigner engine = CryptoProvider.signer(priv);
+        RawSigner engine = CryptoProvider.signer(priv);
         assertTrue(!(engine instanceof CryptoProvider.JdkSigner), "the key passed its check and signs with ACCP");
-        RsaSigner jdk = new CryptoProvider.JdkSigner(priv);
+        RawSigner jdk = new CryptoProvider.JdkSigner(priv);
         Random random = new Random(bits);
         for (int len : new int[] {0, 1, 31, 32, 33, 600, 4096, 100_000}) {
             byte[] data = new byte[len];
@@ -139,12 +139,34 @@ class CryptoProviderTest {
         assertEquals(a.hashCode(), b.hashCode());
     }
 
+    /** RFC 8032 Ed25519 is deterministic: ACCP's signatures are BouncyCastle's, byte for byte, and verify. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 4, 5})
+    void ed25519ByAccpIsBouncyCastlesSignature(int seedByte) throws Exception {
+        assumeAccp();
+        byte[] seed = new byte[32];
+        new Random(seedByte).nextBytes(seed);
+        SigningKey.Ed25519 key = SigningKey.Ed25519.fromSeed(seed);
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(("h" + seedByte).getBytes());
+        Optional<RawSigner> accp = CryptoProvider.Ed25519ProviderSigner.of(
+                (java.security.Provider) Class.forName(CryptoProvider.ACCP_CLASS).getField("INSTANCE").get(null), seed);
+        assertTrue(accp.isPresent(), "ACCP 2.5.0 signs Ed25519");
+        assertArrayEquals(key.signPortable(digest), accp.get().sign(digest));
+        byte[] headerData = ("from:a@cast.works\r\n" + seedByte).getBytes();
+        byte[] sig = key.sign(headerData);
+        org.bouncycastle.crypto.params.Ed25519PublicKeyParameters pub = key.privateKey().generatePublicKey();
+        byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(headerData);
+        assertTrue(pub.verify(org.bouncycastle.math.ec.rfc8032.Ed25519.Algorithm.Ed25519, null, hash, 0, hash.length,
+                sig, 0));
+        assertEquals(key, SigningKey.Ed25519.fromSeed(seed));
+    }
+
     @Test
     void threadsShareOneKey() throws Exception {
         assumeAccp();
         KeyPair pair = rsa(2048);
         SigningKey.Rsa key = new SigningKey.Rsa((RSAPrivateCrtKey) pair.getPrivate(), pair.getPublic());
-        RsaSigner jdk = new CryptoProvider.JdkSigner(key.privateKey());
+        RawSigner jdk = new CryptoProvider.JdkSigner(key.privateKey());
         List<byte[]> data = new ArrayList<>();
         List<byte[]> expected = new ArrayList<>();
         Random random = new Random(7);
