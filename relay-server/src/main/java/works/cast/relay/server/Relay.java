@@ -45,6 +45,7 @@ import works.cast.relay.server.intake.OriginatedMailSigner;
 import works.cast.relay.server.sender.ClientSenderDns;
 import works.cast.relay.server.sender.DomainChecker;
 import works.cast.relay.server.sender.SenderCheckRunner;
+import works.cast.relay.server.sender.SenderChecks;
 import works.cast.relay.server.intake.SendingChecks;
 import works.cast.relay.server.intake.SigningReceiver;
 import works.cast.relay.server.intake.UnsubscribeCheck;
@@ -204,22 +205,9 @@ public final class Relay implements AutoCloseable {
         }
         DnsClient dns = DnsClient.of(config.dns());
         KeyCheck keyCheck = new KeyCheck(new DnsTxtResolver(dns));
-        List<java.net.InetAddress> egress = config.delivery().mode() != works.cast.relay.server.config.DeliveryConfig.Mode.MX
-                ? List.of() : config.senderChecks().egress().isEmpty() ? SenderCheckRunner.hostAddresses()
-                : config.senderChecks().egress().stream().map(works.cast.relay.server.net.Cidr::parseAddress).toList();
-        DomainChecker checker = new DomainChecker(new ClientSenderDns(dns), egress, domain -> {
-            Map<String, String> states = new java.util.LinkedHashMap<>();
-            for (SelectorKey k : keys.ring().get().active(new Domain(domain))) {
-                KeyCheck.Result r = keyCheck.check(k);
-                states.put(k.selector(), switch (r.status()) {
-                    case MATCH -> "matching";
-                    case DIFFERENT, TRUNCATED -> "different";
-                    case NOT_FOUND -> "missing";
-                    case DNS_ERROR -> "error (" + r.detail() + ")";
-                });
-            }
-            return states;
-        });
+        DomainChecker checker = new DomainChecker(new ClientSenderDns(dns), SenderChecks.egress(config),
+                domain -> SenderChecks.selectorStates(keys.ring().get().active(new Domain(domain)).stream()
+                        .map(keyCheck::check).toList()));
         return Optional.of(new SenderCheckRunner(checker, () -> List.copyOf(config.signing().domains().keySet()),
                 config.senderChecks().every()));
     }

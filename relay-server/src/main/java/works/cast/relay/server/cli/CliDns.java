@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import works.cast.relay.server.config.ConfigLoader;
 import works.cast.relay.server.config.InvalidConfigException;
+import works.cast.relay.server.config.RelayConfig;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
 
@@ -22,8 +23,13 @@ public final class CliDns {
         if (dnsOption.isPresent()) {
             return DnsClient.of(DnsServers.parse(List.of(dnsOption.get())));
         }
+        return DnsClient.of(config(configFile).dns());
+    }
+
+    /** The configuration the relay itself would read, a problem in it as an {@link IllegalArgumentException}. */
+    public static RelayConfig config(Optional<Path> configFile) {
         try {
-            return DnsClient.of(ConfigLoader.parse(configFile).dns());
+            return ConfigLoader.parse(configFile);
         } catch (InvalidConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

@@ -189,7 +189,10 @@ class KeysCommandTest {
             assertTrue(failing.out().matches("(?s).*cast\\.works\\s+r1\\s+pending\\s+rsa-sha256\\s+match\\s+ok.*"),
                     failing.out());
             assertTrue(failing.out().contains("FAILED: 1 of 2 active and pending selectors do not match"), failing.out());
-            assertFalse(failing.out().contains("advice:"), "SPF and DMARC p=reject need no advice");
+            assertTrue(failing.out().contains("sender: cast.works dmarc-record ok: p=reject at _dmarc.cast.works\n"),
+                    failing.out());
+            assertTrue(failing.out().contains("sender: cast.works dkim-records warning: no active selector\n"),
+                    "pending selectors do not sign yet:\n" + failing.out());
 
             Run listed = keysIn("list", "--dns", dns.server());
             assertTrue(listed.out().lines().findFirst().orElse("").endsWith("DNS"), listed.out());
@@ -206,6 +209,67 @@ class KeysCommandTest {
             assertEquals(0, passing.exit(), passing.out() + passing.err());
             assertTrue(passing.out().startsWith("{\"ok\":true,\"dns\":\"127.0.0.77:"), passing.out());
             assertTrue(passing.out().contains("\"dmarc_policy\":\"reject\""), passing.out());
+        }
+    }
+
+    /**
+     * The sender checks after the selector table, through a real DNS server: DMARC found by the tree walk at the
+     * organizational domain for a subdomain, a missing DMARC record and an SPF record that does not cover the
+     * configured egress address as warnings, which leave the exit status at 0 while every selector matches.
+     */
+    @Test
+    void checkPrintsTheSenderChecksOfEachDomain() throws Exception {
+        Dnsmasq.requireTool(Dnsmasq.BINARY, "dnsmasq");
+        KeyStore store = new KeyStore(dir);
+        Domain mail = new Domain("mail.cast.works");
+        Domain jp = new Domain("castworks.co.jp");
+        List<Dnsmasq.Txt> records = new ArrayList<>();
+        for (Domain d : List.of(CAST, mail, jp)) {
+            SelectorKey k = store.generate(d, KeyAlgorithm.ED25519, Optional.of("e1"), true, Clock.systemUTC());
+            records.add(new Dnsmasq.Txt(DnsTxtRecord.owner("e1", d.name()), List.of(DnsTxtRecord.value(k.key()))));
+        }
+        records.add(new Dnsmasq.Txt("cast.works", List.of("v=spf1 ip4:203.0.113.25 -all")));
+        records.add(new Dnsmasq.Txt("_dmarc.cast.works", List.of("v=DMARC1; p=reject; sp=quarantine")));
+        records.add(new Dnsmasq.Txt("mail.cast.works", List.of("v=spf1 ip4:203.0.113.25 -all")));
+        records.add(new Dnsmasq.Txt("castworks.co.jp", List.of("v=spf1 ip4:198.51.100.7 -all")));
+        Path conf = dir.resolve("relay.conf");
+        Files.writeString(conf, "relay { delivery.mode = mx, sender-checks.egress-addresses = [ \"203.0.113.25\" ] }\n");
+        try (Dnsmasq dns = Dnsmasq.start(records, List.of("works", "jp"))) {
+            Run r = keysIn("check", "--dns", dns.server(), "--config", conf.toString());
+            assertEquals(0, r.exit(), "sender-check warnings do not fail the check:\n" + r.out() + r.err());
+            List<String> lines = r.out().lines().filter(l -> l.startsWith("sender: ")).toList();
+            assertEquals(List.of(
+                    "sender: cast.works dmarc-record ok: p=reject at _dmarc.cast.works",
+                    "sender: cast.works dmarc-enforced ok: p=reject",
+                    "sender: cast.works spf-record ok: v=spf1 at cast.works",
+                    "sender: cast.works spf-egress ok: pass for 203.0.113.25",
+                    "sender: cast.works dkim-records ok: e1 matching",
+                    "sender: castworks.co.jp dmarc-record warning: none at _dmarc.castworks.co.jp or a parent;"
+                            + " publish \"v=DMARC1; p=none\"",
+                    "sender: castworks.co.jp dmarc-enforced warning: no DMARC record",
+                    "sender: castworks.co.jp spf-record ok: v=spf1 at castworks.co.jp",
+                    "sender: castworks.co.jp spf-egress warning: fail for 203.0.113.25 (matched -all at castworks.co.jp);"
+                            + " add ip4:203.0.113.25",
+                    "sender: castworks.co.jp dkim-records ok: e1 matching",
+                    "sender: mail.cast.works dmarc-record ok: sp=quarantine at _dmarc.cast.works"
+                            + " (parent of mail.cast.works)",
+                    "sender: mail.cast.works dmarc-enforced ok: sp=quarantine",
+                    "sender: mail.cast.works spf-record ok: v=spf1 at mail.cast.works",
+                    "sender: mail.cast.works spf-egress ok: pass for 203.0.113.25",
+                    "sender: mail.cast.works dkim-records ok: e1 matching"), lines, r.out());
+            assertTrue(r.out().contains("sender checks: 3 warning(s), 0 unknown"), r.out());
+            assertTrue(r.out().endsWith("ok: all 3 active and pending selectors match their DNS records\n"), r.out());
+
+            Run json = keysIn("check", "--dns", dns.server(), "--config", conf.toString(), "--domain",
+                    "mail.cast.works", "--json");
+            assertEquals(0, json.exit(), json.err());
+            assertTrue(json.out().contains("\"dmarc_found_at\":\"_dmarc.cast.works\",\"dmarc_policy\":\"quarantine\""),
+                    json.out());
+            assertTrue(json.out().contains("{\"check\":\"dmarc-record\",\"status\":\"ok\",\"value\":1,"), json.out());
+
+            Run smarthost = keysIn("check", "--dns", dns.server(), "--domain", "castworks.co.jp");
+            assertTrue(smarthost.out().contains("sender: castworks.co.jp spf-egress skipped: delivery.mode is directory,"
+                    + " not mx\n"), smarthost.out());
         }
     }
 }

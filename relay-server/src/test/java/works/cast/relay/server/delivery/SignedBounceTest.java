@@ -59,6 +59,70 @@ class SignedBounceTest {
         }
     }
 
+    /**
+     * relay.bounce.sign-as picks the domain of MAILER-DAEMON and of the signatures; with passthrough delivery, a
+     * recipient refused while another was accepted gets the same report. A relay whose hostname is in no signing
+     * domain sends its reports unsigned from MAILER-DAEMON@<hostname>. Always from the null sender.
+     */
+    @Test
+    void signAsAndTheHostnameFallbackNameMailerDaemonsDomain() throws Exception {
+        ScriptedSmtpServer.Message signed = bounce("relay.cast.works", "bounce.sign-as = \"castworks.co.jp\"\n"
+                + "delivery.passthrough = true", "good@example.net");
+        assertTrue(signed.mailFrom().startsWith("MAIL FROM:<>"), signed.mailFrom());
+        String text = new String(signed.content(), StandardCharsets.ISO_8859_1);
+        assertTrue(text.contains("From: Mail Delivery System <MAILER-DAEMON@castworks.co.jp>"), text);
+        String signedHeader = text.substring(0, text.indexOf("\r\n\r\n"));
+        assertTrue(signedHeader.startsWith("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=castworks.co.jp;"),
+                signedHeader);
+
+        ScriptedSmtpServer.Message unsigned = bounce("relay.test", "", "");
+        assertTrue(unsigned.mailFrom().startsWith("MAIL FROM:<>"), unsigned.mailFrom());
+        String plain = new String(unsigned.content(), StandardCharsets.ISO_8859_1);
+        assertTrue(plain.contains("From: Mail Delivery System <MAILER-DAEMON@relay.test>"), plain);
+        String header = plain.substring(0, plain.indexOf("\r\n\r\n"));
+        assertTrue(!header.contains("DKIM-Signature:"), "the report itself is unsigned:\n" + header);
+    }
+
+    /** The report the relay sends upstream for bad@example.net (and also: another recipient the upstream takes). */
+    private ScriptedSmtpServer.Message bounce(String hostname, String extra, String also) throws Exception {
+        Path relayDir = Files.createDirectories(dir.resolve(hostname));
+        try (ScriptedSmtpServer upstream = new ScriptedSmtpServer();
+             TestRelay relay = TestRelay.start(relayDir, """
+                     hostname = "%s"
+                     delivery { mode = smarthost, smarthost { host = "127.0.0.1", port = %d, tls = none },
+                                timeouts { connect = 2s, command = 10s, data = 10s } }
+                     queue { retry = [ 1s ], max-age = 1h }
+                     %s
+                     """.formatted(hostname, upstream.port(), extra))) {
+            upstream.rcptReply = r -> r.contains("bad@") ? "550 5.1.1 no such user" : "250 2.1.5 Ok";
+            try (SmtpTestClient c = new SmtpTestClient(relay.port())) {
+                c.hello();
+                String body = "From: app@castworks.co.jp\r\nTo: bad@example.net\r\nSubject: x\r\n\r\nbody\r\n";
+                if (also.isEmpty()) {
+                    assertTrue(c.send("app@castworks.co.jp", "bad@example.net", body).startsWith("250"));
+                } else {
+                    c.write("MAIL FROM:<app@castworks.co.jp>\r\nRCPT TO:<bad@example.net>\r\nRCPT TO:<" + also
+                            + ">\r\nDATA\r\n");
+                    for (String expected : List.of("250", "250", "250", "354")) {
+                        String reply = c.reply();
+                        assertTrue(reply.startsWith(expected), reply);
+                    }
+                    c.write(body + ".\r\n");
+                    String reply = c.reply();
+                    assertTrue(reply.startsWith("250"), reply);
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                ScriptedSmtpServer.Message m = upstream.messages.poll(30, TimeUnit.SECONDS);
+                assertNotNull(m, "no bounce within 30 s");
+                if (m.mailFrom().startsWith("MAIL FROM:<>")) {
+                    return m;
+                }
+            }
+            throw new AssertionError("no message from the null sender");
+        }
+    }
+
     /** Mail::DKIM's verdicts with keys served by dnsmasq on loopback; empty when every RSA signature passes. */
     private String mailDkim(TestRelay relay, byte[] message) throws Exception {
         ExternalTools.require("/usr/bin/perl");

@@ -46,4 +46,25 @@ class DomainCheckerTest {
         assertEquals(0, r.gauges().get("dmarc-enforced"));
         assertEquals(null, r.gauges().get("spf-egress"));
     }
+
+    @Test
+    void eachCheckSaysWhatWasFoundOrWhatToDo() {
+        MapDns dns = new MapDns().txt("cast.works", "v=spf1 exists:%{i}.spf.cast.works -all")
+                .txt("_dmarc.cast.works", "v=DMARC1; p=none");
+        List<DomainReport.Check> c = new DomainChecker(dns, List.of(Cidr.parseAddress("2001:db8::25")),
+                d -> Map.of("s1", "matching", "e1", "error (timeout)")).check("cast.works").checks();
+        assertEquals(List.of("dmarc-record", "dmarc-enforced", "spf-record", "spf-egress", "dkim-records"),
+                c.stream().map(DomainReport.Check::name).toList());
+        assertEquals("warning", c.get(1).status());
+        assertEquals("p=none only monitors; move to quarantine, then reject", c.get(1).detail());
+        assertEquals(-1, c.get(3).value(), "a term with macros cannot be told: " + c.get(3));
+        assertTrue(c.get(3).detail().startsWith("neutral for 2001:db8:0:0:0:0:0:25 (term exists:%{i}"), c.get(3).detail());
+        assertEquals("unknown", c.get(4).status());
+
+        List<DomainReport.Check> failed = new DomainChecker(new MapDns(), List.of(), d -> Map.of())
+                .check("fail.example").checks();
+        assertEquals(List.of(-1, -1, -1, 0), failed.stream().map(DomainReport.Check::value).toList());
+        assertEquals("_dmarc.fail.example: SERVFAIL", failed.get(0).detail());
+        assertEquals("no active selector", failed.get(3).detail());
+    }
 }

@@ -1,5 +1,6 @@
 package works.cast.relay.server.cli.keys;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,15 +12,25 @@ import picocli.CommandLine.Option;
 import works.cast.relay.core.keys.KeyStore;
 import works.cast.relay.core.keys.SelectorKey;
 import works.cast.relay.core.keys.SelectorState;
-import works.cast.relay.core.mail.Domain;
+import works.cast.relay.server.cli.CliDns;
+import works.cast.relay.server.config.RelayConfig;
+import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsTxtResolver;
-import works.cast.relay.server.keys.DomainAdvice;
 import works.cast.relay.server.keys.KeyCheck;
+import works.cast.relay.server.sender.ClientSenderDns;
+import works.cast.relay.server.sender.DomainChecker;
+import works.cast.relay.server.sender.DomainReport;
+import works.cast.relay.server.sender.SenderChecks;
 
-/** {@code keys check}: compares each selector's published record with its key; exit 0 only when all match. */
+/**
+ * {@code keys check}: compares each selector's published record with its key, then runs the sender checks of each
+ * domain (DMARC by the tree walk, SPF, active selectors) as the running relay does. Exit 0 only when every active
+ * and pending selector matches; sender-check warnings are advice and do not change it.
+ */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Look up each selector's DNS record and compare it with the key; exit 0 only when every active"
-                + " and pending selector matches. Also advice on SPF and DMARC.")
+                + " and pending selector matches. Then the sender checks per domain (DMARC, SPF, active selectors),"
+                + " which are advice and do not change the exit status.")
 public final class CheckCommand extends KeysSubcommand {
 
     @Option(names = "--domain", paramLabel = "D", description = "only this domain")
@@ -36,15 +47,18 @@ public final class CheckCommand extends KeysSubcommand {
         if (keys.isEmpty()) {
             throw new IllegalStateException("no keys in " + store.dir() + " (run dkim-relay keys generate --domain D)");
         }
-        DnsTxtResolver resolver = resolver(Optional.ofNullable(dns));
+        DnsClient client = dnsClient(Optional.ofNullable(dns));
+        DnsTxtResolver resolver = new DnsTxtResolver(client);
         KeyCheck check = new KeyCheck(resolver);
         int failing = 0;
         int counted = 0;
         List<Map<String, Object>> views = new ArrayList<>();
+        List<KeyCheck.Result> results = new ArrayList<>();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"DOMAIN", "SELECTOR", "STATE", "ALGORITHM", "DNS", "DETAIL"});
         for (SelectorKey k : keys) {
             KeyCheck.Result r = check.check(k);
+            results.add(r);
             boolean counts = k.state() != SelectorState.RETIRED;
             counted += counts ? 1 : 0;
             failing += counts && !r.matches() ? 1 : 0;
@@ -55,18 +69,43 @@ public final class CheckCommand extends KeysSubcommand {
             rows.add(new String[] {k.domain().name(), k.selector(), k.state().text(), k.key().algorithm().tagValue(),
                 r.status().text(), r.detail()});
         }
+        RelayConfig config = CliDns.config(Optional.ofNullable(options.config));
+        List<InetAddress> egress = SenderChecks.egress(config);
+        Map<String, List<KeyCheck.Result>> active = new LinkedHashMap<>();
+        results.stream().filter(r -> r.key().state() == SelectorState.ACTIVE)
+                .forEach(r -> active.computeIfAbsent(r.key().domain().name(), d -> new ArrayList<>()).add(r));
+        DomainChecker checker = new DomainChecker(new ClientSenderDns(client), egress,
+                d -> SenderChecks.selectorStates(active.getOrDefault(d, List.of())));
         List<Map<String, Object>> domains = new ArrayList<>();
-        List<String> adviceLines = new ArrayList<>();
+        List<String> senderLines = new ArrayList<>();
+        int warnings = 0;
+        int unknown = 0;
         for (String d : new TreeSet<>(keys.stream().map(k -> k.domain().name()).toList())) {
-            DomainAdvice a = DomainAdvice.lookup(resolver, new Domain(d));
+            DomainReport report = checker.check(d);
+            List<Map<String, Object>> checks = new ArrayList<>();
+            for (DomainReport.Check c : report.checks()) {
+                warnings += c.value() == 0 ? 1 : 0;
+                unknown += c.value() < 0 ? 1 : 0;
+                senderLines.add("sender: " + d + " " + c.name() + " " + c.status() + ": " + c.detail());
+                Map<String, Object> v = new LinkedHashMap<>();
+                v.put("check", c.name());
+                v.put("status", c.status());
+                v.put("value", c.value());
+                v.put("detail", c.detail());
+                checks.add(v);
+                if (c.name().equals("spf-record") && report.spf().isEmpty()) {
+                    String why = egress.isEmpty() ? SenderChecks.noEgressReason(config) : "no SPF record to check";
+                    senderLines.add("sender: " + d + " spf-egress skipped: " + why);
+                }
+            }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("domain", d);
-            m.put("spf", a.spf());
-            m.put("dmarc", a.dmarc());
-            m.put("dmarc_policy", a.policy());
-            m.put("advice", a.advice());
+            m.put("dmarc", report.dmarc().record());
+            m.put("dmarc_found_at", report.dmarc().foundAt().map(f -> "_dmarc." + f));
+            m.put("dmarc_policy", report.dmarc().policy());
+            m.put("checks", checks);
+            m.put("warnings", report.warnings());
             domains.add(m);
-            a.advice().forEach(line -> adviceLines.add(d + ": " + line));
         }
         boolean ok = failing == 0;
         if (json()) {
@@ -78,7 +117,9 @@ public final class CheckCommand extends KeysSubcommand {
             printJson(m);
         } else {
             Table.print(out(), rows);
-            adviceLines.forEach(line -> out().println("advice: " + line));
+            senderLines.forEach(out()::println);
+            out().println("sender checks: " + warnings + " warning(s), " + unknown + " unknown"
+                    + " (warnings do not change the exit status)");
             out().println(ok ? "ok: all " + counted + " active and pending selectors match their DNS records"
                     : "FAILED: " + failing + " of " + counted + " active and pending selectors do not match");
             out().flush();

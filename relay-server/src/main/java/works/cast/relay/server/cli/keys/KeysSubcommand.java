@@ -18,6 +18,7 @@ import works.cast.relay.core.keys.KeyStore;
 import works.cast.relay.core.keys.SelectorKey;
 import works.cast.relay.core.mail.Domain;
 import works.cast.relay.server.cli.CliDns;
+import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsTxtResolver;
 import works.cast.relay.server.json.Json;
 import works.cast.relay.server.keys.KeyCheck;
@@ -108,7 +109,11 @@ abstract class KeysSubcommand implements Callable<Integer> {
     }
 
     DnsTxtResolver resolver(Optional<String> dns) {
-        return new DnsTxtResolver(CliDns.client(dns, Optional.ofNullable(options.config)));
+        return new DnsTxtResolver(dnsClient(dns));
+    }
+
+    DnsClient dnsClient(Optional<String> dns) {
+        return CliDns.client(dns, Optional.ofNullable(options.config));
     }
 
     /** A selector as JSON fields. */
