@@ -107,8 +107,8 @@ public final class MxForwarder implements Forwarder {
     }
 
     private CompletableFuture<Map<String, DeliveryResult>> send(OutboundMessage m, String domain, List<String> hosts) {
-        return pools.acquire(domain, () -> open(domain, hosts, 0, null, true))
-                .thenCompose(lease -> lease.session().send(m).whenComplete((r, e) -> lease.release()))
+        return StaleSessions.send(m, () -> pools.acquire(domain, () -> open(domain, hosts, 0, null,
+                        true)), DestinationPools.Lease::session, DestinationPools.Lease::release)
                 .exceptionally(e -> {
                     UpstreamException u = UpstreamException.of(e, "mx " + domain);
                     return all(m.recipients(), u.kind() == UpstreamException.Kind.LOOP

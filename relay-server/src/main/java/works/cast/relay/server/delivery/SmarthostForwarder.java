@@ -65,8 +65,7 @@ public final class SmarthostForwarder implements Forwarder {
         if (message.recipients().isEmpty()) {
             return CompletableFuture.completedFuture(Map.of());
         }
-        return pool.acquire(this::open)
-                .thenCompose(session -> session.send(message).whenComplete((r, e) -> pool.release(session)))
+        return StaleSessions.send(message, () -> pool.acquire(this::open), s -> s, pool::release)
                 .exceptionally(e -> {
                     UpstreamException u = UpstreamException.of(e, describe());
                     log.warn("smarthost unavailable id={} host={}:{} error=\"{}\"", message.id(), host, port,

@@ -196,14 +196,23 @@ public final class UpstreamSession {
     }
 
     /**
-     * Sends one message; completes with one result per recipient, never exceptionally. A connection failure, timeout
-     * or protocol error defers every recipient without a result yet and breaks the session.
+     * Sends one message; completes with one result per recipient. A connection failure, timeout or protocol error
+     * defers every recipient without a result yet and breaks the session. Completes exceptionally only with a
+     * {@link StaleSessionException}, when the session was found closed before anything was written: then the
+     * message may go on another session ({@link StaleSessions#send}).
      */
     public CompletableFuture<Map<String, DeliveryResult>> send(OutboundMessage message) {
         CompletableFuture<Map<String, DeliveryResult>> result = new CompletableFuture<>();
         conn.channel().eventLoop().execute(() -> {
             Map<String, DeliveryResult> results = new LinkedHashMap<>();
             CompletableFuture<Void> done;
+            if (state == State.READY && !conn.isOpen()) {
+                // Closed or failed while it sat idle in the pool (a hang-up, a stray reply read in the same
+                // batch as the last one): nothing of this message was written, so the caller takes another.
+                state = State.BROKEN;
+                result.completeExceptionally(new StaleSessionException(peer()));
+                return;
+            }
             try {
                 if (state != State.READY) {
                     throw new IllegalStateException("upstream session " + peer() + " is " + state);
@@ -229,6 +238,13 @@ public final class UpstreamSession {
             });
         });
         return result;
+    }
+
+    /** Thrown by {@link #send} when the session had closed while idle; nothing of the message reached the peer. */
+    static final class StaleSessionException extends RuntimeException {
+        StaleSessionException(String peer) {
+            super("upstream session " + peer + " closed while idle", null, false, false);
+        }
     }
 
     /** A local refusal when the server cannot take the message as it is (nothing is rewritten), or null. */
