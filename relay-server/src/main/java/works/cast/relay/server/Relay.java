@@ -269,7 +269,8 @@ public final class Relay implements AutoCloseable {
                 c.limits().proxyHeaderTimeout());
         return new SmtpServerSettings(c.hostname(), listeners, ssl, c.smtp().proxyProtocol(),
                 new NetworkAcl(c.access().networks()), c.access().requireTlsForAuth(), limits,
-                SmtpServerSettings.BareLfMode.valueOf(c.smtp().bareLf().name()));
+                SmtpServerSettings.BareLfMode.valueOf(c.smtp().bareLf().name()),
+                new NetworkAcl(c.smtp().trustedProxies()));
     }
 
     /** Fails fast, naming the directory, when the relay cannot create or write it. */

@@ -180,20 +180,31 @@ final class ConfigBinder {
                 listeners.add(listener);
             }
         }
-        return new SmtpConfig(listeners, r.bool("relay.smtp.proxy-protocol", false),
-                r.enumOf("relay.smtp.bare-lf", SmtpConfig.BareLf.class, SmtpConfig.BareLf.REJECT));
+        boolean proxyProtocol = r.bool("relay.smtp.proxy-protocol", false);
+        List<Cidr> proxies = cidrs("relay.smtp.trusted-proxies");
+        if (proxyProtocol && proxies.isEmpty()) {
+            r.problem("relay.smtp.trusted-proxies", "required when relay.smtp.proxy-protocol = true: the addresses "
+                    + "of the proxies (HAProxy) whose PROXY header names the client; anyone else could claim any "
+                    + "address");
+        }
+        return new SmtpConfig(listeners, proxyProtocol,
+                r.enumOf("relay.smtp.bare-lf", SmtpConfig.BareLf.class, SmtpConfig.BareLf.REJECT), proxies);
+    }
+
+    private List<Cidr> cidrs(String path) {
+        List<Cidr> out = new ArrayList<>();
+        for (String text : r.stringList(path)) {
+            try {
+                out.add(Cidr.parse(text));
+            } catch (IllegalArgumentException e) {
+                r.problem(path, "\"" + text + "\" is not a network in CIDR notation: " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     private AccessConfig access() {
-        List<Cidr> networks = new ArrayList<>();
-        for (String text : r.stringList("relay.access.networks")) {
-            try {
-                networks.add(Cidr.parse(text));
-            } catch (IllegalArgumentException e) {
-                r.problem("relay.access.networks", "\"" + text + "\" is not a network in CIDR notation: "
-                        + e.getMessage());
-            }
-        }
+        List<Cidr> networks = cidrs("relay.access.networks");
         return new AccessConfig(networks, r.bool("relay.access.require-tls-for-auth", true),
                 r.optPath("relay.access.users-file"),
                 r.duration("relay.access.auth-failure-delay", Duration.ofSeconds(1), true));

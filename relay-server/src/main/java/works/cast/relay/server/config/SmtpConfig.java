@@ -9,14 +9,17 @@ import java.util.Objects;
  * @param listen        the listeners, at least one
  * @param proxyProtocol whether every connection starts with a HAProxy PROXY header
  * @param bareLf        what to do with a bare LF in DATA
+ * @param trustedProxies the peers whose PROXY header is believed (required with proxyProtocol)
  */
-public record SmtpConfig(List<ListenerConfig> listen, boolean proxyProtocol, BareLf bareLf) {
+public record SmtpConfig(List<ListenerConfig> listen, boolean proxyProtocol, BareLf bareLf,
+                         List<works.cast.relay.server.net.Cidr> trustedProxies) {
 
     /** Handling of a LF not preceded by CR in message content. */
     public enum BareLf { REJECT, NORMALIZE }
 
     public SmtpConfig {
         listen = List.copyOf(listen);
+        trustedProxies = List.copyOf(trustedProxies);
         Objects.requireNonNull(bareLf, "bareLf");
     }
 }

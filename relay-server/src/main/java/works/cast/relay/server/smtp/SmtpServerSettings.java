@@ -17,10 +17,19 @@ import java.util.Optional;
  * @param requireTlsForAuth whether AUTH is offered and accepted only over TLS
  * @param limits            sizes, counts and timeouts
  * @param bareLf            what DATA does with a bare LF
+ * @param trustedProxies    with {@code proxyProtocol}, the peers whose PROXY header is believed; others are closed
  */
 public record SmtpServerSettings(String hostname, List<Listener> listeners, Optional<SslContext> sslContext,
                                  boolean proxyProtocol, NetworkAcl allowedNetworks, boolean requireTlsForAuth,
-                                 Limits limits, BareLfMode bareLf) {
+                                 Limits limits, BareLfMode bareLf, NetworkAcl trustedProxies) {
+
+    /** Settings whose PROXY headers, if expected, are believed from loopback peers only. */
+    public SmtpServerSettings(String hostname, List<Listener> listeners, Optional<SslContext> sslContext,
+                              boolean proxyProtocol, NetworkAcl allowedNetworks, boolean requireTlsForAuth,
+                              Limits limits, BareLfMode bareLf) {
+        this(hostname, listeners, sslContext, proxyProtocol, allowedNetworks, requireTlsForAuth, limits, bareLf,
+                NetworkAcl.parse(List.of("127.0.0.0/8", "::1/128")));
+    }
 
     /** How a listener uses TLS. */
     public enum TlsMode { NONE, STARTTLS, IMPLICIT }
@@ -178,6 +187,7 @@ public record SmtpServerSettings(String hostname, List<Listener> listeners, Opti
 
     /** The same settings with other networks and TLS context (what a reload may change). */
     public SmtpServerSettings withLiveSettings(NetworkAcl networks, Optional<SslContext> ssl) {
-        return new SmtpServerSettings(hostname, listeners, ssl, proxyProtocol, networks, requireTlsForAuth, limits, bareLf);
+        return new SmtpServerSettings(hostname, listeners, ssl, proxyProtocol, networks, requireTlsForAuth, limits, bareLf,
+                trustedProxies);
     }
 }

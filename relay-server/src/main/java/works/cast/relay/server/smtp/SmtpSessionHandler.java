@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -45,6 +44,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private SmtpSession session;
     private InetSocketAddress client;
     private boolean slotTaken;
+    /** The proxy's address while its connection waits for the PROXY header (counted against the limits). */
+    private InetAddress proxySlot;
     private boolean closing;
     private boolean flushScheduled;
     private MessageSink sink;
@@ -70,7 +71,25 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (settings.proxyProtocol()) {
-            arm(settings.limits().commandTimeout());
+            InetSocketAddress proxy = peerAddress();
+            if (!settings.trustedProxies().allows(proxy.getAddress())) {
+                // Anyone else could claim any address in the header, an allowed network included.
+                log.info("smtp refused session={} peer={} reason=untrusted-proxy", sessionId,
+                        proxy.getAddress().getHostAddress());
+                closing = true;
+                ctx.close();
+                return;
+            }
+            // Until its header arrives the connection counts against the limits under the proxy's address.
+            if (!shared.connections().tryAcquire(proxy.getAddress())) {
+                log.info("smtp refused session={} peer={} reason=connection-limit", sessionId,
+                        proxy.getAddress().getHostAddress());
+                closing = true;
+                ctx.close();
+                return;
+            }
+            proxySlot = proxy.getAddress();
+            arm(settings.limits().proxyHeaderTimeout());
         } else {
             begin(peerAddress());
         }
@@ -156,13 +175,27 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 closeWith(Replies.syntax("Unexpected PROXY header"));
                 return;
             }
-            if (header.command() == HAProxyCommand.PROXY && header.sourceAddress() != null) {
-                begin(new InetSocketAddress(header.sourceAddress(), header.sourcePort()));
-            } else {
-                begin(peerAddress());
+            releaseProxySlot();
+            InetSocketAddress source;
+            try {
+                source = ProxyHeaders.source(header, peerAddress());
+            } catch (ProxyHeaders.Refused e) {
+                log.info("smtp refused session={} peer={} reason=proxy-header detail={}", sessionId,
+                        peerAddress().getAddress().getHostAddress(), LogText.quoted(e.getMessage()));
+                closing = true;
+                ctx.close();
+                return;
             }
+            begin(source);
         } finally {
             header.release();
+        }
+    }
+
+    private void releaseProxySlot() {
+        if (proxySlot != null) {
+            shared.connections().release(proxySlot);
+            proxySlot = null;
         }
     }
 
@@ -495,6 +528,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimer();
+        releaseProxySlot();
         abortSink("connection lost");
         if (slotTaken) {
             slotTaken = false;

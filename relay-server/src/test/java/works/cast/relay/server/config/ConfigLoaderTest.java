@@ -170,6 +170,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void proxyProtocolNeedsTrustedProxies() throws IOException {
+        List<String> p = problems("""
+                relay {
+                  smtp.proxy-protocol = true
+                }
+                """);
+        assertTrue(p.stream().anyMatch(s -> s.startsWith(file() + ":2: relay.smtp.trusted-proxies: required when "
+                + "relay.smtp.proxy-protocol = true")), p::toString);
+        assertEquals(1, p.size(), p::toString);
+
+        List<String> bad = problems("""
+                relay.smtp.proxy-protocol = true
+                relay.smtp.trusted-proxies = [ "10.0.0.1/33" ]
+                """);
+        assertTrue(bad.stream().anyMatch(s -> s.startsWith(file() + ":2: relay.smtp.trusted-proxies: \"10.0.0.1/33\" "
+                + "is not a network")), bad::toString);
+
+        RelayConfig ok = load("""
+                relay.smtp.proxy-protocol = true
+                relay.smtp.trusted-proxies = [ "10.0.0.5/32", "fd00::/64" ]
+                """);
+        assertEquals(2, ok.smtp().trustedProxies().size());
+    }
+
+    @Test
     void portRanges() throws IOException {
         List<String> p = problems("""
                 relay {

@@ -50,6 +50,7 @@ class HaproxyFailoverIT {
                         keys-dir = "%s"
                         signing.development-keys = false
                         smtp.proxy-protocol = true
+                        smtp.trusted-proxies = [ "127.0.0.1/32" ]
                         delivery { mode = smarthost, smarthost { host = "127.0.0.1", port = %d, tls = none } }
                         queue.retry = [ 1s ]
                         """.formatted(dir.resolve("keys"), upstream.port()));

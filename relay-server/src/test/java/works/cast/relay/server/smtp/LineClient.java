@@ -50,10 +50,20 @@ final class LineClient implements AutoCloseable {
         }
     }
 
+    /** Sends {@code text} if the server still listens; true when the server then closes without a reply. */
+    boolean closesOn(String text) throws IOException {
+        try {
+            raw(text);
+        } catch (java.net.SocketException e) {
+            return true; // closed (reset) before the write
+        }
+        return "EOF".equals(reply());
+    }
+
     private String line() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int c;
-        while ((c = in.read()) != -1) {
+        while ((c = read()) != -1) {
             if (c == '\n') {
                 String s = b.toString(StandardCharsets.UTF_8);
                 return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
@@ -61,6 +71,18 @@ final class LineClient implements AutoCloseable {
             b.write(c);
         }
         return b.size() == 0 ? null : b.toString(StandardCharsets.UTF_8);
+    }
+
+    /** One byte, or -1 at the end of the stream; a reset by the server is an end of the stream too. */
+    private int read() throws IOException {
+        try {
+            return in.read();
+        } catch (java.net.SocketException e) {
+            if (String.valueOf(e.getMessage()).contains("reset")) {
+                return -1;
+            }
+            throw e;
+        }
     }
 
     void raw(String text) throws IOException {

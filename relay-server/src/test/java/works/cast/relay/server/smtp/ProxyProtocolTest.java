@@ -32,11 +32,12 @@ class ProxyProtocolTest {
     @BeforeEach
     void start() throws Exception {
         String binary = ExternalTools.require("/usr/sbin/haproxy");
-        // Only the address haproxy reports may submit: haproxy itself connects from 127.0.0.1.
+        // Only the address haproxy reports may submit: haproxy itself connects from 127.0.0.1, the one trusted proxy.
         SmtpServerSettings settings = new SmtpServerSettings("relay.test",
                 List.of(new SmtpServerSettings.Listener("127.0.0.1", 0, SmtpServerSettings.TlsMode.NONE)),
                 Optional.empty(), true, NetworkAcl.parse(List.of("127.0.0.3/32")), false,
-                SmtpServerSettings.Limits.defaults(), SmtpServerSettings.BareLfMode.REJECT);
+                SmtpServerSettings.Limits.defaults().withProxyHeaderTimeout(Duration.ofMillis(500)),
+                SmtpServerSettings.BareLfMode.REJECT, NetworkAcl.parse(List.of("127.0.0.1/32")));
         server = new SmtpServer(settings, receiver, FakeAuthenticator.none());
         server.start();
         int smtpPort = server.boundPorts().get(0);
@@ -132,9 +133,44 @@ class ProxyProtocolTest {
     void connectionWithoutProxyHeaderIsNotServed() throws Exception {
         int direct = server.boundPorts().get(0);
         try (LineClient c = new LineClient("127.0.0.3", direct)) {
-            c.raw("EHLO direct.test\r\nMAIL FROM:<a@cast.works>\r\n");
-            assertEquals("EOF", c.reply());
+            assertTrue(c.closesOn("EHLO direct.test\r\nMAIL FROM:<a@cast.works>\r\n"));
         }
         assertTrue(receiver.opened.isEmpty());
+    }
+
+    /** A peer that is not a trusted proxy cannot claim an allowed address (here the one allowed network). */
+    @Test
+    void untrustedPeerClaimingAnAllowedAddressIsClosed() throws Exception {
+        int direct = server.boundPorts().get(0);
+        try (LineClient c = new LineClient("127.0.0.3", direct)) {
+            assertTrue(c.closesOn("PROXY TCP4 127.0.0.3 127.0.0.1 40000 25\r\nEHLO forged.test\r\n"
+                    + "MAIL FROM:<a@cast.works>\r\n"));
+        }
+        assertTrue(receiver.opened.isEmpty());
+    }
+
+    /** HAProxy's health checks send UNKNOWN (v1) or LOCAL (v2): the connection is the proxy's own. */
+    @Test
+    void unknownFamilyIsTheProxysOwnConnection() throws Exception {
+        int direct = server.boundPorts().get(0);
+        try (LineClient c = new LineClient("127.0.0.1", direct)) {
+            c.raw("PROXY UNKNOWN\r\n");
+            assertTrue(c.reply().startsWith("220"));
+            c.command("EHLO check.test");
+            assertTrue(c.command("MAIL FROM:<a@cast.works>").startsWith("530"),
+                    "127.0.0.1 is not an allowed network here: the proxy itself may not submit");
+        }
+    }
+
+    @Test
+    void trustedProxyThatSendsNoHeaderIsClosedAfterTheHeaderTimeout() throws Exception {
+        int direct = server.boundPorts().get(0);
+        long start = System.nanoTime();
+        try (LineClient c = new LineClient("127.0.0.1", direct)) {
+            String first = c.reply();
+            assertTrue(first.equals("EOF") || first.startsWith("421"), first);
+        }
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(9), "closed by the 500 ms header timeout, "
+                + "well before the 10 s read timeout");
     }
 }
