@@ -264,8 +264,7 @@ public final class Relay implements AutoCloseable {
         var limits = new SmtpServerSettings.Limits(c.limits().messageSize(), c.limits().recipients(),
                 c.limits().connections(), c.limits().connectionsPerIp(), c.limits().commandTimeout(),
                 c.limits().dataTimeout(), c.limits().maxErrors(), c.access().authFailureDelay(),
-                SmtpServerSettings.Limits.defaults().authFailures(),
-                SmtpServerSettings.Limits.defaults().authFailureWindow(), c.limits().junkCommands(),
+                c.access().authFailures(), c.access().authFailureWindow(), c.limits().junkCommands(),
                 c.limits().proxyHeaderTimeout());
         return new SmtpServerSettings(c.hostname(), listeners, ssl, c.smtp().proxyProtocol(),
                 new NetworkAcl(c.access().networks()), c.access().requireTlsForAuth(), limits,

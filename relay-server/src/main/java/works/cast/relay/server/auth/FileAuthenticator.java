@@ -25,7 +25,8 @@ import works.cast.relay.server.smtp.Authenticator;
  *
  * <p>Checks run on a small dedicated pool, never on the caller's thread. An unknown user still costs one bcrypt
  * against a dummy hash, so timing does not tell which names exist. A failure completes only after
- * {@code failureDelay}. {@link #reload()} swaps the whole table atomically (for SIGHUP); a session in progress
+ * {@code failureDelay}. When the pool and its queue are full the check is not made and the answer is {@link Busy}
+ * (a 454 to the client), never a failure: a flood must not lock legitimate users out. {@link #reload()} swaps the whole table atomically (for SIGHUP); a session in progress
  * keeps the answer it got. Thread-safe.
  */
 public final class FileAuthenticator implements Authenticator, AutoCloseable {
@@ -65,8 +66,8 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
         try {
             result = CompletableFuture.supplyAsync(() -> check(snapshot, username, password), executor);
         } catch (RejectedExecutionException e) {
-            log.warn("auth rejected reason=busy user={}", LogText.escape(username));
-            result = CompletableFuture.completedFuture(Optional.empty());
+            log.warn("auth unavailable reason=busy user={}", LogText.escape(username));
+            return CompletableFuture.failedFuture(new Busy());
         }
         return result.thenCompose(user -> user.isPresent() || failureDelay.isZero()
                 ? CompletableFuture.completedFuture(user)

@@ -15,14 +15,18 @@ import works.cast.relay.server.net.Cidr;
  * @param requireTlsForAuth offer AUTH only on TLS-protected sessions
  * @param usersFile         the {@code name:hash:domains} file, when AUTH is enabled
  * @param authFailureDelay  how long to wait before answering a failed AUTH
+ * @param authFailures      failed AUTHs of one client (IPv4 address, IPv6 /64) within {@code authFailureWindow}
+ *                          after which it is cut off (Postfix smtpd_client_auth_rate_limit)
+ * @param authFailureWindow how long a failure counts
  */
 public record AccessConfig(List<Cidr> networks, boolean requireTlsForAuth, Optional<Path> usersFile,
-                           Duration authFailureDelay) {
+                           Duration authFailureDelay, int authFailures, Duration authFailureWindow) {
 
     public AccessConfig {
         networks = List.copyOf(networks);
         Objects.requireNonNull(usersFile, "usersFile");
         Objects.requireNonNull(authFailureDelay, "authFailureDelay");
+        Objects.requireNonNull(authFailureWindow, "authFailureWindow");
     }
 
     /** True when {@code client} lies in one of the trusted networks. */

@@ -207,7 +207,9 @@ final class ConfigBinder {
         List<Cidr> networks = cidrs("relay.access.networks");
         return new AccessConfig(networks, r.bool("relay.access.require-tls-for-auth", true),
                 r.optPath("relay.access.users-file"),
-                r.duration("relay.access.auth-failure-delay", Duration.ofSeconds(1), true));
+                r.duration("relay.access.auth-failure-delay", Duration.ofSeconds(1), true),
+                r.intIn("relay.access.auth-failures", 1, 1_000_000, 10),
+                r.duration("relay.access.auth-failure-window", Duration.ofMinutes(15)));
     }
 
     private DeliveryConfig delivery() {

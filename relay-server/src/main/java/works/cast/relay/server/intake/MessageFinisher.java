@@ -27,6 +27,7 @@ import works.cast.relay.core.policy.SigningDecision;
 import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.queue.QueueId;
 import works.cast.relay.server.smtp.Replies;
+import works.cast.relay.server.smtp.SenderOwnership;
 import works.cast.relay.server.smtp.Reply;
 import works.cast.relay.server.smtp.SessionInfo;
 
@@ -209,12 +210,7 @@ final class MessageFinisher {
 
     /** An authenticated user sends only as its domains (or their subdomains). */
     private static boolean userMaySend(SessionInfo session, AuthorAddress author, SigningDecision d) {
-        for (String allowed : session.userDomains()) {
-            if (author.domain().name().equals(allowed) || author.domain().name().endsWith("." + allowed)) {
-                return true;
-            }
-        }
-        return false;
+        return SenderOwnership.owns(session.userDomains(), author.domain().name());
     }
 
     private static String address(SessionInfo s) {

@@ -17,8 +17,18 @@ public interface Authenticator {
         }
     }
 
-    /** Completes with the user when the credentials are valid, empty otherwise. Never completes exceptionally. */
+    /**
+     * Completes with the user when the credentials are valid, empty otherwise; exceptionally only with {@link Busy}
+     * when the credentials cannot be checked now (the client gets a 454 and the attempt is not a failure).
+     */
     CompletionStage<Optional<User>> authenticate(String username, String password);
+
+    /** The password checkers are all busy and their queue is full: the AUTH was not checked. */
+    final class Busy extends RuntimeException {
+        public Busy() {
+            super("password checks busy", null, false, false);
+        }
+    }
 
     /** True when at least one user is configured (AUTH is advertised only then). */
     boolean hasUsers();

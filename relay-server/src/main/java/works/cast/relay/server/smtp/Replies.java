@@ -130,6 +130,16 @@ public final class Replies {
         return new Reply(538, "5.7.11", "Must issue STARTTLS first");
     }
 
+    /** RFC 4954 section 6: the credentials could not be checked now. */
+    public static Reply authUnavailable() {
+        return new Reply(454, "4.7.0", "Temporary authentication failure, try again later");
+    }
+
+    /** An authenticated user's envelope sender outside its domains (Postfix: reject_sender_login_mismatch). */
+    public static Reply senderNotOwned(String sender, String user) {
+        return new Reply(550, "5.7.1", "Sender address <" + sender + "> is not owned by user " + user);
+    }
+
     public static Reply authFailed() {
         return new Reply(535, "5.7.8", "Authentication credentials invalid");
     }

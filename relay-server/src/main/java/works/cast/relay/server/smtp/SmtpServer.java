@@ -74,7 +74,7 @@ public final class SmtpServer {
         this.shared = new SmtpServerContext(receiver, authenticator, new AtomicReference<>(settings),
                 new ConnectionLimiter(limits.connections(), limits.connectionsPerIp()),
                 new AuthFailureTracker(limits.authFailures(), limits.authFailureWindow(), Clock.systemUTC()),
-                new java.util.concurrent.atomic.AtomicBoolean(), events, senderGate);
+                new AuthTurns(), new java.util.concurrent.atomic.AtomicBoolean(), events, senderGate);
     }
 
     /**
@@ -116,6 +116,8 @@ public final class SmtpServer {
             log.info("smtp listening address={} tls={} transport={}", ch.localAddress(), listener.tls(),
                     epoll ? "epoll" : "nio");
         }
+        long sweep = shared.authFailures().sweepInterval().toNanos();
+        bossGroup.scheduleAtFixedRate(shared.authFailures()::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
     }
 
     /** The bound local addresses, in the order of {@link SmtpServerSettings#listeners()}. */

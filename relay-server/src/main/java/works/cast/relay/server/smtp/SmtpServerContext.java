@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * whether the server is draining for shutdown (new connections and new transactions then get 421).
  */
 record SmtpServerContext(MessageReceiver receiver, Authenticator authenticator, AtomicReference<SmtpServerSettings> live,
-                         ConnectionLimiter connections, AuthFailureTracker authFailures, AtomicBoolean draining,
-                         SessionEvents events, SenderGate senderGate) {
+                         ConnectionLimiter connections, AuthFailureTracker authFailures, AuthTurns authTurns,
+                         AtomicBoolean draining, SessionEvents events, SenderGate senderGate) {
 
     SmtpServerContext {
         Objects.requireNonNull(receiver, "receiver");
@@ -20,6 +20,7 @@ record SmtpServerContext(MessageReceiver receiver, Authenticator authenticator, 
         Objects.requireNonNull(live, "live");
         Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(authFailures, "authFailures");
+        Objects.requireNonNull(authTurns, "authTurns");
         Objects.requireNonNull(draining, "draining");
         Objects.requireNonNull(events, "events");
         Objects.requireNonNull(senderGate, "senderGate");
@@ -29,7 +30,8 @@ record SmtpServerContext(MessageReceiver receiver, Authenticator authenticator, 
     SmtpServerContext(MessageReceiver receiver, Authenticator authenticator, AtomicReference<SmtpServerSettings> live,
                       ConnectionLimiter connections, AuthFailureTracker authFailures, AtomicBoolean draining,
                       SessionEvents events) {
-        this(receiver, authenticator, live, connections, authFailures, draining, events, SenderGate.OPEN);
+        this(receiver, authenticator, live, connections, authFailures, new AuthTurns(), draining, events,
+                SenderGate.OPEN);
     }
 
     /** The settings new connections get; a reload may replace them (networks, TLS certificate). */

@@ -235,6 +235,9 @@ public final class SmtpSession {
             return error(Replies.badSenderSyntax());
         }
         MailPath path = parsed.get();
+        if (user.isPresent() && !SenderOwnership.mayUse(user.get(), path.mailbox())) {
+            return error(Replies.senderNotOwned(path.mailbox(), user.get().name()));
+        }
         MailParameters.Outcome checked = MailParameters.check(path, settings.limits().messageSize());
         if (checked instanceof MailParameters.Refused refused) {
             return error(refused.reply());
@@ -405,6 +408,15 @@ public final class SmtpSession {
     }
 
     /** The authenticator's answer for {@link #takeCredentials()}. */
+    /** The credentials could not be checked now ({@link Authenticator.Busy}): 454, the client may try again. */
+    public Action onAuthUnavailable() {
+        if (state != State.AUTH_CHECK) {
+            throw new IllegalStateException("session " + sessionId + ": no AUTH in progress");
+        }
+        state = State.READY;
+        return Action.reply(Replies.authUnavailable());
+    }
+
     public Action onAuthResult(Optional<Authenticator.User> result) {
         if (state != State.AUTH_CHECK) {
             throw new IllegalStateException("session " + sessionId + ": no AUTH in progress");

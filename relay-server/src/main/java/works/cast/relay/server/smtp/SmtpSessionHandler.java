@@ -14,6 +14,9 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -326,12 +329,27 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }));
     }
 
+    /** Checks the credentials in this client's turn ({@link AuthTurns}); the turn ends when the AUTH is answered. */
     private void authenticate() {
         SmtpSession.Credentials credentials = session.takeCredentials();
         await();
-        shared.authenticator().authenticate(credentials.username(), credentials.password())
-                .whenComplete((user, error) -> ctx.executor().execute(() -> authenticated(credentials.username(),
-                        error == null && user != null ? user : Optional.empty())));
+        shared.authTurns().inTurn(client.getAddress(), () -> {
+            CompletableFuture<Void> answered = new CompletableFuture<>();
+            if (!ctx.channel().isActive()) {
+                answered.complete(null); // gone while waiting for its turn
+                return answered;
+            }
+            shared.authenticator().authenticate(credentials.username(), credentials.password())
+                    .whenComplete((user, error) -> {
+                        try {
+                            ctx.executor().execute(() -> authenticated(credentials.username(), user, error,
+                                    answered));
+                        } catch (RejectedExecutionException e) {
+                            answered.complete(null); // the event loop is shutting down
+                        }
+                    });
+            return answered;
+        });
     }
 
     private void checkSender() {
@@ -352,15 +370,27 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 }));
     }
 
-    private void authenticated(String username, Optional<Authenticator.User> user) {
+    private void authenticated(String username, Optional<Authenticator.User> result, Throwable error,
+                               CompletableFuture<Void> answered) {
         if (!ctx.channel().isActive()) {
+            answered.complete(null);
             return;
         }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof Authenticator.Busy) {
+            log.info("smtp auth session={} user={} result=unavailable", sessionId, LogText.escape(username));
+            write(session.onAuthUnavailable().reply().orElseThrow());
+            resume();
+            answered.complete(null);
+            return;
+        }
+        Optional<Authenticator.User> user = error == null && result != null ? result : Optional.empty();
         SmtpSession.Action action = session.onAuthResult(user);
         if (user.isPresent()) {
             log.info("smtp auth session={} user={} result=ok", sessionId, LogText.escape(user.get().name()));
             write(action.reply().orElseThrow());
             resume();
+            answered.complete(null);
             return;
         }
         boolean blocked = shared.authFailures().recordFailure(client.getAddress());
@@ -368,11 +398,15 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 blocked);
         Duration delay = settings.limits().authFailureDelay();
         ctx.executor().schedule(() -> {
-            if (blocked) {
-                closeWith(Replies.tooManyAuthFailures());
-            } else if (ctx.channel().isActive()) {
-                write(action.reply().orElseThrow());
-                resume();
+            try {
+                if (blocked) {
+                    closeWith(Replies.tooManyAuthFailures());
+                } else if (ctx.channel().isActive()) {
+                    write(action.reply().orElseThrow());
+                    resume();
+                }
+            } finally {
+                answered.complete(null);
             }
         }, delay.toNanos(), TimeUnit.NANOSECONDS);
     }

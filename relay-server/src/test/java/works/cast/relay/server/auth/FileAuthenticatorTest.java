@@ -78,6 +78,25 @@ class FileAuthenticatorTest {
     }
 
     @Test
+    void checksBeyondThePoolAndItsQueueAreBusyAtOnceNotFailures() throws Exception {
+        Path file = usersFile(new UserEntry("billing", Passwords.hash("s3cret".toCharArray(), 4),
+                List.of("cast.works")));
+        try (FileAuthenticator a = new FileAuthenticator(file, Duration.ZERO)) {
+            // Unknown users cost a cost-12 bcrypt each: 2 running and 256 queued outlast this loop by far.
+            int busy = 0;
+            for (int i = 0; i < 300; i++) {
+                var f = a.authenticate("nobody" + i, "x").toCompletableFuture();
+                if (f.isCompletedExceptionally()) {
+                    Throwable cause = assertThrows(java.util.concurrent.ExecutionException.class, f::get).getCause();
+                    assertTrue(cause instanceof works.cast.relay.server.smtp.Authenticator.Busy, cause::toString);
+                    busy++;
+                }
+            }
+            assertTrue(busy >= 300 - 2 - 256 - 2, "busy answers: " + busy);
+        }
+    }
+
+    @Test
     void reloadSwapsTheTableAndKeepsItOnError() throws Exception {
         Path file = usersFile(new UserEntry("old", Passwords.hash("pw".toCharArray(), 4), List.of("cast.works")));
         try (FileAuthenticator a = new FileAuthenticator(file, Duration.ZERO)) {

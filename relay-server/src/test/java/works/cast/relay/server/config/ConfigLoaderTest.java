@@ -65,6 +65,8 @@ class ConfigLoaderTest {
         assertEquals(List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128")), c.access().networks());
         assertTrue(c.access().requireTlsForAuth());
         assertEquals(Duration.ofSeconds(1), c.access().authFailureDelay());
+        assertEquals(10, c.access().authFailures());
+        assertEquals(Duration.ofMinutes(15), c.access().authFailureWindow());
         assertEquals(Path.of("keys"), c.keysDir());
         assertEquals(List.of("cast.works", "castworks.co.jp"), List.copyOf(c.signing().domains().keySet()));
         assertEquals(List.of(), c.signing().domains().get("cast.works").selectors());
@@ -192,6 +194,17 @@ class ConfigLoaderTest {
                 relay.smtp.trusted-proxies = [ "10.0.0.5/32", "fd00::/64" ]
                 """);
         assertEquals(2, ok.smtp().trustedProxies().size());
+    }
+
+    @Test
+    void authFailureLimitsAreChecked() throws IOException {
+        List<String> p = problems("""
+                relay.access.auth-failures = 0
+                relay.access.auth-failure-window = never
+                """);
+        assertTrue(p.stream().anyMatch(s -> s.startsWith(file() + ":1: relay.access.auth-failures:")), p::toString);
+        assertTrue(p.stream().anyMatch(s -> s.startsWith(file() + ":2: relay.access.auth-failure-window: expected a "
+                + "duration")), p::toString);
     }
 
     @Test

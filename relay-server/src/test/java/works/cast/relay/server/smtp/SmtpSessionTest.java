@@ -128,6 +128,47 @@ class SmtpSessionTest {
     }
 
     @Test
+    void authenticatedUsersSendOnlyFromTheirDomains() {
+        connect("192.0.2.1");
+        send("EHLO x");
+        send("AUTH PLAIN " + b64("\0alice\0s3cret"));
+        last = session.onAuthResult(Optional.of(new Authenticator.User("alice", Set.of("cast.works"))));
+        expect("235 2.7.0");
+        for (String refused : List.of("a@evil.example", "a@notcast.works", "a@cast.works.evil.example",
+                "a@[192.0.2.1]")) {
+            send("MAIL FROM:<" + refused + ">");
+            expect("550 5.7.1 Sender address <" + refused + "> is not owned by user alice");
+        }
+        for (String allowed : List.of("", "a@cast.works", "bounce@mail.CAST.works")) {
+            send("MAIL FROM:<" + allowed + ">");
+            expect("250");
+            send("RSET");
+            expect("250");
+        }
+    }
+
+    @Test
+    void sendersFromAllowedNetworksAreNotChecked() {
+        connect("127.0.0.1");
+        send("EHLO x");
+        send("MAIL FROM:<a@anything.example>");
+        expect("250");
+    }
+
+    @Test
+    void authThatCannotBeCheckedNowIs454() {
+        connect("192.0.2.1");
+        send("EHLO x");
+        send("AUTH PLAIN " + b64("\0alice\0s3cret"));
+        assertEquals(SmtpSession.Kind.AUTHENTICATE, last.kind());
+        session.takeCredentials();
+        last = session.onAuthUnavailable();
+        expect("454 4.7.0");
+        send("AUTH PLAIN " + b64("\0alice\0s3cret"));
+        assertEquals(SmtpSession.Kind.AUTHENTICATE, last.kind(), "the client may try again at once");
+    }
+
+    @Test
     void authCancelAndBadBase64() {
         connect("192.0.2.1");
         send("EHLO x");
