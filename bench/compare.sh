@@ -18,6 +18,8 @@
 # (timed runs per concurrency, default 3: every run is printed, the summary keeps the one with the median end-to-end
 # rate), SYSTEMS (which to run, default "relay relay-dual postfix"), SKIP_BUILD=1 (use the jars already in */target), RELAY_JAVA_OPTS (default -Xmx1g),
 # JAVA (the java binary that runs the relay, e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java; default java on PATH),
+# CLIENT (load: the project's load client, one connection per session reused for its messages; smtp-source:
+# Postfix's smtp-source, a new connection per message, no latency figures),
 # DRAIN_TIMEOUT (seconds to wait for the sink, default 600), KEEP_WORK=1 (keep the temporary directory: logs).
 # Needs root (Postfix starts as root), Debian's postfix, opendkim and opendkim-tools (installed with apt-get when
 # missing), Java 17 and /usr/bin/python3 with python3-dkim. Everything listens on 127.0.0.1 ports picked at start;
@@ -40,6 +42,11 @@ size=${3:-4096}
 warmup=${WARMUP:-auto}
 repeat=${REPEAT:-3}
 relay_java=${JAVA:-java}
+client=${CLIENT:-load}
+case $client in
+  load | smtp-source) ;;
+  *) echo "CLIENT must be load or smtp-source, not $client" >&2; exit 2 ;;
+esac
 read -r -a systems <<<"${SYSTEMS:-relay relay-dual postfix}"
 drain_timeout=${DRAIN_TIMEOUT:-600}
 py=/usr/bin/python3
@@ -208,7 +215,11 @@ run_load() { # sets nothing for a warm-up; appends "end-to-end accepted p50 p99"
   local key=$1 port=$2 n=$3 c=$4
   local base out t_exit failed elapsed target waited=0 t_done
   base=$(sink_count)
-  out=$(java -cp "$bench_jar" works.cast.relay.bench.LoadClient "127.0.0.1:$port" "$n" "$c" "$size" 2>&1) || true
+  if [ "$client" = smtp-source ]; then
+    out=$(smtp_source "$port" "$n" "$c")
+  else
+    out=$(java -cp "$bench_jar" works.cast.relay.bench.LoadClient "127.0.0.1:$port" "$n" "$c" "$size" 2>&1) || true
+  fi
   t_exit=$(date +%s.%N)
   failed=$(sed -n 's/.* failed=\([0-9]*\) .*/\1/p' <<<"$out")
   elapsed=$(sed -n 's/.* elapsed=\([0-9.]*\)s .*/\1/p' <<<"$out")
@@ -232,10 +243,23 @@ run_load() { # sets nothing for a warm-up; appends "end-to-end accepted p50 p99"
     'BEGIN { printf "%.1f", n / (e + b - a) }')
   # One line per run for measure(): end-to-end accepted p50 p99.
   runs+=("$run_e2e $(sed -n 's/.* rate=\([0-9.]*\) msg\/s.*/\1/p' <<<"$out") \
-$(sed -n 's/.* p50=\([0-9.]*\)ms.*/\1/p' <<<"$out") $(sed -n 's/.* p99=\([0-9.]*\)ms.*/\1/p' <<<"$out")")
+$(sed -n 's/.* p50=\([0-9.-]*\)ms.*/\1/p' <<<"$out") $(sed -n 's/.* p99=\([0-9.-]*\)ms.*/\1/p' <<<"$out")")
   printf '  %s\n  -> end-to-end %s msg/s (sink has all %d)\n' "$out" "$run_e2e" "$((n - failed))"
   [ "$failed" = 0 ] || failures=$((failures + 1))
   find "$dump" -mindepth 1 -delete
+}
+
+# Postfix's smtp-source as the client: a new connection for every message (as most applications send), N messages
+# over C parallel sessions, a body of SIZE bytes under From/To/Date/Message-Id headers (From: app@cast.works).
+# Prints a line in the load client's format; smtp-source reports no latencies, so p50 and p99 are "-".
+smtp_source() {
+  local port=$1 n=$2 c=$3 t0 t1 rc=0
+  t0=$(date +%s.%N)
+  smtp-source -s "$c" -m "$n" -l "$size" -f app@cast.works -t r@example.net "127.0.0.1:$port" >/dev/null 2>&1 || rc=$?
+  t1=$(date +%s.%N)
+  awk -v n="$n" -v a="$t0" -v b="$t1" -v rc="$rc" 'BEGIN {
+    printf "smtp-source: sent=%d failed=%d elapsed=%.3fs rate=%.1f msg/s p50=-ms p99=-ms\n",
+      n, (rc == 0 ? 0 : n), b - a, n / (b - a) }'
 }
 
 # Seconds the JVM PID spent compiling so far (jstat -compiler: Compiled Failed Invalid Time ...).
@@ -410,7 +434,7 @@ CONF
   opendkim_pid=
 }
 
-echo "dkim-relay vs Postfix + OpenDKIM: $messages messages of $size bytes per run, concurrency ${levels[*]}," \
+echo "dkim-relay vs Postfix + OpenDKIM: $messages messages of $size bytes per run (client: $client), concurrency ${levels[*]}," \
   "$(nproc) cores, relay on $("$relay_java" -version 2>&1 | sed -n 1p), $(postconf -d -h mail_version | sed 's/^/Postfix /')," \
   "$(opendkim -V 2>&1 | sed -n 1p)"
 for key in "${systems[@]}"; do
