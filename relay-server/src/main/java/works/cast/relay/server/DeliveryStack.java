@@ -85,7 +85,7 @@ final class DeliveryStack implements AutoCloseable {
             case SMARTHOST -> new SmarthostForwarder(delivery, config.hostname(), io);
             case MX -> new MxForwarder(delivery, config.hostname(),
                     config.smtp().listen().stream().map(works.cast.relay.server.config.ListenerConfig::address).toList(),
-                    io);
+                    config.queue().dir(), (domain, policy, result) -> metrics.deliveryTls(policy.label(), result), io);
             case DIRECTORY -> throw new IllegalStateException("unreachable");
         }, metrics);
         FileMessageQueue queue;

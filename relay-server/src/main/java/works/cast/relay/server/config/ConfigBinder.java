@@ -232,12 +232,25 @@ final class ConfigBinder {
         String m = "relay.delivery.mx.";
         MxConfig mx = new MxConfig(dnsServers(), r.intIn(m + "port", 1, 65535, 25),
                 r.intIn(m + "connections-per-domain", 1, 10_000, 1), outboundTls(m + "tls"),
-                r.bool(m + "allow-loopback", false), r.intIn(m + "cached-destinations", 1, 1_000_000, 1000));
+                r.bool(m + "allow-loopback", false), r.intIn(m + "cached-destinations", 1, 1_000_000, 1000),
+                mxTls(m));
         return new DeliveryConfig(mode, r.path("relay.delivery.directory", Path.of("var/outbox")), smarthost, mx,
                 r.bool("relay.delivery.passthrough", false),
                 r.duration("relay.delivery.timeouts.connect", Duration.ofSeconds(30)),
                 r.duration("relay.delivery.timeouts.command", Duration.ofMinutes(5)),
                 r.duration("relay.delivery.timeouts.data", Duration.ofMinutes(10)));
+    }
+
+    /** {@code relay.delivery.mx.mta-sts}, {@code dane} and {@code trust-store} (a readable PEM bundle). */
+    private MxTlsConfig mxTls(String m) {
+        Optional<Path> trustStore = r.optPath(m + "trust-store");
+        trustStore.ifPresent(p -> {
+            if (!java.nio.file.Files.isReadable(p)) {
+                r.problem(m + "trust-store", "cannot read " + p);
+            }
+        });
+        return new MxTlsConfig(r.bool(m + "mta-sts.enabled", true), r.intIn(m + "mta-sts.https-port", 1, 65535, 443),
+                r.bool(m + "dane.enabled", true), trustStore);
     }
 
     /**

@@ -3,6 +3,7 @@ package works.cast.relay.server.delivery;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +19,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.server.config.DeliveryConfig;
 import works.cast.relay.server.config.MxConfig;
+import works.cast.relay.server.config.OutboundTls;
+import works.cast.relay.server.delivery.tls.HostTls;
+import works.cast.relay.server.delivery.tls.MtaSts;
+import works.cast.relay.server.delivery.tls.MxTlsPolicies;
+import works.cast.relay.server.delivery.tls.StsPolicy;
+import works.cast.relay.server.delivery.tls.TlsFailure;
+import works.cast.relay.server.delivery.tls.TlsOutcomes;
+import works.cast.relay.server.dns.DnsClient;
+import works.cast.relay.server.dns.DnsServers;
 import works.cast.relay.server.smtp.Reply;
 
 /**
@@ -27,6 +37,11 @@ import works.cast.relay.server.smtp.Reply;
  * (opportunistic by default, RFC 7435). A null MX (RFC 7505) or a domain that does not exist fails its recipients;
  * so does a domain whose hosts all resolve to this relay itself ({@link LoopGuard}). Connections are pooled per
  * domain in {@link DestinationPools}, bounded by {@code mx.cached-destinations}.
+ *
+ * <p>TLS follows the policy {@link MxTlsPolicies} finds: DANE (RFC 7672) for a host with validated TLSA records,
+ * else the domain's MTA-STS policy (RFC 8461), else STARTTLS as configured. Under a mandatory policy only the hosts
+ * it allows are tried and only over TLS with a certificate it accepts; anything else defers the recipients (4xx,
+ * retried until {@code queue.max-age}), never plaintext.
  */
 public final class MxForwarder implements Forwarder {
 
@@ -39,6 +54,12 @@ public final class MxForwarder implements Forwarder {
     private final MxResolver resolver;
     private final LoopGuard loops;
     private final DestinationPools pools;
+    private final MxTlsPolicies policies;
+    private final TlsOutcomes outcomes;
+    private final UpstreamSettings mandatoryTls;
+    /** The TLS policy and version of each pooled session, for the delivery log line. */
+    private final Map<UpstreamSession, String> sessionTls =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /**
      * From the configuration: {@code delivery.mx} and the delivery timeouts.
@@ -49,16 +70,45 @@ public final class MxForwarder implements Forwarder {
             throws IOException {
         this(config.mx(), new LoopGuard(config.mx().allowLoopback(), listenAddresses),
                 UpstreamTransport.settings(config, heloName, config.mx().tls(), java.util.Optional.empty(),
-                        java.util.Optional.empty()), SmarthostForwarder.IDLE_TIMEOUT, io);
+                        java.util.Optional.empty()), SmarthostForwarder.IDLE_TIMEOUT, io, MxTlsPolicies.none(),
+                TlsOutcomes.IGNORE);
     }
 
-    MxForwarder(MxConfig config, LoopGuard loops, UpstreamSettings settings, Duration idleTimeout, Executor io) {
+    /**
+     * With the MTA-STS and DANE policies of {@code delivery.mx}: MTA-STS policies are cached under
+     * {@code queueDir/mta-sts/}; {@code outcomes} receives the TLS outcome of every connection attempt.
+     */
+    public MxForwarder(DeliveryConfig config, String heloName, List<String> listenAddresses, Path queueDir,
+                       TlsOutcomes outcomes, Executor io) throws IOException {
+        this(config.mx(), new LoopGuard(config.mx().allowLoopback(), listenAddresses),
+                UpstreamTransport.settings(config, heloName, config.mx().tls(), java.util.Optional.empty(),
+                        java.util.Optional.empty()), SmarthostForwarder.IDLE_TIMEOUT, io,
+                MxTlsPolicies.of(config.mx().security(), dnsClient(config.mx(), config.commandTimeout()), queueDir,
+                        config.connectTimeout().compareTo(Duration.ofSeconds(30)) < 0 ? config.connectTimeout()
+                                : Duration.ofSeconds(30), io, java.time.Clock.systemUTC()), outcomes);
+    }
+
+    MxForwarder(MxConfig config, LoopGuard loops, UpstreamSettings settings, Duration idleTimeout, Executor io)
+            throws IOException {
+        this(config, loops, settings, idleTimeout, io, MxTlsPolicies.none(), TlsOutcomes.IGNORE);
+    }
+
+    MxForwarder(MxConfig config, LoopGuard loops, UpstreamSettings settings, Duration idleTimeout, Executor io,
+                MxTlsPolicies policies, TlsOutcomes outcomes) throws IOException {
         this.config = config;
         this.loops = loops;
         this.settings = settings;
         this.io = io;
+        this.policies = policies;
+        this.outcomes = outcomes;
+        // A mandatory policy checks the certificate itself after the handshake (PeerVerifier), so the context
+        // accepts any chain and the policy decides.
+        this.mandatoryTls = new UpstreamSettings(settings.heloName(), OutboundTls.REQUIRED,
+                UpstreamTransport.tlsContext(OutboundTls.OPPORTUNISTIC, java.util.Optional.empty()),
+                settings.credentials(), false, settings.connectTimeout(), settings.commandTimeout(),
+                settings.dataTimeout());
         this.transport = new UpstreamTransport("mx", 2);
-        this.resolver = new MxResolver(transport.group().next(), config.dnsServers(), settings.commandTimeout());
+        this.resolver = new MxResolver(transport.group().next(), dnsClient(config, settings.commandTimeout()));
         this.pools = new DestinationPools(config.cachedDestinations(), config.connectionsPerDomain(), idleTimeout,
                 transport.group());
     }
@@ -80,6 +130,10 @@ public final class MxForwarder implements Forwarder {
         });
     }
 
+    private static DnsClient dnsClient(MxConfig config, Duration timeout) {
+        return new DnsClient(DnsServers.parse(config.dnsServers()), timeout, 2);
+    }
+
     static String domain(String recipient) {
         return recipient.substring(recipient.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
     }
@@ -88,27 +142,70 @@ public final class MxForwarder implements Forwarder {
                                                                    List<String> rcpts) {
         OutboundMessage part = new OutboundMessage(m.id(), m.reversePath(), rcpts, m.size(), m.eightBit(),
                 m.smtpUtf8(), m.content());
-        return resolver.route(domain).handle((route, e) -> {
+        CompletableFuture<MtaSts.Lookup> sts = policies.domain(domain);
+        java.util.concurrent.atomic.AtomicReference<String> tls = new java.util.concurrent.atomic.AtomicReference<>(
+                "policy=none tls=none");
+        return resolver.route(domain).thenCombine(sts, (route, lookup) -> {
+            lookup.failure().ifPresent(f -> outcomes.record(domain, HostTls.Policy.STS, f.type()));
+            return new Planned(route, lookup);
+        }).handle((plan, e) -> {
             if (e != null) {
                 return CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Deferred(new Reply(451,
                         "4.4.3", "MX lookup for " + domain + " failed: " + e.getMessage()))));
             }
+            MxResolver.Route route = plan.route();
             return switch (route.kind()) {
                 case NULL_MX -> CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Failed(
                         new Reply(556, "5.1.10", "Domain " + domain + " does not accept mail (null MX)"))));
                 case NO_DOMAIN -> CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Failed(
                         new Reply(550, "5.1.2", "Domain " + domain + " does not exist"))));
-                case HOSTS -> send(part, domain, route.hosts());
+                case HOSTS -> send(part, domain, route, plan.sts(), tls);
             };
         }).thenCompose(f -> f).thenApply(results -> {
-            Forwarding.log(log, part, "mx " + domain, results);
+            Forwarding.log(log, part, "mx " + domain, tls.get(), results);
             return results;
         });
     }
 
-    private CompletableFuture<Map<String, DeliveryResult>> send(OutboundMessage m, String domain, List<String> hosts) {
-        return StaleSessions.send(m, () -> pools.acquire(domain, () -> open(domain, hosts, 0, null,
-                        true)), DestinationPools.Lease::session, DestinationPools.Lease::release)
+    private record Planned(MxResolver.Route route, MtaSts.Lookup sts) {
+    }
+
+    private CompletableFuture<Map<String, DeliveryResult>> send(OutboundMessage m, String domain,
+                                                               MxResolver.Route route, MtaSts.Lookup sts,
+                                                               java.util.concurrent.atomic.AtomicReference<String> tls) {
+        List<String> hosts = route.hosts();
+        String pool = domain;
+        Optional<StsPolicy> policy = sts.active();
+        if (policy.isPresent()) {
+            StsPolicy p = policy.get();
+            List<String> allowed = hosts.stream().filter(p::allows).toList();
+            boolean enforce = p.mode() == StsPolicy.Mode.ENFORCE;
+            if (allowed.size() < hosts.size()) {
+                log.warn("mta-sts mx mismatch domain={} mode={} hosts={} policy={}", domain,
+                        enforce ? "enforce" : "testing", hosts, p.mx());
+                outcomes.record(domain, HostTls.Policy.STS, TlsFailure.MX_NOT_IN_POLICY);
+            }
+            if (enforce) {
+                if (allowed.isEmpty()) {
+                    tls.set("policy=sts tls=none");
+                    return CompletableFuture.completedFuture(all(m.recipients(), new DeliveryResult.Deferred(
+                            new Reply(451, "4.7.5", "No MX host of " + domain + " " + hosts
+                                    + " matches its MTA-STS policy " + p.mx()))));
+                }
+                hosts = allowed;
+            }
+            pool = domain + " sts " + sts.id() + " " + p.mode();
+        }
+        List<String> tried = hosts;
+        String key = pool;
+        return StaleSessions.send(m, () -> pools.acquire(key, () -> open(domain, tried, 0, null,
+                        true, sts, route.authenticated())), lease -> {
+                    String t = sessionTls.get(lease.session());
+                    if (t != null) {
+                        tls.set(t);
+                    }
+                    return lease.session();
+                }, DestinationPools.Lease::release)
                 .exceptionally(e -> {
                     UpstreamException u = UpstreamException.of(e, "mx " + domain);
                     return all(m.recipients(), u.kind() == UpstreamException.Kind.LOOP
@@ -121,18 +218,26 @@ public final class MxForwarder implements Forwarder {
      * failure, or as a loop when every host resolved only to refused addresses ({@code onlyLoops} so far).
      */
     private CompletableFuture<UpstreamSession> open(String domain, List<String> hosts, int index,
-                                                    UpstreamException last, boolean onlyLoops) {
+                                                    UpstreamException last, boolean onlyLoops, MtaSts.Lookup sts,
+                                                    boolean mxSecure) {
         if (index >= hosts.size()) {
             return CompletableFuture.failedFuture(last != null ? last : UpstreamException.connect(
                     String.join(",", hosts), new IllegalStateException("no MX host")));
         }
         String host = hosts.get(index);
-        return resolver.addresses(host).handle((addresses, e) -> {
+        CompletableFuture<HostTls> hostTls = policies.host(sts, host, config.port(), mxSecure);
+        return resolver.addresses(host).thenCombine(hostTls, HostPlan::new).handle((plan, e) -> {
             if (e != null) {
-                UpstreamException u = UpstreamException.connect(host, e);
+                UpstreamException u = hostTls.isCompletedExceptionally()
+                        ? UpstreamException.tls(host, "DANE TLSA lookup failed", e)
+                        : UpstreamException.connect(host, e);
+                if (hostTls.isCompletedExceptionally()) {
+                    outcomes.record(domain, HostTls.Policy.DANE, TlsFailure.DNSSEC_INVALID);
+                }
                 log.info("mx host skipped host={} error=\"{}\"", host, u.getMessage());
-                return open(domain, hosts, index + 1, u, false);
+                return open(domain, hosts, index + 1, u, false, sts, mxSecure);
             }
+            List<InetAddress> addresses = plan.addresses();
             List<InetAddress> allowed = new ArrayList<>();
             String refused = null;
             for (InetAddress a : addresses) {
@@ -146,29 +251,45 @@ public final class MxForwarder implements Forwarder {
             }
             if (allowed.isEmpty()) {
                 return open(domain, hosts, index + 1, onlyLoops ? UpstreamException.loop(domain, refused) : last,
-                        onlyLoops);
+                        onlyLoops, sts, mxSecure);
             }
-            return openAddress(host, allowed, 0, null).handle((s, f) -> {
+            return openAddress(domain, host, allowed, 0, null, plan.tls()).handle((s, f) -> {
                 if (f == null) {
                     return CompletableFuture.completedFuture(s);
                 }
                 UpstreamException u = UpstreamException.of(f, host);
                 log.info("mx host failed host={} error=\"{}\"", host, u.getMessage());
-                return open(domain, hosts, index + 1, u, false);
+                return open(domain, hosts, index + 1, u, false, sts, mxSecure);
             }).thenCompose(x -> x);
         }).thenCompose(x -> x);
     }
 
-    private CompletableFuture<UpstreamSession> openAddress(String host, List<InetAddress> addresses, int index,
-                                                           Throwable last) {
+    private record HostPlan(List<InetAddress> addresses, HostTls tls) {
+    }
+
+    private CompletableFuture<UpstreamSession> openAddress(String domain, String host, List<InetAddress> addresses,
+                                                           int index, Throwable last, HostTls tls) {
         if (index >= addresses.size()) {
             return CompletableFuture.failedFuture(last != null ? last : UpstreamException.connect(host,
                     new IllegalStateException("no address")));
         }
         InetSocketAddress address = new InetSocketAddress(addresses.get(index), config.port());
-        return UpstreamSession.open(transport.bootstrap(), address, host, settings, io)
-                .handle((s, e) -> e == null ? CompletableFuture.completedFuture(s)
-                        : openAddress(host, addresses, index + 1, e instanceof CompletionException c ? c.getCause() : e))
+        HostTls.Check check = tls.newCheck();
+        return UpstreamSession.open(transport.bootstrap(), address, host, tls.required() ? mandatoryTls : settings,
+                        io, check)
+                .handle((s, e) -> {
+                    Throwable cause = e instanceof CompletionException c ? c.getCause() : e;
+                    String result = MxTlsOutcome.of(check, s, cause);
+                    if (result != null) {
+                        outcomes.record(domain, tls.policy(), result);
+                    }
+                    if (e == null) {
+                        sessionTls.put(s, "policy=" + tls.policy().label() + " tls=" + s.tlsProtocol()
+                                + check.failure().map(f -> " tls_failure=" + f.type()).orElse(""));
+                        return CompletableFuture.completedFuture(s);
+                    }
+                    return openAddress(domain, host, addresses, index + 1, cause, tls);
+                })
                 .thenCompose(x -> x);
     }
 

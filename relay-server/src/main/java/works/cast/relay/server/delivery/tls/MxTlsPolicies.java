@@ -1,0 +1,76 @@
+package works.cast.relay.server.delivery.tls;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import works.cast.relay.server.config.MxTlsConfig;
+import works.cast.relay.server.dns.DnsClient;
+
+/**
+ * Decides the TLS policy of MX delivery, per domain and per host: DANE when the host has usable DNSSEC-validated
+ * TLSA records (RFC 7672), else the domain's MTA-STS policy (RFC 8461), else opportunistic TLS (RFC 7435). DANE
+ * takes precedence over MTA-STS (RFC 8461 section 2). Thread-safe.
+ */
+public final class MxTlsPolicies {
+
+    private final PeerTrust trust;
+    private final Optional<MtaSts> sts;
+    private final Optional<Dane> dane;
+
+    MxTlsPolicies(PeerTrust trust, Optional<MtaSts> sts, Optional<Dane> dane) {
+        this.trust = trust;
+        this.sts = sts;
+        this.dane = dane;
+    }
+
+    /**
+     * From {@code delivery.mx}: the policy cache in {@code <queueDir>/mta-sts/}, every lookup through {@code dns}.
+     *
+     * @param timeout bounds the policy fetch (connect, each read)
+     * @param io      runs the blocking policy fetches
+     */
+    public static MxTlsPolicies of(MxTlsConfig config, DnsClient dns, Path queueDir, Duration timeout, Executor io,
+                                   Clock clock) throws IOException {
+        PeerTrust trust = PeerTrust.of(config.trustStore());
+        Optional<MtaSts> sts = config.mtaSts() ? Optional.of(new MtaSts(dns, trust, config.httpsPort(), timeout,
+                queueDir.resolve("mta-sts"), io, clock)) : Optional.empty();
+        Optional<Dane> dane = config.dane() ? Optional.of(new Dane(dns)) : Optional.empty();
+        return new MxTlsPolicies(trust, sts, dane);
+    }
+
+    /** Opportunistic TLS only. */
+    public static MxTlsPolicies none() throws IOException {
+        return new MxTlsPolicies(PeerTrust.of(Optional.empty()), Optional.empty(), Optional.empty());
+    }
+
+    public boolean daneEnabled() {
+        return dane.isPresent();
+    }
+
+    /** The domain's MTA-STS policy ({@link MtaSts.Lookup#none()} when MTA-STS is off); never fails. */
+    public CompletableFuture<MtaSts.Lookup> domain(String domain) {
+        return sts.map(s -> s.lookup(domain)).orElse(CompletableFuture.completedFuture(MtaSts.Lookup.none()));
+    }
+
+    /**
+     * The policy of a connection to {@code host} on {@code port}: DANE when the MX answer ({@code mxSecure}), the
+     * host's addresses and its TLSA records are DNSSEC-validated and usable, else the domain's MTA-STS policy, else
+     * opportunistic. Fails (a temporary condition: try the next host) when the TLSA lookup fails.
+     */
+    public CompletableFuture<HostTls> host(MtaSts.Lookup domain, String host, int port, boolean mxSecure) {
+        HostTls fallback = domain.active().map(this::sts).orElse(HostTls.opportunistic());
+        if (dane.isEmpty() || !mxSecure) {
+            return CompletableFuture.completedFuture(fallback);
+        }
+        return dane.get().lookup(host, port).thenApply(t -> t.orElse(fallback));
+    }
+
+    private HostTls sts(StsPolicy p) {
+        return new HostTls(HostTls.Policy.STS, p.mode() == StsPolicy.Mode.ENFORCE,
+                (host, session) -> trust.check(PeerVerifier.chain(session), host));
+    }
+}
