@@ -177,28 +177,17 @@ public final class MxForwarder implements Forwarder {
         String pool = domain;
         Optional<StsPolicy> policy = sts.active();
         if (policy.isPresent()) {
+            // Under enforce, hosts outside the policy are refused one by one (MxTlsPolicies.host), since a host
+            // with DANE is judged by DANE alone; under testing they are tried and the mismatch is recorded.
             StsPolicy p = policy.get();
-            List<String> allowed = hosts.stream().filter(p::allows).toList();
-            boolean enforce = p.mode() == StsPolicy.Mode.ENFORCE;
-            if (allowed.size() < hosts.size()) {
-                log.warn("mta-sts mx mismatch domain={} mode={} hosts={} policy={}", domain,
-                        enforce ? "enforce" : "testing", hosts, p.mx());
+            if (p.mode() == StsPolicy.Mode.TESTING && !hosts.stream().allMatch(p::allows)) {
+                log.warn("mta-sts mx mismatch domain={} mode=testing hosts={} policy={}", domain, hosts, p.mx());
                 outcomes.record(domain, HostTls.Policy.STS, TlsFailure.MX_NOT_IN_POLICY);
-            }
-            if (enforce) {
-                if (allowed.isEmpty()) {
-                    tls.set("policy=sts tls=none");
-                    return CompletableFuture.completedFuture(all(m.recipients(), new DeliveryResult.Deferred(
-                            new Reply(451, "4.7.5", "No MX host of " + domain + " " + hosts
-                                    + " matches its MTA-STS policy " + p.mx()))));
-                }
-                hosts = allowed;
             }
             pool = domain + " sts " + sts.id() + " " + p.mode();
         }
-        List<String> tried = hosts;
         String key = pool;
-        return StaleSessions.send(m, () -> pools.acquire(key, () -> open(domain, tried, 0, null,
+        return StaleSessions.send(m, () -> pools.acquire(key, () -> open(domain, hosts, 0, null,
                         true, sts, route.authenticated())), lease -> {
                     String t = sessionTls.get(lease.session());
                     if (t != null) {
@@ -228,11 +217,13 @@ public final class MxForwarder implements Forwarder {
         CompletableFuture<HostTls> hostTls = policies.host(sts, host, config.port(), mxSecure);
         return resolver.addresses(host).thenCombine(hostTls, HostPlan::new).handle((plan, e) -> {
             if (e != null) {
-                UpstreamException u = hostTls.isCompletedExceptionally()
-                        ? UpstreamException.tls(host, "DANE TLSA lookup failed", e)
-                        : UpstreamException.connect(host, e);
-                if (hostTls.isCompletedExceptionally()) {
-                    outcomes.record(domain, HostTls.Policy.DANE, TlsFailure.DNSSEC_INVALID);
+                UpstreamException u;
+                Throwable cause = e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
+                if (cause instanceof MxTlsPolicies.RefusedHost refused) {
+                    u = UpstreamException.tls(host, refused.failure().toString(), null);
+                    outcomes.record(domain, refused.policy(), refused.failure().type());
+                } else {
+                    u = UpstreamException.connect(host, cause);
                 }
                 log.info("mx host skipped host={} error=\"{}\"", host, u.getMessage());
                 return open(domain, hosts, index + 1, u, false, sts, mxSecure);

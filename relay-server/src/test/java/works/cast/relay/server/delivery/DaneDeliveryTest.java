@@ -47,6 +47,7 @@ import works.cast.relay.server.dns.SignedZone;
  * ta        mx4 .54  2 0 1 of a private CA; the server's chain is leaf (mx4.dane.test) + CA: delivered
  * taname    mx6 .56  2 0 1 of the CA; the leaf names another host: deferred
  * unusable  mx5 .55  1 1 1 (PKIX-EE, unusable for SMTP): opportunistic, delivered
+ * both      mx1 .51  as match, and an enforced MTA-STS policy (HTTPS on .59) that does not list mx1: DANE wins
  * </pre>
  */
 class DaneDeliveryTest {
@@ -57,6 +58,7 @@ class DaneDeliveryTest {
     private final List<ScriptedSmtpServer> sinks = new ArrayList<>();
     private final List<String> outcomes = new CopyOnWriteArrayList<>();
     private SignedZone zone;
+    private com.sun.net.httpserver.HttpsServer web;
     private MxForwarder forwarder;
     private ScriptedSmtpServer mx1;
     private ScriptedSmtpServer mx2;
@@ -100,6 +102,19 @@ class DaneDeliveryTest {
         mx5.tls = TestPki.selfSigned("mx5.dane.test").serverContext();
         mx6.tls = pki.issue("elsewhere.dane.test").serverContext();
         mx7.tls = ee512.serverContext();
+        web = com.sun.net.httpserver.HttpsServer.create(new java.net.InetSocketAddress(
+                java.net.InetAddress.getByName("127.0.0.59"), 0), 0);
+        web.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(
+                pki.issue("mta-sts.both.dane.test").serverContext()));
+        web.createContext("/.well-known/mta-sts.txt", exchange -> {
+            byte[] body = "version: STSv1\nmode: enforce\nmx: mx.elsewhere.test\nmax_age: 86400\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            exchange.getResponseHeaders().add("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        web.start();
         String port = "_" + mx1.port() + "._tcp.";
         String other = hex("SHA-256", TestPki.selfSigned("other.example").chain()[0].getPublicKey().getEncoded());
         List<String> records = new ArrayList<>();
@@ -108,7 +123,8 @@ class DaneDeliveryTest {
         }
         records.addAll(List.of(
                 "match IN MX 10 mx1", "mismatch IN MX 10 mx2", "notls IN MX 10 mx3", "ta IN MX 10 mx4",
-                "unusable IN MX 10 mx5", "taname IN MX 10 mx6", "ee512 IN MX 10 mx7",
+                "unusable IN MX 10 mx5", "taname IN MX 10 mx6", "ee512 IN MX 10 mx7", "both IN MX 10 mx1",
+                "_mta-sts.both IN TXT \"v=STSv1; id=1\"", "mta-sts.both IN A 127.0.0.59",
                 port + "mx1 IN TLSA 3 1 1 " + spki(ee.chain()[0]),
                 port + "mx2 IN TLSA 3 1 1 " + other,
                 port + "mx3 IN TLSA 3 1 1 " + other,
@@ -118,7 +134,8 @@ class DaneDeliveryTest {
                 port + "mx7 IN TLSA 3 0 2 " + hex("SHA-512", ee512.chain()[0].getEncoded())));
         Path dir = Files.createDirectories(tmp.resolve("dns"));
         zone = SignedZone.start(dir, "dane.test", records, RESOLVER);
-        MxTlsConfig security = new MxTlsConfig(false, 443, true, Optional.empty());
+        MxTlsConfig security = new MxTlsConfig(true, web.getAddress().getPort(), true,
+                Optional.of(pki.writeCa(tmp.resolve("ca.pem"))));
         MxConfig config = new MxConfig(List.of(zone.server()), mx1.port(), 2, OutboundTls.OPPORTUNISTIC, true, 100,
                 security);
         TlsOutcomes record = (domain, policy, result) -> outcomes.add(domain + " " + policy.label() + " " + result);
@@ -153,6 +170,9 @@ class DaneDeliveryTest {
         }
         for (ScriptedSmtpServer s : sinks) {
             s.close();
+        }
+        if (web != null) {
+            web.stop(0);
         }
         if (zone != null) {
             zone.close();
@@ -211,6 +231,15 @@ class DaneDeliveryTest {
         assertInstanceOf(DeliveryResult.Deferred.class, r, r.toString());
         assertTrue(mx6.messages.isEmpty());
         assertEquals(List.of("taname.dane.test dane certificate-host-mismatch"), outcomes);
+    }
+
+    @Test
+    void daneTakesPrecedenceOverAnEnforcedMtaStsPolicy() throws Exception {
+        DeliveryResult r = deliver("a@both.dane.test");
+        assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
+        assertEquals(List.of(true), mx1.encrypted);
+        assertEquals(List.of("both.dane.test dane success"), outcomes);
+        assertTrue(Files.exists(tmp.resolve("queue/mta-sts/both.dane.test.policy")), "the policy was fetched");
     }
 
     @Test

@@ -51,8 +51,9 @@ final class Dane {
             }
             return dns.query("_" + port + "._tcp." + host, Type.TLSA).handle((t, e) -> {
                 if (e != null || !t.isDefinite()) {
-                    throw new CompletionException(new java.io.IOException("TLSA lookup for _" + port + "._tcp."
-                            + host + " failed: " + (e != null ? e.getMessage() : t.rcodeText())));
+                    throw new CompletionException(new MxTlsPolicies.RefusedHost(HostTls.Policy.DANE, new TlsFailure(
+                            TlsFailure.DNSSEC_INVALID, "TLSA lookup for _" + port + "._tcp." + host + " failed: "
+                            + (e != null ? e.getMessage() : t.rcodeText()))));
                 }
                 return policy(t);
             });

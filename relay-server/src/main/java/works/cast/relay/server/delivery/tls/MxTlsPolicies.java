@@ -59,14 +59,47 @@ public final class MxTlsPolicies {
     /**
      * The policy of a connection to {@code host} on {@code port}: DANE when the MX answer ({@code mxSecure}), the
      * host's addresses and its TLSA records are DNSSEC-validated and usable, else the domain's MTA-STS policy, else
-     * opportunistic. Fails (a temporary condition: try the next host) when the TLSA lookup fails.
+     * opportunistic. Fails (a temporary condition: try the next host) when the TLSA lookup fails, and with
+     * {@link RefusedHost} when an enforced MTA-STS policy does not list the host (RFC 8461 section 4.1; a host
+     * under DANE is judged by DANE alone, section 2).
      */
     public CompletableFuture<HostTls> host(MtaSts.Lookup domain, String host, int port, boolean mxSecure) {
-        HostTls fallback = domain.active().map(this::sts).orElse(HostTls.opportunistic());
-        if (dane.isEmpty() || !mxSecure) {
-            return CompletableFuture.completedFuture(fallback);
+        CompletableFuture<Optional<HostTls>> byDane = dane.isPresent() && mxSecure ? dane.get().lookup(host, port)
+                : CompletableFuture.completedFuture(Optional.empty());
+        return byDane.thenApply(t -> t.orElseGet(() -> {
+            Optional<StsPolicy> p = domain.active();
+            if (p.isEmpty()) {
+                return HostTls.opportunistic();
+            }
+            if (p.get().mode() == StsPolicy.Mode.ENFORCE && !p.get().allows(host)) {
+                throw new java.util.concurrent.CompletionException(new RefusedHost(HostTls.Policy.STS, new TlsFailure(
+                        TlsFailure.MX_NOT_IN_POLICY, host + " is not among the MTA-STS policy's mx " + p.get().mx())));
+            }
+            return sts(p.get());
+        }));
+    }
+
+    /**
+     * An MX host not to try: an enforced MTA-STS policy does not list it, or its TLSA records could not be looked up
+     * (RFC 7672 section 2.2: a failed lookup makes the host unusable, not insecure).
+     */
+    public static final class RefusedHost extends Exception {
+        private final HostTls.Policy policy;
+        private final TlsFailure failure;
+
+        RefusedHost(HostTls.Policy policy, TlsFailure failure) {
+            super(failure.toString(), null, false, false);
+            this.policy = policy;
+            this.failure = failure;
         }
-        return dane.get().lookup(host, port).thenApply(t -> t.orElse(fallback));
+
+        public HostTls.Policy policy() {
+            return policy;
+        }
+
+        public TlsFailure failure() {
+            return failure;
+        }
     }
 
     private HostTls sts(StsPolicy p) {
