@@ -17,6 +17,8 @@ import works.cast.relay.server.dns.DnsClient;
  */
 public final class MxTlsPolicies {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MxTlsPolicies.class);
+
     private final PeerTrust trust;
     private final Optional<MtaSts> sts;
     private final Optional<Dane> dane;
@@ -39,6 +41,9 @@ public final class MxTlsPolicies {
         Optional<MtaSts> sts = config.mtaSts() ? Optional.of(new MtaSts(dns, trust, config.httpsPort(), timeout,
                 queueDir.resolve("mta-sts"), io, clock)) : Optional.empty();
         Optional<Dane> dane = config.dane() ? Optional.of(new Dane(dns)) : Optional.empty();
+        if (config.dane()) {
+            ResolverCheck.daneWarning(dns).thenAccept(w -> w.ifPresent(log::warn));
+        }
         return new MxTlsPolicies(trust, sts, dane);
     }
 
