@@ -209,7 +209,21 @@ class MtaStsDeliveryTest {
 
     @Test
     void enforceWithAGoodCertificateDeliversOverTls() throws Exception {
-        DeliveryResult r = deliver("a@good.test");
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(MxForwarder.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        DeliveryResult r;
+        try {
+            r = deliver("a@good.test");
+        } finally {
+            logger.detachAppender(lines);
+        }
+        assertTrue(lines.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .anyMatch(l -> l.startsWith("forwarded id=") && l.contains("to=\"mx good.test\" policy=sts tls=TLSv1.3 ")),
+                lines.list.toString());
         assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
         assertEquals(List.of("a@good.test"), good.next(Duration.ofSeconds(5)).recipients());
         assertEquals(List.of(true), good.encrypted);
