@@ -61,7 +61,8 @@ public final class MtaSts {
     private final StsStore store;
     private final Executor io;
     private final Clock clock;
-    private final Map<String, Optional<StsStore.Entry>> memory = new ConcurrentHashMap<>();
+    /** Domains with a policy only, so mail to many domains without one costs no memory here. */
+    private final Map<String, StsStore.Entry> memory = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<StsStore.Entry>> fetching = new ConcurrentHashMap<>();
 
     /**
@@ -126,7 +127,18 @@ public final class MtaSts {
     /** The cached entry of the domain while it is valid. */
     private Optional<StsStore.Entry> valid(String domain) {
         Instant now = clock.instant();
-        return memory.computeIfAbsent(domain, store::load).filter(e -> now.isBefore(e.expires()));
+        StsStore.Entry e = memory.get(domain);
+        if (e == null) {
+            e = store.load(domain).orElse(null);
+            if (e != null) {
+                memory.putIfAbsent(domain, e);
+            }
+        }
+        if (e != null && !now.isBefore(e.expires())) {
+            memory.remove(domain, e);
+            return Optional.empty();
+        }
+        return Optional.ofNullable(e);
     }
 
     /** Fetches, parses and caches the policy; one fetch per domain at a time. */
@@ -142,7 +154,7 @@ public final class MtaSts {
                 String body = fetcher.fetch(host, addresses);
                 StsStore.Entry e = new StsStore.Entry(id, clock.instant(), body, StsPolicy.parse(body));
                 store.save(domain, e);
-                memory.put(domain, Optional.of(e));
+                memory.put(domain, e);
                 log.info("mta-sts policy domain={} id={} mode={} mx={} max_age={}", domain, id,
                         e.policy().mode().name().toLowerCase(java.util.Locale.ROOT), e.policy().mx(),
                         e.policy().maxAge().toSeconds());
