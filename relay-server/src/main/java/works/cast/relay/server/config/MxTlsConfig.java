@@ -12,11 +12,19 @@ import java.util.Optional;
  * @param httpsPort the port of the policy hosts ({@code https://mta-sts.<domain>/}); 443 except in tests
  * @param dane      apply DNSSEC-validated TLSA records of the MX hosts
  * @param trustStore PEM bundle of CA certificates added to the JDK's, for MTA-STS policy hosts and MX certificates
+ * @param tlsRpt     send daily SMTP TLS reports (RFC 8460) from {@code tlsRptFrom}; empty when off
  */
-public record MxTlsConfig(boolean mtaSts, int httpsPort, boolean dane, Optional<Path> trustStore) {
+public record MxTlsConfig(boolean mtaSts, int httpsPort, boolean dane, Optional<Path> trustStore,
+                          Optional<String> tlsRpt) {
+
+    /** Without TLS reports. */
+    public MxTlsConfig(boolean mtaSts, int httpsPort, boolean dane, Optional<Path> trustStore) {
+        this(mtaSts, httpsPort, dane, trustStore, Optional.empty());
+    }
 
     public MxTlsConfig {
         Objects.requireNonNull(trustStore, "trustStore");
+        Objects.requireNonNull(tlsRpt, "tlsRpt");
         if (httpsPort < 1 || httpsPort > 65535) {
             throw new IllegalArgumentException("httpsPort out of range: " + httpsPort);
         }

@@ -56,6 +56,7 @@ public final class MxForwarder implements Forwarder {
     private final DestinationPools pools;
     private final MxTlsPolicies policies;
     private final TlsOutcomes outcomes;
+    private final List<AutoCloseable> closing = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final UpstreamSettings mandatoryTls;
     /** The TLS policy and version of each pooled session, for the delivery log line. */
     private final Map<UpstreamSession, String> sessionTls =
@@ -142,11 +143,15 @@ public final class MxForwarder implements Forwarder {
                                                                    List<String> rcpts) {
         OutboundMessage part = new OutboundMessage(m.id(), m.reversePath(), rcpts, m.size(), m.eightBit(),
                 m.smtpUtf8(), m.content());
-        CompletableFuture<MtaSts.Lookup> sts = policies.domain(domain);
+        // Reports about TLS (RFC 8460) carry TLS-Required: No (RFC 8689 section 5): opportunistic TLS, not counted.
+        boolean report = policies.isReportSender(m.reversePath());
+        TlsOutcomes out = report ? TlsOutcomes.IGNORE : outcomes;
+        CompletableFuture<MtaSts.Lookup> sts = report ? CompletableFuture.completedFuture(MtaSts.Lookup.none())
+                : policies.domain(domain);
         java.util.concurrent.atomic.AtomicReference<String> tls = new java.util.concurrent.atomic.AtomicReference<>(
                 "policy=none tls=none");
         return resolver.route(domain).thenCombine(sts, (route, lookup) -> {
-            lookup.failure().ifPresent(f -> outcomes.record(domain, HostTls.Policy.STS, f.type()));
+            lookup.failure().ifPresent(f -> out.record(domain, HostTls.Policy.STS, f.type()));
             return new Planned(route, lookup);
         }).handle((plan, e) -> {
             if (e != null) {
@@ -159,7 +164,8 @@ public final class MxForwarder implements Forwarder {
                         new Reply(556, "5.1.10", "Domain " + domain + " does not accept mail (null MX)"))));
                 case NO_DOMAIN -> CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Failed(
                         new Reply(550, "5.1.2", "Domain " + domain + " does not exist"))));
-                case HOSTS -> send(part, domain, route, plan.sts(), tls);
+                case HOSTS -> send(part, new Attempt(domain, plan.sts(), route.authenticated() && !report, out,
+                        report), route, tls);
             };
         }).thenCompose(f -> f).thenApply(results -> {
             Forwarding.log(log, part, "mx " + domain, tls.get(), results);
@@ -170,11 +176,20 @@ public final class MxForwarder implements Forwarder {
     private record Planned(MxResolver.Route route, MtaSts.Lookup sts) {
     }
 
-    private CompletableFuture<Map<String, DeliveryResult>> send(OutboundMessage m, String domain,
-                                                               MxResolver.Route route, MtaSts.Lookup sts,
+    /**
+     * One delivery to a domain: its MTA-STS policy, whether its MX answer was validated (for DANE), where TLS
+     * outcomes go, and whether the message is a TLS report (opportunistic TLS only).
+     */
+    private record Attempt(String domain, MtaSts.Lookup sts, boolean mxSecure, TlsOutcomes outcomes,
+                           boolean report) {
+    }
+
+    private CompletableFuture<Map<String, DeliveryResult>> send(OutboundMessage m, Attempt a, MxResolver.Route route,
                                                                java.util.concurrent.atomic.AtomicReference<String> tls) {
+        String domain = a.domain();
+        MtaSts.Lookup sts = a.sts();
         List<String> hosts = route.hosts();
-        String pool = domain;
+        String pool = a.report() ? domain + " report" : domain;
         Optional<StsPolicy> policy = sts.active();
         if (policy.isPresent()) {
             // Under enforce, hosts outside the policy are refused one by one (MxTlsPolicies.host), since a host
@@ -182,13 +197,12 @@ public final class MxForwarder implements Forwarder {
             StsPolicy p = policy.get();
             if (p.mode() == StsPolicy.Mode.TESTING && !hosts.stream().allMatch(p::allows)) {
                 log.warn("mta-sts mx mismatch domain={} mode=testing hosts={} policy={}", domain, hosts, p.mx());
-                outcomes.record(domain, HostTls.Policy.STS, TlsFailure.MX_NOT_IN_POLICY);
+                a.outcomes().record(domain, HostTls.Policy.STS, TlsFailure.MX_NOT_IN_POLICY);
             }
             pool = domain + " sts " + sts.id() + " " + p.mode();
         }
         String key = pool;
-        return StaleSessions.send(m, () -> pools.acquire(key, () -> open(domain, hosts, 0, null,
-                        true, sts, route.authenticated())), lease -> {
+        return StaleSessions.send(m, () -> pools.acquire(key, () -> open(a, hosts, 0, null, true)), lease -> {
                     String t = sessionTls.get(lease.session());
                     if (t != null) {
                         tls.set(t);
@@ -206,51 +220,52 @@ public final class MxForwarder implements Forwarder {
      * Tries the hosts in order, each host's addresses in order, never an address of this relay; fails with the last
      * failure, or as a loop when every host resolved only to refused addresses ({@code onlyLoops} so far).
      */
-    private CompletableFuture<UpstreamSession> open(String domain, List<String> hosts, int index,
-                                                    UpstreamException last, boolean onlyLoops, MtaSts.Lookup sts,
-                                                    boolean mxSecure) {
+    private CompletableFuture<UpstreamSession> open(Attempt a, List<String> hosts, int index,
+                                                    UpstreamException last, boolean onlyLoops) {
+        String domain = a.domain();
         if (index >= hosts.size()) {
             return CompletableFuture.failedFuture(last != null ? last : UpstreamException.connect(
                     String.join(",", hosts), new IllegalStateException("no MX host")));
         }
         String host = hosts.get(index);
-        CompletableFuture<HostTls> hostTls = policies.host(sts, host, config.port(), mxSecure);
+        CompletableFuture<HostTls> hostTls = a.report() ? CompletableFuture.completedFuture(HostTls.opportunistic())
+                : policies.host(a.sts(), host, config.port(), a.mxSecure());
         return resolver.addresses(host).thenCombine(hostTls, HostPlan::new).handle((plan, e) -> {
             if (e != null) {
                 UpstreamException u;
                 Throwable cause = e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
                 if (cause instanceof MxTlsPolicies.RefusedHost refused) {
                     u = UpstreamException.tls(host, refused.failure().toString(), null);
-                    outcomes.record(domain, refused.policy(), refused.failure().type());
+                    a.outcomes().record(domain, refused.policy(), refused.failure().type());
                 } else {
                     u = UpstreamException.connect(host, cause);
                 }
                 log.info("mx host skipped host={} error=\"{}\"", host, u.getMessage());
-                return open(domain, hosts, index + 1, u, false, sts, mxSecure);
+                return open(a, hosts, index + 1, u, false);
             }
             List<InetAddress> addresses = plan.addresses();
             List<InetAddress> allowed = new ArrayList<>();
             String refused = null;
-            for (InetAddress a : addresses) {
-                Optional<String> why = loops.refusal(a);
+            for (InetAddress address : addresses) {
+                Optional<String> why = loops.refusal(address);
                 if (why.isPresent()) {
                     refused = host + ": " + why.get();
                     log.warn("mx host refused domain={} host={} reason=\"{}\"", domain, host, why.get());
                 } else {
-                    allowed.add(a);
+                    allowed.add(address);
                 }
             }
             if (allowed.isEmpty()) {
-                return open(domain, hosts, index + 1, onlyLoops ? UpstreamException.loop(domain, refused) : last,
-                        onlyLoops, sts, mxSecure);
+                return open(a, hosts, index + 1, onlyLoops ? UpstreamException.loop(domain, refused) : last,
+                        onlyLoops);
             }
-            return openAddress(domain, host, allowed, 0, null, plan.tls()).handle((s, f) -> {
+            return openAddress(a, host, allowed, 0, null, plan.tls()).handle((s, f) -> {
                 if (f == null) {
                     return CompletableFuture.completedFuture(s);
                 }
                 UpstreamException u = UpstreamException.of(f, host);
                 log.info("mx host failed host={} error=\"{}\"", host, u.getMessage());
-                return open(domain, hosts, index + 1, u, false, sts, mxSecure);
+                return open(a, hosts, index + 1, u, false);
             }).thenCompose(x -> x);
         }).thenCompose(x -> x);
     }
@@ -258,7 +273,7 @@ public final class MxForwarder implements Forwarder {
     private record HostPlan(List<InetAddress> addresses, HostTls tls) {
     }
 
-    private CompletableFuture<UpstreamSession> openAddress(String domain, String host, List<InetAddress> addresses,
+    private CompletableFuture<UpstreamSession> openAddress(Attempt a, String host, List<InetAddress> addresses,
                                                            int index, Throwable last, HostTls tls) {
         if (index >= addresses.size()) {
             return CompletableFuture.failedFuture(last != null ? last : UpstreamException.connect(host,
@@ -272,14 +287,14 @@ public final class MxForwarder implements Forwarder {
                     Throwable cause = e instanceof CompletionException c ? c.getCause() : e;
                     String result = MxTlsOutcome.of(check, s, cause);
                     if (result != null) {
-                        outcomes.record(domain, tls.policy(), result);
+                        a.outcomes().record(a.domain(), tls.policy(), result);
                     }
                     if (e == null) {
                         sessionTls.put(s, "policy=" + tls.policy().label() + " tls=" + s.tlsProtocol()
                                 + check.failure().map(f -> " tls_failure=" + f.type()).orElse(""));
                         return CompletableFuture.completedFuture(s);
                     }
-                    return openAddress(domain, host, addresses, index + 1, cause, tls);
+                    return openAddress(a, host, addresses, index + 1, cause, tls);
                 })
                 .thenCompose(x -> x);
     }
@@ -305,8 +320,20 @@ public final class MxForwarder implements Forwarder {
         return "mx port " + config.port();
     }
 
+    /** Closes {@code c} when this forwarder closes (the TLS report timer, which reports on its sessions). */
+    public void closeWith(AutoCloseable c) {
+        closing.add(c);
+    }
+
     @Override
     public void close() {
+        for (AutoCloseable c : closing) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("close {}: {}", c, e.toString());
+            }
+        }
         pools.close();
         resolver.close();
         transport.close();

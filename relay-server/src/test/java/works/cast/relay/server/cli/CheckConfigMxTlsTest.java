@@ -76,4 +76,23 @@ class CheckConfigMxTlsTest {
         assertEquals(2, r.exit(), r.out());
         assertTrue(r.err().contains("relay.delivery.mx.trust-store: trust store " + empty), r.err());
     }
+
+    @Test
+    void tlsReportsNeedAFromInASigningDomain() throws Exception {
+        Path conf = config("127.0.0.1:9", "dane.enabled = false, tls-rpt { enabled = true }");
+        Run r = cli("check-config", "--config", conf.toString());
+        assertEquals(2, r.exit(), r.out());
+        assertTrue(r.err().contains(conf + ":7: relay.delivery.mx.tls-rpt.from: required when tls-rpt.enabled = true"),
+                r.err());
+
+        conf = config("127.0.0.1:9", "dane.enabled = false, tls-rpt { enabled = true, from = \"rpt@elsewhere.test\" }");
+        r = cli("check-config", "--config", conf.toString());
+        assertEquals(2, r.exit(), r.out());
+        assertTrue(r.err().contains("relay.delivery.mx.tls-rpt.from: \"rpt@elsewhere.test\" is not in one of "
+                + "relay.signing.domains"), r.err());
+
+        conf = config("127.0.0.1:9", "dane.enabled = false, tls-rpt { enabled = true, from = \"tlsrpt@cast.works\" }");
+        r = cli("check-config", "--config", conf.toString());
+        assertEquals(0, r.exit(), r.err());
+    }
 }

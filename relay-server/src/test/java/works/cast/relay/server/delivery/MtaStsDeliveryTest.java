@@ -33,6 +33,8 @@ import works.cast.relay.server.config.MxConfig;
 import works.cast.relay.server.config.MxTlsConfig;
 import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.delivery.tls.MxTlsPolicies;
+import works.cast.relay.server.delivery.tls.TlsReportCounts;
+import works.cast.relay.server.delivery.tls.TlsReporter;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
@@ -51,6 +53,25 @@ class MtaStsDeliveryTest {
     private final ExecutorService io = Executors.newCachedThreadPool();
     private final List<ScriptedSmtpServer> sinks = new ArrayList<>();
     private final List<String> outcomes = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
+            new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.parse("2026-12-03T10:00:00Z"));
+    private final Clock clock = new Clock() {
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now.get();
+        }
+    };
+    private final TlsReportCounts counts = new TlsReportCounts(clock);
     private TestPki pki;
     private Process dnsmasq;
     private HttpsServer web;
@@ -141,6 +162,8 @@ class MtaStsDeliveryTest {
             cmd.add("--txt-record=_mta-sts." + d + ".test,v=STSv1; id=20261204");
             cmd.add("--host-record=mta-sts." + d + ".test," + WEB);
         }
+        cmd.add("--txt-record=_smtp._tls.selfsigned.test,v=TLSRPTv1; rua=mailto:tls-reports@selfsigned.test");
+        cmd.add("--txt-record=_smtp._tls.good.test,v=TLSRPTv1;rua=mailto:rpt@good.test");
         dnsmasq = Tools.start(cmd, tmp.resolve("dnsmasq.log"));
         awaitDns();
         forwarder = forwarder();
@@ -157,10 +180,14 @@ class MtaStsDeliveryTest {
     }
 
     private MxForwarder forwarder() throws Exception {
-        MxTlsConfig security = new MxTlsConfig(true, webPort, false, Optional.of(trustStore));
+        MxTlsConfig security = new MxTlsConfig(true, webPort, false, Optional.of(trustStore),
+                Optional.of("tlsrpt@cast.works"));
         MxConfig config = new MxConfig(List.of(DNS + ":" + dnsPort), good.port(), 2, OutboundTls.OPPORTUNISTIC, true,
                 100, security);
-        TlsOutcomes record = (domain, policy, result) -> outcomes.add(domain + " " + policy.label() + " " + result);
+        TlsOutcomes record = (domain, policy, result) -> {
+            outcomes.add(domain + " " + policy.label() + " " + result);
+            counts.record(domain, policy, result);
+        };
         UpstreamSettings p = plain(Duration.ofSeconds(5));
         UpstreamSettings settings = new UpstreamSettings(p.heloName(), OutboundTls.OPPORTUNISTIC,
                 UpstreamTransport.tlsContext(OutboundTls.OPPORTUNISTIC, Optional.empty()), p.credentials(), false,
@@ -300,5 +327,116 @@ class MtaStsDeliveryTest {
         assertInstanceOf(DeliveryResult.Deferred.class, r, r.toString());
         assertTrue(selfSigned.messages.isEmpty());
         assertEquals(List.of("selfsigned.test sts validation-failure"), outcomes);
+    }
+
+    /** A TLS report goes with opportunistic TLS (TLS-Required: No, RFC 8689 section 5) and is not reported on. */
+    @Test
+    void aTlsReportIgnoresTheMandatoryPolicyAndIsNotCounted() throws Exception {
+        byte[] content = "TLS-Required: No\r\n\r\n{}\r\n".getBytes(StandardCharsets.US_ASCII);
+        OutboundMessage report = new OutboundMessage(works.cast.relay.server.queue.QueueId.next(), "tlsrpt@cast.works",
+                List.of("tls-reports@selfsigned.test"), content.length, false, false,
+                () -> java.nio.channels.Channels.newChannel(new java.io.ByteArrayInputStream(content)));
+        DeliveryResult r = await(forwarder, report).get("tls-reports@selfsigned.test");
+        assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
+        assertEquals(List.of(true), selfSigned.encrypted);
+        assertEquals(List.of(), outcomes);
+        assertInstanceOf(DeliveryResult.Deferred.class, deliver("a@selfsigned.test"), "other mail still waits");
+    }
+
+    /**
+     * The sessions of the day become one RFC 8460 report per domain with a {@code _smtp._tls} record, sent the next
+     * day: well-formed JSON (read by Python's json module) with the counts, gzipped in a multipart/report, with
+     * TLS-Required: No, and a DKIM signature dkimpy verifies. A domain without the record gets none.
+     */
+    @Test
+    void theDaysSessionsBecomeSignedTlsReports() throws Exception {
+        assertInstanceOf(DeliveryResult.Deferred.class, deliver("a@selfsigned.test"));
+        assertInstanceOf(DeliveryResult.Deferred.class, deliver("b@selfsigned.test"));
+        assertInstanceOf(DeliveryResult.Delivered.class, deliver("a@good.test"));
+        assertInstanceOf(DeliveryResult.Delivered.class, deliver("a@plain.test"));
+
+        works.cast.relay.core.interop.TestKeys keys = works.cast.relay.core.interop.TestKeys.shared();
+        works.cast.relay.core.keys.KeyRing ring = new works.cast.relay.core.keys.KeyRing(List.of(
+                new works.cast.relay.core.keys.SelectorKey(new works.cast.relay.core.mail.Domain("cast.works"), "rpt",
+                        works.cast.relay.core.keys.PemKeyLoader.load(keys.rsa().pemFile()),
+                        works.cast.relay.core.keys.SelectorState.ACTIVE, java.time.Instant.now(), Optional.empty(),
+                        Optional.empty())));
+        works.cast.relay.core.policy.SigningPolicy policy = new works.cast.relay.core.policy.SigningPolicy(
+                List.of(new works.cast.relay.core.policy.DomainPolicy(new works.cast.relay.core.mail.Domain(
+                        "cast.works"), List.of())), true, works.cast.relay.core.policy.SigningPolicy.UnknownDomain.REJECT,
+                works.cast.relay.core.dkim.canon.Canonicalization.RELAXED,
+                works.cast.relay.core.dkim.canon.Canonicalization.RELAXED,
+                works.cast.relay.core.dkim.HeaderSelection.DEFAULT_HEADERS,
+                works.cast.relay.core.dkim.HeaderSelection.DEFAULT_OVERSIGN, Optional.empty(), () -> ring);
+        List<String> queued = new CopyOnWriteArrayList<>();
+        List<byte[]> messages = new CopyOnWriteArrayList<>();
+        TlsReporter reporter = new TlsReporter(counts, dns(), "tlsrpt@cast.works", "relay.cast.works",
+                new works.cast.relay.server.intake.OriginatedMailSigner(policy,
+                        new works.cast.relay.core.mail.Domain("cast.works"), clock),
+                (from, rcpts, bytes) -> {
+                    queued.add(from + " " + rcpts);
+                    messages.add(bytes);
+                    return java.util.concurrent.CompletableFuture.completedFuture(null);
+                }, clock);
+        assertEquals(0, reporter.sendDue().get(10, java.util.concurrent.TimeUnit.SECONDS), "the day is not over");
+
+        now.set(java.time.Instant.parse("2026-12-04T00:30:00Z"));
+        assertEquals(2, reporter.sendDue().get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(java.util.Set.of("tlsrpt@cast.works [tls-reports@selfsigned.test]",
+                "tlsrpt@cast.works [rpt@good.test]"), java.util.Set.copyOf(queued));
+        for (byte[] m : messages) {
+            String text = new String(m, StandardCharsets.US_ASCII);
+            String header = text.substring(0, text.indexOf("\r\n\r\n"));
+            assertTrue(header.startsWith("DKIM-Signature: v=1; a=rsa-sha256;"), header);
+            assertTrue(header.contains("\r\nTLS-Required: No\r\n"), header);
+            assertTrue(header.contains("report-type=tlsrpt"), header);
+            var o = works.cast.relay.core.interop.Dkimpy.create().verify(m, keys.dnsRecords("cast.works", "rpt",
+                    "unused"));
+            assertTrue(o.allPass(), o::describe);
+        }
+        String selfSignedJson = reportJson(messages.stream().filter(m -> new String(m, StandardCharsets.US_ASCII)
+                .contains("TLS-Report-Domain: selfsigned.test")).findFirst().orElseThrow());
+        assertEquals("cast.works|2026-12-03T00:00:00Z|2026-12-03T23:59:59Z|sts|selfsigned.test|0|2|"
+                + "validation-failure=2", summary(selfSignedJson));
+        String goodJson = reportJson(messages.stream().filter(m -> new String(m, StandardCharsets.US_ASCII)
+                .contains("TLS-Report-Domain: good.test")).findFirst().orElseThrow());
+        assertEquals("cast.works|2026-12-03T00:00:00Z|2026-12-03T23:59:59Z|sts|good.test|1|0|", summary(goodJson));
+        assertEquals(0, reporter.sendDue().get(10, java.util.concurrent.TimeUnit.SECONDS), "sent only once");
+    }
+
+    /** The gunzipped JSON of the report's application/tlsrpt+gzip part. */
+    private static String reportJson(byte[] message) throws Exception {
+        var mime = new jakarta.mail.internet.MimeMessage(jakarta.mail.Session.getInstance(new java.util.Properties()),
+                new java.io.ByteArrayInputStream(message));
+        var multipart = (jakarta.mail.internet.MimeMultipart) mime.getContent();
+        for (int i = 0; i < multipart.getCount(); i++) {
+            var part = multipart.getBodyPart(i);
+            if (part.isMimeType("application/tlsrpt+gzip")) {
+                assertTrue(part.getFileName().startsWith("cast.works!"), part.getFileName());
+                try (var in = new java.util.zip.GZIPInputStream(part.getInputStream())) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            }
+        }
+        throw new AssertionError("no application/tlsrpt+gzip part");
+    }
+
+    /** The report read by Python's json module, flattened to one line of the fields the test checks. */
+    private String summary(String json) throws Exception {
+        Path file = Files.writeString(tmp.resolve("report.json"), json);
+        String script = "import json,sys\n"
+                + "r=json.load(open(sys.argv[1]))\n"
+                + "p=r['policies'][0]\n"
+                + "f=','.join('%s=%d'%(d['result-type'],d['failed-session-count']) for d in p.get('failure-details',[]))\n"
+                + "print('|'.join([r['organization-name'],r['date-range']['start-datetime'],"
+                + "r['date-range']['end-datetime'],p['policy']['policy-type'],p['policy']['policy-domain'],"
+                + "str(p['summary']['total-successful-session-count']),"
+                + "str(p['summary']['total-failure-session-count']),f]))\n";
+        Process p = new ProcessBuilder(Tools.require("/usr/bin/python3"), "-c", script, file.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out;
     }
 }

@@ -46,7 +46,7 @@ public final class MtaSts {
      */
     public record Lookup(Optional<StsPolicy> policy, String id, Optional<TlsFailure> failure) {
 
-        static Lookup none() {
+        public static Lookup none() {
             return new Lookup(Optional.empty(), "", Optional.empty());
         }
 

@@ -22,11 +22,21 @@ public final class MxTlsPolicies {
     private final PeerTrust trust;
     private final Optional<MtaSts> sts;
     private final Optional<Dane> dane;
+    private final Optional<String> reportSender;
 
-    MxTlsPolicies(PeerTrust trust, Optional<MtaSts> sts, Optional<Dane> dane) {
+    MxTlsPolicies(PeerTrust trust, Optional<MtaSts> sts, Optional<Dane> dane, Optional<String> reportSender) {
         this.trust = trust;
         this.sts = sts;
         this.dane = dane;
+        this.reportSender = reportSender;
+    }
+
+    /**
+     * True for the envelope sender of the relay's TLS reports (RFC 8460 section 5.3): they go with opportunistic
+     * TLS, as {@code TLS-Required: No} asks (RFC 8689 section 5), and their sessions are not reported on.
+     */
+    public boolean isReportSender(String reversePath) {
+        return reportSender.isPresent() && reportSender.get().equalsIgnoreCase(reversePath);
     }
 
     /**
@@ -44,12 +54,13 @@ public final class MxTlsPolicies {
         if (config.dane()) {
             ResolverCheck.daneWarning(dns).thenAccept(w -> w.ifPresent(log::warn));
         }
-        return new MxTlsPolicies(trust, sts, dane);
+        return new MxTlsPolicies(trust, sts, dane, config.tlsRpt());
     }
 
     /** Opportunistic TLS only. */
     public static MxTlsPolicies none() throws IOException {
-        return new MxTlsPolicies(PeerTrust.of(Optional.empty()), Optional.empty(), Optional.empty());
+        return new MxTlsPolicies(PeerTrust.of(Optional.empty()), Optional.empty(), Optional.empty(),
+                Optional.empty());
     }
 
     public boolean daneEnabled() {

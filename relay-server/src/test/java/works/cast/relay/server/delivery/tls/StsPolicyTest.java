@@ -68,4 +68,14 @@ class StsPolicyTest {
         assertEquals(Optional.empty(), StsRecord.id(List.of("v=STSv1; id=not-alnum")));
         assertEquals(Optional.empty(), StsRecord.id(List.of()));
     }
+
+    @Test
+    void readsTheTlsRptRecordsMailtoAddresses() {
+        assertEquals(List.of("a@example.net", "b@example.org"), TlsReport.mailtoRua(List.of(
+                "v=TLSRPTv1; rua=https://reports.example.net/v1,mailto:a@example.net, MAILTO:b@example.org")));
+        assertEquals(List.of(), TlsReport.mailtoRua(List.of("v=TLSRPTv1; rua=https://r.example.net/")));
+        assertEquals(List.of(), TlsReport.mailtoRua(List.of("v=TLSRPTv1; rua=mailto:a@x.test",
+                "v=TLSRPTv1; rua=mailto:b@x.test")), "two records");
+        assertEquals(List.of(), TlsReport.mailtoRua(List.of("v=spf1 -all")));
+    }
 }
