@@ -17,7 +17,8 @@ import works.cast.relay.server.ops.RelayMetrics;
 /**
  * Wiring of the MX TLS outcomes: every connection attempt goes to the metrics, and with
  * {@code delivery.mx.tls-rpt.enabled} also to the day's counts that {@link TlsReporter} sends as RFC 8460 reports,
- * signed with the keys of the {@code from} address's domain and queued like other mail.
+ * signed with the keys of the {@code from} address's domain and queued like other mail. The counts not yet reported
+ * are kept in {@code <queue.dir>/tls-rpt/counts.txt} across restarts.
  */
 final class TlsReporting {
 
@@ -43,6 +44,7 @@ final class TlsReporting {
         String from = config.delivery().mx().security().tlsRpt().orElseThrow();
         Domain domain = new Domain(from.substring(from.lastIndexOf('@') + 1));
         return new TlsReporter(counts, DnsClient.of(config.dns()), from, config.hostname(),
-                new OriginatedMailSigner(policy, domain, clock), outbox, clock).start(Duration.ofHours(1));
+                new OriginatedMailSigner(policy, domain, clock), outbox, clock,
+                Optional.of(config.queue().dir().resolve("tls-rpt").resolve("counts.txt"))).start(Duration.ofHours(1));
     }
 }

@@ -87,5 +87,10 @@ class DaneThroughRelayTest {
             assertTrue(scrape.contains(failure), scrape);
             assertTrue(bad.messages.isEmpty(), "nothing delivered to the mismatching host");
         }
+        // the day's counts, not reported yet, survive the stop for the next start
+        List<String> saved = Files.readAllLines(dir.resolve("relay/queue/tls-rpt/counts.txt"));
+        assertTrue(saved.stream().anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\d good\\.relay\\.dane\\.test dane 1")), saved.toString());
+        assertTrue(saved.stream().anyMatch(l -> l.matches(".* bad\\.relay\\.dane\\.test dane 0 validation-failure=\\d+")),
+                saved.toString());
     }
 }

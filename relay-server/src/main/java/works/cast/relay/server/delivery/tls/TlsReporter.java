@@ -44,6 +44,7 @@ public final class TlsReporter implements AutoCloseable {
     private final UnaryOperator<byte[]> signer;
     private final Outbox outbox;
     private final Clock clock;
+    private final java.util.Optional<java.nio.file.Path> state;
     private ScheduledExecutorService timer;
 
     /**
@@ -52,6 +53,21 @@ public final class TlsReporter implements AutoCloseable {
      */
     public TlsReporter(TlsReportCounts counts, DnsClient dns, String from, String hostname,
                        UnaryOperator<byte[]> signer, Outbox outbox, Clock clock) {
+        this(counts, dns, from, hostname, signer, outbox, clock, java.util.Optional.empty());
+    }
+
+    /** As above, keeping the counts in {@code state} across restarts: loaded now, saved hourly and at close. */
+    public TlsReporter(TlsReportCounts counts, DnsClient dns, String from, String hostname,
+                       UnaryOperator<byte[]> signer, Outbox outbox, Clock clock,
+                       java.util.Optional<java.nio.file.Path> state) {
+        this.state = state;
+        if (state.isPresent()) {
+            try {
+                counts.load(state.get());
+            } catch (java.io.IOException e) {
+                log.warn("tls report counts not loaded file={} error=\"{}\"", state.get(), e.toString());
+            }
+        }
         this.counts = counts;
         this.dns = dns;
         this.from = from;
@@ -74,6 +90,7 @@ public final class TlsReporter implements AutoCloseable {
             } catch (Exception e) {
                 log.warn("tls reports failed error=\"{}\"", e.toString());
             }
+            save();
         }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         return this;
     }
@@ -127,10 +144,21 @@ public final class TlsReporter implements AutoCloseable {
         }).thenCompose(f -> f);
     }
 
+    private void save() {
+        if (state.isPresent()) {
+            try {
+                counts.save(state.get());
+            } catch (java.io.IOException e) {
+                log.warn("tls report counts not saved file={} error=\"{}\"", state.get(), e.toString());
+            }
+        }
+    }
+
     @Override
     public synchronized void close() {
         if (timer != null) {
             timer.shutdownNow();
         }
+        save();
     }
 }
