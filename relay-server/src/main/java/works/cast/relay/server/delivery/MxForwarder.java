@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.server.config.DeliveryConfig;
@@ -148,8 +149,7 @@ public final class MxForwarder implements Forwarder {
         TlsOutcomes out = report ? TlsOutcomes.IGNORE : outcomes;
         CompletableFuture<MtaSts.Lookup> sts = report ? CompletableFuture.completedFuture(MtaSts.Lookup.none())
                 : policies.domain(domain);
-        java.util.concurrent.atomic.AtomicReference<String> tls = new java.util.concurrent.atomic.AtomicReference<>(
-                "policy=none tls=none");
+        AtomicReference<String> tls = new AtomicReference<>("policy=none tls=none");
         return resolver.route(domain).thenCombine(sts, (route, lookup) -> {
             lookup.failure().ifPresent(f -> out.record(domain, HostTls.Policy.STS, f.type()));
             return new Planned(route, lookup);
@@ -185,7 +185,7 @@ public final class MxForwarder implements Forwarder {
     }
 
     private CompletableFuture<Map<String, DeliveryResult>> send(OutboundMessage m, Attempt a, MxResolver.Route route,
-                                                               java.util.concurrent.atomic.AtomicReference<String> tls) {
+                                                               AtomicReference<String> tls) {
         String domain = a.domain();
         MtaSts.Lookup sts = a.sts();
         List<String> hosts = route.hosts();
