@@ -43,7 +43,7 @@ import works.cast.relay.server.dns.DnsServers;
  * MTA-STS (RFC 8461) with real peers on loopback: dnsmasq for the MX, {@code _mta-sts} TXT and policy host records,
  * a JDK HTTPS server with a certificate of a private CA serving the policies, and SMTP servers presenting a
  * certificate of that CA (127.0.0.41), a self-signed one (.42), none (.43, no STARTTLS) and one for another name
- * (.44). The CA is trusted through {@code delivery.mx.trust-store}.
+ * (.44) and an expired one (.45). The CA is trusted through {@code delivery.mx.trust-store}.
  */
 class MtaStsDeliveryTest {
 
@@ -80,6 +80,7 @@ class MtaStsDeliveryTest {
     private ScriptedSmtpServer selfSigned;
     private ScriptedSmtpServer noTls;
     private ScriptedSmtpServer wrongName;
+    private ScriptedSmtpServer expired;
     private int dnsPort;
     private int webPort;
     private Path trustStore;
@@ -92,7 +93,7 @@ class MtaStsDeliveryTest {
         String dnsmasqPath = Tools.require("/usr/sbin/dnsmasq");
         pki = new TestPki();
         trustStore = pki.writeCa(tmp.resolve("ca.pem"));
-        for (int attempt = 0; wrongName == null; attempt++) {
+        for (int attempt = 0; expired == null; attempt++) {
             sinks.forEach(s -> {
                 try {
                     s.close();
@@ -106,8 +107,9 @@ class MtaStsDeliveryTest {
                 selfSigned = sink("127.0.0.42", good.port());
                 noTls = sink("127.0.0.43", good.port());
                 wrongName = sink("127.0.0.44", good.port());
+                expired = sink("127.0.0.45", good.port());
             } catch (BindException e) {
-                wrongName = null;
+                expired = null;
                 if (attempt == 5) {
                     throw e;
                 }
@@ -116,11 +118,12 @@ class MtaStsDeliveryTest {
         good.tls = pki.issue("mx.good.test", "mx.other.test").serverContext();
         selfSigned.tls = TestPki.selfSigned("mx.selfsigned.test", "mx.testing.test").serverContext();
         wrongName.tls = pki.issue("somewhere.else.test").serverContext();
+        expired.tls = pki.issueExpired("mx.expired.test").serverContext();
 
         web = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(WEB), 0), 0);
         web.setHttpsConfigurator(new HttpsConfigurator(pki.issue("mta-sts.good.test", "mta-sts.selfsigned.test",
                 "mta-sts.nomatch.test", "mta-sts.nostarttls.test", "mta-sts.wrongname.test", "mta-sts.testing.test",
-                "mta-sts.redirect.test").serverContext()));
+                "mta-sts.redirect.test", "mta-sts.expired.test").serverContext()));
         web.createContext("/.well-known/mta-sts.txt", exchange -> {
             String host = exchange.getRequestHeaders().getFirst("Host").replaceAll(":.*", "");
             String domain = host.substring("mta-sts.".length());
@@ -153,12 +156,14 @@ class MtaStsDeliveryTest {
                 "--host-record=mx.good.test,127.0.0.41", "--host-record=mx.other.test,127.0.0.41",
                 "--host-record=mx.selfsigned.test,127.0.0.42", "--host-record=mx.testing.test,127.0.0.42",
                 "--host-record=mx.nostarttls.test,127.0.0.43", "--host-record=mx.plain.test,127.0.0.43",
-                "--host-record=mx.wrongname.test,127.0.0.44",
+                "--host-record=mx.wrongname.test,127.0.0.44", "--host-record=mx.expired.test,127.0.0.45",
+                "--mx-host=expired.test,mx.expired.test,10",
                 "--mx-host=good.test,mx.good.test,10", "--mx-host=selfsigned.test,mx.selfsigned.test,10",
                 "--mx-host=nomatch.test,mx.other.test,10", "--mx-host=nostarttls.test,mx.nostarttls.test,10",
                 "--mx-host=wrongname.test,mx.wrongname.test,10", "--mx-host=testing.test,mx.testing.test,10",
                 "--mx-host=plain.test,mx.plain.test,10", "--mx-host=redirect.test,mx.plain.test,10"));
-        for (String d : List.of("good", "selfsigned", "nomatch", "nostarttls", "wrongname", "testing", "redirect")) {
+        for (String d : List.of("good", "selfsigned", "nomatch", "nostarttls", "wrongname", "testing", "redirect",
+                "expired")) {
             cmd.add("--txt-record=_mta-sts." + d + ".test,v=STSv1; id=20261204");
             cmd.add("--host-record=mta-sts." + d + ".test," + WEB);
         }
@@ -273,6 +278,14 @@ class MtaStsDeliveryTest {
         assertInstanceOf(DeliveryResult.Deferred.class, r, r.toString());
         assertTrue(wrongName.messages.isEmpty());
         assertTrue(outcomes.contains("wrongname.test sts certificate-host-mismatch"), outcomes.toString());
+    }
+
+    @Test
+    void enforceWithAnExpiredCertificateDefers() throws Exception {
+        DeliveryResult r = deliver("a@expired.test");
+        assertInstanceOf(DeliveryResult.Deferred.class, r, r.toString());
+        assertTrue(expired.messages.isEmpty());
+        assertEquals(List.of("expired.test sts certificate-expired"), outcomes);
     }
 
     @Test

@@ -75,6 +75,17 @@ final class TestPki {
         return new Issued(k, new X509Certificate[] {sign(b, caKey), ca});
     }
 
+    /** A certificate from this CA for the names that expired yesterday. */
+    Issued issueExpired(String... dnsNames) throws Exception {
+        KeyPair k = keyPair();
+        Instant now = Instant.now();
+        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name("CN=dkim-relay test CA"),
+                BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(now.minus(Duration.ofDays(30))),
+                Date.from(now.minus(Duration.ofDays(1))), new X500Name("CN=" + dnsNames[0]), k.getPublic());
+        sans(b, dnsNames);
+        return new Issued(k, new X509Certificate[] {sign(b, caKey), ca});
+    }
+
     /** A self-signed certificate for the names. */
     static Issued selfSigned(String... dnsNames) throws Exception {
         KeyPair k = keyPair();
