@@ -38,12 +38,12 @@ import works.cast.relay.server.dns.SignedZone;
 
 /**
  * DANE (RFC 7672) with a DNSSEC-signed zone served by bind9 and validated by unbound on loopback, and SMTP servers on
- * 127.0.0.51-57 whose certificates match their TLSA records or not:
+ * 127.0.0.51-57 and .60 whose certificates match their TLSA records or not:
  * <pre>
  * match     mx1 .51  3 1 1 (SPKI SHA-256) of a self-signed certificate for another name: delivered
  * ee512     mx7 .57  3 0 2 (full certificate SHA-512), self-signed: delivered
  * mismatch  mx2 .52  3 1 1 of another key: deferred
- * notls     mx3 .53  3 1 1, no STARTTLS: deferred, nothing sent in plaintext
+ * notls     mx3 .60  3 1 1, no STARTTLS: deferred, nothing sent in plaintext
  * ta        mx4 .54  2 0 1 of a private CA; the server's chain is leaf (mx4.dane.test) + CA: delivered
  * taname    mx6 .56  2 0 1 of the CA; the leaf names another host: deferred
  * unusable  mx5 .55  1 1 1 (PKIX-EE, unusable for SMTP): opportunistic, delivered
@@ -81,7 +81,7 @@ class DaneDeliveryTest {
             try {
                 mx1 = sink("127.0.0.51", 0);
                 mx2 = sink("127.0.0.52", mx1.port());
-                mx3 = sink("127.0.0.53", mx1.port());
+                mx3 = sink("127.0.0.60", mx1.port()); // not .53, where systemd-resolved may listen
                 mx4 = sink("127.0.0.54", mx1.port());
                 mx5 = sink("127.0.0.55", mx1.port());
                 mx6 = sink("127.0.0.56", mx1.port());
@@ -119,7 +119,7 @@ class DaneDeliveryTest {
         String other = hex("SHA-256", TestPki.selfSigned("other.example").chain()[0].getPublicKey().getEncoded());
         List<String> records = new ArrayList<>();
         for (int i = 1; i <= 7; i++) {
-            records.add("mx" + i + " IN A 127.0.0.5" + i);
+            records.add("mx" + i + " IN A 127.0.0." + (i == 3 ? 60 : 50 + i));
         }
         records.addAll(List.of(
                 "match IN MX 10 mx1", "mismatch IN MX 10 mx2", "notls IN MX 10 mx3", "ta IN MX 10 mx4",
