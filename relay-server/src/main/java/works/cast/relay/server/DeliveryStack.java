@@ -13,7 +13,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.config.RelayConfig;
+import works.cast.relay.server.delivery.tls.TlsReportCounts;
 import works.cast.relay.server.delivery.BounceHandler;
 import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.delivery.DirectoryOutbox;
@@ -61,8 +63,8 @@ final class DeliveryStack implements AutoCloseable {
      * threads of its own: on the intake's I/O threads it would wait behind every message being received and signed,
      * and a relay under steady load would queue mail without delivering it.
      */
-    static DeliveryStack create(RelayConfig config, Clock clock, RelayMetrics metrics, DsnBuilder dsn)
-            throws IOException {
+    static DeliveryStack create(RelayConfig config, Clock clock, RelayMetrics metrics, DsnBuilder dsn,
+                                SigningPolicy policy) throws IOException {
         var delivery = config.delivery();
         if (delivery.mode() == works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
             return new DeliveryStack(new DirectoryOutbox(delivery.directory(), config.queue().dir().resolve("incoming")),
@@ -71,7 +73,7 @@ final class DeliveryStack implements AutoCloseable {
         ExecutorService io = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 Relay.named("relay-delivery-io"));
         try {
-            return create(config, clock, metrics, io, dsn);
+            return create(config, clock, metrics, io, dsn, policy);
         } catch (IOException | RuntimeException e) {
             io.shutdownNow();
             throw e;
@@ -79,13 +81,15 @@ final class DeliveryStack implements AutoCloseable {
     }
 
     private static DeliveryStack create(RelayConfig config, Clock clock, RelayMetrics metrics, ExecutorService io,
-                                        DsnBuilder dsn) throws IOException {
+                                        DsnBuilder dsn, SigningPolicy policy) throws IOException {
         var delivery = config.delivery();
+        Optional<TlsReportCounts> tlsCounts = TlsReporting.counts(config, clock);
+        MxForwarder[] mx = new MxForwarder[1];
         Forwarder forwarder = new MeteredForwarder(switch (delivery.mode()) {
             case SMARTHOST -> new SmarthostForwarder(delivery, config.hostname(), io);
-            case MX -> new MxForwarder(delivery, config.hostname(),
+            case MX -> mx[0] = new MxForwarder(delivery, config.hostname(),
                     config.smtp().listen().stream().map(works.cast.relay.server.config.ListenerConfig::address).toList(),
-                    io);
+                    config.queue().dir(), TlsReporting.outcomes(metrics, tlsCounts), io);
             case DIRECTORY -> throw new IllegalStateException("unreachable");
         }, metrics);
         FileMessageQueue queue;
@@ -94,6 +98,9 @@ final class DeliveryStack implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             forwarder.close();
             throw e;
+        }
+        if (mx[0] != null && tlsCounts.isPresent()) {
+            mx[0].closeWith(TlsReporting.start(config, tlsCounts.get(), policy, clock, queue::enqueue));
         }
         List<QueueEntry> recovered = queue.recover();
         int inFlight = Math.max(4, delivery.smarthost().connections() * 2);

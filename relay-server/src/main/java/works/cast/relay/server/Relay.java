@@ -132,7 +132,7 @@ public final class Relay implements AutoCloseable {
             if (config.delivery().mode() == works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
                 requireWritable("outbox directory", config.delivery().directory());
             }
-            delivery = DeliveryStack.create(config, clock, metrics, dsnBuilder(config, policy, clock));
+            delivery = DeliveryStack.create(config, clock, metrics, dsnBuilder(config, policy, clock), policy);
         } catch (IOException | RuntimeException e) {
             keys.close();
             ioPool.shutdownNow();

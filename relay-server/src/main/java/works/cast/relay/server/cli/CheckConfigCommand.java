@@ -65,6 +65,21 @@ public final class CheckConfigCommand implements Callable<Integer> {
         } catch (Exception e) {
             problems.add(e.getMessage());
         }
+        var mx = cfg.delivery().mx().security();
+        if (cfg.delivery().mode() == works.cast.relay.server.config.DeliveryConfig.Mode.MX) {
+            if (mx.trustStore().isPresent()) {
+                try {
+                    works.cast.relay.server.delivery.tls.PeerTrust.of(mx.trustStore());
+                } catch (java.io.IOException e) {
+                    problems.add("relay.delivery.mx.trust-store: " + e.getMessage());
+                }
+            }
+            if (mx.dane()) {
+                works.cast.relay.server.delivery.tls.ResolverCheck.daneWarning(
+                        works.cast.relay.server.dns.DnsClient.of(cfg.dns())).join()
+                        .ifPresent(w -> err.println("warning: " + w));
+            }
+        }
         if (!problems.isEmpty()) {
             problems.forEach(err::println);
             err.flush();

@@ -42,7 +42,7 @@ final class ConfigBinder {
         QueueConfig queue = new QueueConfig(r.path("relay.queue.dir", Path.of("var/queue")),
                 r.durationList("relay.queue.retry"), r.duration("relay.queue.max-age", Duration.ofDays(5)));
         SigningConfig signing = new SigningBinder(r).bind(queue.maxAge());
-        DeliveryConfig delivery = delivery();
+        DeliveryConfig delivery = delivery(signing);
         if (queue.retry().isEmpty() && !r.isNull("relay.queue.retry")) {
             r.problem("relay.queue.retry", "needs at least one duration");
         }
@@ -212,7 +212,7 @@ final class ConfigBinder {
                 r.duration("relay.access.auth-failure-window", Duration.ofMinutes(15)));
     }
 
-    private DeliveryConfig delivery() {
+    private DeliveryConfig delivery(SigningConfig signing) {
         DeliveryConfig.Mode mode = r.enumOf("relay.delivery.mode", DeliveryConfig.Mode.class,
                 DeliveryConfig.Mode.DIRECTORY);
         String s = "relay.delivery.smarthost.";
@@ -232,12 +232,39 @@ final class ConfigBinder {
         String m = "relay.delivery.mx.";
         MxConfig mx = new MxConfig(dnsServers(), r.intIn(m + "port", 1, 65535, 25),
                 r.intIn(m + "connections-per-domain", 1, 10_000, 1), outboundTls(m + "tls"),
-                r.bool(m + "allow-loopback", false), r.intIn(m + "cached-destinations", 1, 1_000_000, 1000));
+                r.bool(m + "allow-loopback", false), r.intIn(m + "cached-destinations", 1, 1_000_000, 1000),
+                mxTls(m, signing));
         return new DeliveryConfig(mode, r.path("relay.delivery.directory", Path.of("var/outbox")), smarthost, mx,
                 r.bool("relay.delivery.passthrough", false),
                 r.duration("relay.delivery.timeouts.connect", Duration.ofSeconds(30)),
                 r.duration("relay.delivery.timeouts.command", Duration.ofMinutes(5)),
                 r.duration("relay.delivery.timeouts.data", Duration.ofMinutes(10)));
+    }
+
+    /** {@code relay.delivery.mx.mta-sts}, {@code dane} and {@code trust-store} (a readable PEM bundle). */
+    private MxTlsConfig mxTls(String m, SigningConfig signing) {
+        Optional<Path> trustStore = r.optPath(m + "trust-store");
+        trustStore.ifPresent(p -> {
+            if (!java.nio.file.Files.isReadable(p)) {
+                r.problem(m + "trust-store", "cannot read " + p);
+            }
+        });
+        Optional<String> from = r.optString(m + "tls-rpt.from").map(String::strip);
+        boolean reports = r.bool(m + "tls-rpt.enabled", false);
+        if (reports && from.isEmpty()) {
+            r.problem(m + "tls-rpt.from", "required when tls-rpt.enabled = true");
+        }
+        from.ifPresent(f -> {
+            int at = f.lastIndexOf('@');
+            if (at <= 0 || at == f.length() - 1 || f.contains(" ")) {
+                r.problem(m + "tls-rpt.from", "\"" + f + "\" is not an address");
+            } else if (reports && !signing.domains().containsKey(Names.lower(f.substring(at + 1)))) {
+                r.problem(m + "tls-rpt.from", "\"" + f + "\" is not in one of relay.signing.domains: reports are "
+                        + "DKIM-signed as the From domain");
+            }
+        });
+        return new MxTlsConfig(r.bool(m + "mta-sts.enabled", true), r.intIn(m + "mta-sts.https-port", 1, 65535, 443),
+                r.bool(m + "dane.enabled", true), trustStore, reports ? from : Optional.empty());
     }
 
     /**

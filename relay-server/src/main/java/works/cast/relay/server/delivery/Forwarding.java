@@ -10,6 +10,12 @@ final class Forwarding {
     }
 
     static void log(Logger log, OutboundMessage m, String destination, Map<String, DeliveryResult> results) {
+        log(log, m, destination, null, results);
+    }
+
+    /** With {@code tls} ({@code policy=sts tls=TLSv1.3}) after the destination, when not null. */
+    static void log(Logger log, OutboundMessage m, String destination, String tls,
+                    Map<String, DeliveryResult> results) {
         int delivered = 0;
         int deferred = 0;
         int failed = 0;
@@ -24,7 +30,12 @@ final class Forwarding {
             }
             last = r.reply().summary();
         }
-        log.info("forwarded id={} to=\"{}\" delivered={} deferred={} failed={} reply=\"{}\"", m.id(), destination,
-                delivered, deferred, failed, last);
+        if (tls == null) {
+            log.info("forwarded id={} to=\"{}\" delivered={} deferred={} failed={} reply=\"{}\"", m.id(),
+                    destination, delivered, deferred, failed, last);
+        } else {
+            log.info("forwarded id={} to=\"{}\" {} delivered={} deferred={} failed={} reply=\"{}\"", m.id(),
+                    destination, tls, delivered, deferred, failed, last);
+        }
     }
 }

@@ -3,6 +3,7 @@ package works.cast.relay.server.delivery;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,10 +15,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.server.config.DeliveryConfig;
 import works.cast.relay.server.config.MxConfig;
+import works.cast.relay.server.config.OutboundTls;
+import works.cast.relay.server.delivery.tls.HostTls;
+import works.cast.relay.server.delivery.tls.MtaSts;
+import works.cast.relay.server.delivery.tls.MxTlsPolicies;
+import works.cast.relay.server.delivery.tls.StsPolicy;
+import works.cast.relay.server.delivery.tls.TlsFailure;
+import works.cast.relay.server.delivery.tls.TlsOutcomes;
+import works.cast.relay.server.dns.DnsClient;
+import works.cast.relay.server.dns.DnsServers;
 import works.cast.relay.server.smtp.Reply;
 
 /**
@@ -27,6 +38,11 @@ import works.cast.relay.server.smtp.Reply;
  * (opportunistic by default, RFC 7435). A null MX (RFC 7505) or a domain that does not exist fails its recipients;
  * so does a domain whose hosts all resolve to this relay itself ({@link LoopGuard}). Connections are pooled per
  * domain in {@link DestinationPools}, bounded by {@code mx.cached-destinations}.
+ *
+ * <p>TLS follows the policy {@link MxTlsPolicies} finds: DANE (RFC 7672) for a host with validated TLSA records,
+ * else the domain's MTA-STS policy (RFC 8461), else STARTTLS as configured. Under a mandatory policy only the hosts
+ * it allows are tried and only over TLS with a certificate it accepts; anything else defers the recipients (4xx,
+ * retried until {@code queue.max-age}), never plaintext.
  */
 public final class MxForwarder implements Forwarder {
 
@@ -39,6 +55,13 @@ public final class MxForwarder implements Forwarder {
     private final MxResolver resolver;
     private final LoopGuard loops;
     private final DestinationPools pools;
+    private final MxTlsPolicies policies;
+    private final TlsOutcomes outcomes;
+    private final List<AutoCloseable> closing = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final UpstreamSettings mandatoryTls;
+    /** The TLS policy and version of each pooled session, for the delivery log line. */
+    private final Map<UpstreamSession, String> sessionTls =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /**
      * From the configuration: {@code delivery.mx} and the delivery timeouts.
@@ -49,16 +72,45 @@ public final class MxForwarder implements Forwarder {
             throws IOException {
         this(config.mx(), new LoopGuard(config.mx().allowLoopback(), listenAddresses),
                 UpstreamTransport.settings(config, heloName, config.mx().tls(), java.util.Optional.empty(),
-                        java.util.Optional.empty()), SmarthostForwarder.IDLE_TIMEOUT, io);
+                        java.util.Optional.empty()), SmarthostForwarder.IDLE_TIMEOUT, io, MxTlsPolicies.none(),
+                TlsOutcomes.IGNORE);
     }
 
-    MxForwarder(MxConfig config, LoopGuard loops, UpstreamSettings settings, Duration idleTimeout, Executor io) {
+    /**
+     * With the MTA-STS and DANE policies of {@code delivery.mx}: MTA-STS policies are cached under
+     * {@code queueDir/mta-sts/}; {@code outcomes} receives the TLS outcome of every connection attempt.
+     */
+    public MxForwarder(DeliveryConfig config, String heloName, List<String> listenAddresses, Path queueDir,
+                       TlsOutcomes outcomes, Executor io) throws IOException {
+        this(config.mx(), new LoopGuard(config.mx().allowLoopback(), listenAddresses),
+                UpstreamTransport.settings(config, heloName, config.mx().tls(), java.util.Optional.empty(),
+                        java.util.Optional.empty()), SmarthostForwarder.IDLE_TIMEOUT, io,
+                MxTlsPolicies.of(config.mx().security(), dnsClient(config.mx(), config.commandTimeout()), queueDir,
+                        config.connectTimeout().compareTo(Duration.ofSeconds(30)) < 0 ? config.connectTimeout()
+                                : Duration.ofSeconds(30), io, java.time.Clock.systemUTC()), outcomes);
+    }
+
+    MxForwarder(MxConfig config, LoopGuard loops, UpstreamSettings settings, Duration idleTimeout, Executor io)
+            throws IOException {
+        this(config, loops, settings, idleTimeout, io, MxTlsPolicies.none(), TlsOutcomes.IGNORE);
+    }
+
+    MxForwarder(MxConfig config, LoopGuard loops, UpstreamSettings settings, Duration idleTimeout, Executor io,
+                MxTlsPolicies policies, TlsOutcomes outcomes) throws IOException {
         this.config = config;
         this.loops = loops;
         this.settings = settings;
         this.io = io;
+        this.policies = policies;
+        this.outcomes = outcomes;
+        // A mandatory policy checks the certificate itself after the handshake (PeerVerifier), so the context
+        // accepts any chain and the policy decides.
+        this.mandatoryTls = new UpstreamSettings(settings.heloName(), OutboundTls.REQUIRED,
+                UpstreamTransport.tlsContext(OutboundTls.OPPORTUNISTIC, java.util.Optional.empty()),
+                settings.credentials(), false, settings.connectTimeout(), settings.commandTimeout(),
+                settings.dataTimeout());
         this.transport = new UpstreamTransport("mx", 2);
-        this.resolver = new MxResolver(transport.group().next(), config.dnsServers(), settings.commandTimeout());
+        this.resolver = new MxResolver(transport.group().next(), dnsClient(config, settings.commandTimeout()));
         this.pools = new DestinationPools(config.cachedDestinations(), config.connectionsPerDomain(), idleTimeout,
                 transport.group());
     }
@@ -80,6 +132,10 @@ public final class MxForwarder implements Forwarder {
         });
     }
 
+    private static DnsClient dnsClient(MxConfig config, Duration timeout) {
+        return new DnsClient(DnsServers.parse(config.dnsServers()), timeout, 2);
+    }
+
     static String domain(String recipient) {
         return recipient.substring(recipient.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
     }
@@ -88,27 +144,71 @@ public final class MxForwarder implements Forwarder {
                                                                    List<String> rcpts) {
         OutboundMessage part = new OutboundMessage(m.id(), m.reversePath(), rcpts, m.size(), m.eightBit(),
                 m.smtpUtf8(), m.content());
-        return resolver.route(domain).handle((route, e) -> {
+        // Reports about TLS (RFC 8460) carry TLS-Required: No (RFC 8689 section 5): opportunistic TLS, not counted.
+        boolean report = policies.isReportSender(m.reversePath());
+        TlsOutcomes out = report ? TlsOutcomes.IGNORE : outcomes;
+        CompletableFuture<MtaSts.Lookup> sts = report ? CompletableFuture.completedFuture(MtaSts.Lookup.none())
+                : policies.domain(domain);
+        AtomicReference<String> tls = new AtomicReference<>("policy=none tls=none");
+        return resolver.route(domain).thenCombine(sts, (route, lookup) -> {
+            lookup.failure().ifPresent(f -> out.record(domain, HostTls.Policy.STS, f.type()));
+            return new Planned(route, lookup);
+        }).handle((plan, e) -> {
             if (e != null) {
                 return CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Deferred(new Reply(451,
                         "4.4.3", "MX lookup for " + domain + " failed: " + e.getMessage()))));
             }
+            MxResolver.Route route = plan.route();
             return switch (route.kind()) {
                 case NULL_MX -> CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Failed(
                         new Reply(556, "5.1.10", "Domain " + domain + " does not accept mail (null MX)"))));
                 case NO_DOMAIN -> CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Failed(
                         new Reply(550, "5.1.2", "Domain " + domain + " does not exist"))));
-                case HOSTS -> send(part, domain, route.hosts());
+                case HOSTS -> send(part, new Attempt(domain, plan.sts(), route.authenticated() && !report, out,
+                        report), route, tls);
             };
         }).thenCompose(f -> f).thenApply(results -> {
-            Forwarding.log(log, part, "mx " + domain, results);
+            Forwarding.log(log, part, "mx " + domain, tls.get(), results);
             return results;
         });
     }
 
-    private CompletableFuture<Map<String, DeliveryResult>> send(OutboundMessage m, String domain, List<String> hosts) {
-        return StaleSessions.send(m, () -> pools.acquire(domain, () -> open(domain, hosts, 0, null,
-                        true)), DestinationPools.Lease::session, DestinationPools.Lease::release)
+    private record Planned(MxResolver.Route route, MtaSts.Lookup sts) {
+    }
+
+    /**
+     * One delivery to a domain: its MTA-STS policy, whether its MX answer was validated (for DANE), where TLS
+     * outcomes go, and whether the message is a TLS report (opportunistic TLS only).
+     */
+    private record Attempt(String domain, MtaSts.Lookup sts, boolean mxSecure, TlsOutcomes outcomes,
+                           boolean report) {
+    }
+
+    private CompletableFuture<Map<String, DeliveryResult>> send(OutboundMessage m, Attempt a, MxResolver.Route route,
+                                                               AtomicReference<String> tls) {
+        String domain = a.domain();
+        MtaSts.Lookup sts = a.sts();
+        List<String> hosts = route.hosts();
+        String pool = a.report() ? domain + " report" : domain;
+        Optional<StsPolicy> policy = sts.active();
+        if (policy.isPresent()) {
+            // Under enforce, hosts outside the policy are refused one by one (MxTlsPolicies.host), since a host
+            // with DANE is judged by DANE alone; under testing they are tried and the mismatch is recorded.
+            StsPolicy p = policy.get();
+            if (p.mode() == StsPolicy.Mode.TESTING && !hosts.stream().allMatch(p::allows)) {
+                log.warn("mta-sts mx mismatch domain={} mode=testing hosts={} policy={}", domain, hosts, p.mx());
+                a.outcomes().record(domain, HostTls.Policy.STS, TlsFailure.MX_NOT_IN_POLICY);
+            }
+            pool = domain + " sts " + sts.id() + " " + p.mode();
+        }
+        String key = pool;
+        return StaleSessions.send(m, () -> pools.acquire(key, () -> open(a, hosts, 0, null, true)), lease -> {
+                    String t = sessionTls.get(lease.session());
+                    if (t != null) {
+                        tls.set(t);
+                    }
+                    return lease.session();
+                }, DestinationPools.Lease::release)
                 .exceptionally(e -> {
                     UpstreamException u = UpstreamException.of(e, "mx " + domain);
                     return all(m.recipients(), u.kind() == UpstreamException.Kind.LOOP
@@ -120,55 +220,82 @@ public final class MxForwarder implements Forwarder {
      * Tries the hosts in order, each host's addresses in order, never an address of this relay; fails with the last
      * failure, or as a loop when every host resolved only to refused addresses ({@code onlyLoops} so far).
      */
-    private CompletableFuture<UpstreamSession> open(String domain, List<String> hosts, int index,
+    private CompletableFuture<UpstreamSession> open(Attempt a, List<String> hosts, int index,
                                                     UpstreamException last, boolean onlyLoops) {
+        String domain = a.domain();
         if (index >= hosts.size()) {
             return CompletableFuture.failedFuture(last != null ? last : UpstreamException.connect(
                     String.join(",", hosts), new IllegalStateException("no MX host")));
         }
         String host = hosts.get(index);
-        return resolver.addresses(host).handle((addresses, e) -> {
+        CompletableFuture<HostTls> hostTls = a.report() ? CompletableFuture.completedFuture(HostTls.opportunistic())
+                : policies.host(a.sts(), host, config.port(), a.mxSecure());
+        return resolver.addresses(host).thenCombine(hostTls, HostPlan::new).handle((plan, e) -> {
             if (e != null) {
-                UpstreamException u = UpstreamException.connect(host, e);
+                UpstreamException u;
+                Throwable cause = e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
+                if (cause instanceof MxTlsPolicies.RefusedHost refused) {
+                    u = UpstreamException.tls(host, refused.failure().toString(), null);
+                    a.outcomes().record(domain, refused.policy(), refused.failure().type());
+                } else {
+                    u = UpstreamException.connect(host, cause);
+                }
                 log.info("mx host skipped host={} error=\"{}\"", host, u.getMessage());
-                return open(domain, hosts, index + 1, u, false);
+                return open(a, hosts, index + 1, u, false);
             }
+            List<InetAddress> addresses = plan.addresses();
             List<InetAddress> allowed = new ArrayList<>();
             String refused = null;
-            for (InetAddress a : addresses) {
-                Optional<String> why = loops.refusal(a);
+            for (InetAddress address : addresses) {
+                Optional<String> why = loops.refusal(address);
                 if (why.isPresent()) {
                     refused = host + ": " + why.get();
                     log.warn("mx host refused domain={} host={} reason=\"{}\"", domain, host, why.get());
                 } else {
-                    allowed.add(a);
+                    allowed.add(address);
                 }
             }
             if (allowed.isEmpty()) {
-                return open(domain, hosts, index + 1, onlyLoops ? UpstreamException.loop(domain, refused) : last,
+                return open(a, hosts, index + 1, onlyLoops ? UpstreamException.loop(domain, refused) : last,
                         onlyLoops);
             }
-            return openAddress(host, allowed, 0, null).handle((s, f) -> {
+            return openAddress(a, host, allowed, 0, null, plan.tls()).handle((s, f) -> {
                 if (f == null) {
                     return CompletableFuture.completedFuture(s);
                 }
                 UpstreamException u = UpstreamException.of(f, host);
                 log.info("mx host failed host={} error=\"{}\"", host, u.getMessage());
-                return open(domain, hosts, index + 1, u, false);
+                return open(a, hosts, index + 1, u, false);
             }).thenCompose(x -> x);
         }).thenCompose(x -> x);
     }
 
-    private CompletableFuture<UpstreamSession> openAddress(String host, List<InetAddress> addresses, int index,
-                                                           Throwable last) {
+    private record HostPlan(List<InetAddress> addresses, HostTls tls) {
+    }
+
+    private CompletableFuture<UpstreamSession> openAddress(Attempt a, String host, List<InetAddress> addresses,
+                                                           int index, Throwable last, HostTls tls) {
         if (index >= addresses.size()) {
             return CompletableFuture.failedFuture(last != null ? last : UpstreamException.connect(host,
                     new IllegalStateException("no address")));
         }
         InetSocketAddress address = new InetSocketAddress(addresses.get(index), config.port());
-        return UpstreamSession.open(transport.bootstrap(), address, host, settings, io)
-                .handle((s, e) -> e == null ? CompletableFuture.completedFuture(s)
-                        : openAddress(host, addresses, index + 1, e instanceof CompletionException c ? c.getCause() : e))
+        HostTls.Check check = tls.newCheck();
+        return UpstreamSession.open(transport.bootstrap(), address, host, tls.required() ? mandatoryTls : settings,
+                        io, check)
+                .handle((s, e) -> {
+                    Throwable cause = e instanceof CompletionException c ? c.getCause() : e;
+                    String result = MxTlsOutcome.of(check, s, cause);
+                    if (result != null) {
+                        a.outcomes().record(a.domain(), tls.policy(), result);
+                    }
+                    if (e == null) {
+                        sessionTls.put(s, "policy=" + tls.policy().label() + " tls=" + s.tlsProtocol()
+                                + check.failure().map(f -> " tls_failure=" + f.type()).orElse(""));
+                        return CompletableFuture.completedFuture(s);
+                    }
+                    return openAddress(a, host, addresses, index + 1, cause, tls);
+                })
                 .thenCompose(x -> x);
     }
 
@@ -193,8 +320,20 @@ public final class MxForwarder implements Forwarder {
         return "mx port " + config.port();
     }
 
+    /** Closes {@code c} when this forwarder closes (the TLS report timer, which reports on its sessions). */
+    public void closeWith(AutoCloseable c) {
+        closing.add(c);
+    }
+
     @Override
     public void close() {
+        for (AutoCloseable c : closing) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("close {}: {}", c, e.toString());
+            }
+        }
         pools.close();
         resolver.close();
         transport.close();

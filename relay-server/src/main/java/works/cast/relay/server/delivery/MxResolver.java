@@ -34,12 +34,17 @@ public final class MxResolver implements AutoCloseable {
     public enum Kind { HOSTS, NULL_MX, NO_DOMAIN }
 
     /**
-     * @param kind  what was found
-     * @param hosts the host names to try in order, for {@code HOSTS}
+     * @param kind          what was found
+     * @param hosts         the host names to try in order, for {@code HOSTS}
+     * @param authenticated the resolver validated the MX answer (AD bit), as DANE needs (RFC 7672 section 2.2.1)
      */
-    public record Route(Kind kind, List<String> hosts) {
+    public record Route(Kind kind, List<String> hosts, boolean authenticated) {
         public Route {
             hosts = List.copyOf(hosts);
+        }
+
+        public Route(Kind kind, List<String> hosts) {
+            this(kind, hosts, false);
         }
     }
 
@@ -77,7 +82,7 @@ public final class MxResolver implements AutoCloseable {
             mx.add(new Mx(m.getPriority(), m.getTarget().toString(true), ThreadLocalRandom.current().nextInt()));
         }
         if (mx.isEmpty()) {
-            return new Route(Kind.HOSTS, List.of(domain));
+            return new Route(Kind.HOSTS, List.of(domain), answer.authenticated());
         }
         if (mx.size() == 1 && (mx.get(0).host.equals(".") || mx.get(0).host.isEmpty())) {
             return new Route(Kind.NULL_MX, List.of());
@@ -90,7 +95,7 @@ public final class MxResolver implements AutoCloseable {
                 hosts.add(h.toLowerCase(Locale.ROOT));
             }
         }
-        return new Route(Kind.HOSTS, Collections.unmodifiableList(hosts));
+        return new Route(Kind.HOSTS, Collections.unmodifiableList(hosts), answer.authenticated());
     }
 
     /** The addresses of a host, IPv4 first; fails when it has none or DNS does not answer. */

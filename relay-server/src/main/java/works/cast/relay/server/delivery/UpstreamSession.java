@@ -20,6 +20,8 @@ import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.server.config.OutboundTls;
+import works.cast.relay.server.delivery.tls.PeerVerifier;
+import works.cast.relay.server.delivery.tls.TlsFailure;
 import works.cast.relay.server.smtp.Reply;
 
 /**
@@ -45,14 +47,17 @@ public final class UpstreamSession {
     private final Executor io;
     private final String host;
     private final int port;
+    private final PeerVerifier verifier;
     private Extensions extensions = Extensions.none();
     private volatile State state = State.BUSY;
     private boolean used;
     private boolean needsReset;
     private int transactions;
 
-    private UpstreamSession(UpstreamConnection conn, UpstreamSettings settings, Executor io, String host, int port) {
+    private UpstreamSession(UpstreamConnection conn, UpstreamSettings settings, Executor io, String host, int port,
+                            PeerVerifier verifier) {
         this.conn = conn;
+        this.verifier = verifier;
         this.settings = settings;
         this.io = io;
         this.host = host;
@@ -68,9 +73,20 @@ public final class UpstreamSession {
      */
     public static CompletableFuture<UpstreamSession> open(Bootstrap bootstrap, InetSocketAddress address, String host,
                                                           UpstreamSettings settings, Executor io) {
+        return open(bootstrap, address, host, settings, io, PeerVerifier.NONE);
+    }
+
+    /**
+     * As {@link #open(Bootstrap, InetSocketAddress, String, UpstreamSettings, Executor)}, with {@code verifier}
+     * judging the server's certificates right after the TLS handshake (MTA-STS, DANE): a failure closes the session
+     * before EHLO is sent again.
+     */
+    public static CompletableFuture<UpstreamSession> open(Bootstrap bootstrap, InetSocketAddress address, String host,
+                                                          UpstreamSettings settings, Executor io,
+                                                          PeerVerifier verifier) {
         String peer = host + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
         return UpstreamConnection.connect(bootstrap, address, peer, settings.connectTimeout()).thenCompose(conn -> {
-            UpstreamSession s = new UpstreamSession(conn, settings, io, host, address.getPort());
+            UpstreamSession s = new UpstreamSession(conn, settings, io, host, address.getPort(), verifier);
             return s.handshake().handle((v, e) -> {
                 if (e != null) {
                     UpstreamException u = UpstreamException.of(e, peer);
@@ -95,6 +111,12 @@ public final class UpstreamSession {
 
     public boolean isEncrypted() {
         return conn.isEncrypted();
+    }
+
+    /** The negotiated TLS version ({@code TLSv1.3}), or {@code none} in plaintext. */
+    public String tlsProtocol() {
+        io.netty.handler.ssl.SslHandler ssl = conn.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        return ssl == null ? "none" : ssl.engine().getSession().getProtocol();
     }
 
     /** True when idle and still connected, so the next message can use it. */
@@ -156,8 +178,16 @@ public final class UpstreamSession {
                         ? CompletableFuture.failedFuture(UpstreamException.refused(peer(), "STARTTLS", r))
                         : CompletableFuture.completedFuture(null);
             }
-            return conn.startTls(settings.sslContext().orElseThrow(), host, port).thenCompose(v -> ehlo());
+            return conn.startTls(settings.sslContext().orElseThrow(), host, port).thenCompose(v -> verifyPeer())
+                    .thenCompose(v -> ehlo());
         });
+    }
+
+    private CompletableFuture<Void> verifyPeer() {
+        TlsFailure f = verifier.verify(host, conn.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class)
+                .engine().getSession());
+        return f == null ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.failedFuture(UpstreamException.tls(peer(), f.toString(), null));
     }
 
     private CompletableFuture<Void> authenticate() {

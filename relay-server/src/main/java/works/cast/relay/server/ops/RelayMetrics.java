@@ -73,6 +73,7 @@ public final class RelayMetrics implements AutoCloseable {
     private final AtomicInteger openSessions = new AtomicInteger();
     private final Counter sessions;
     private final MeterCache<Counter> tls;
+    private final MeterCache<Counter> deliveryTls;
     private final MeterCache<Counter> accepted;
     private final MeterCache<Counter> rejected;
     private final MeterCache<Counter> signatures;
@@ -100,6 +101,10 @@ public final class RelayMetrics implements AutoCloseable {
         tls = new MeterCache<>(2, MAX_LABEL_VALUES, l -> Counter.builder("dkim_relay.tls.sessions")
                 .description("TLS handshakes completed by clients, by protocol and cipher suite")
                 .tags("protocol", l.get(0), "cipher", l.get(1)).register(registry));
+        deliveryTls = new MeterCache<>(2, MAX_LABEL_VALUES, l -> Counter.builder("dkim_relay.delivery.tls")
+                .description("MX connection attempts by TLS policy (none, sts, dane) and outcome (success, "
+                        + "plaintext or an RFC 8460 result type)")
+                .tags("policy", l.get(0), "result", l.get(1)).register(registry));
         accepted = new MeterCache<>(1, MAX_LABEL_VALUES, l -> Counter.builder("dkim_relay.messages.accepted")
                 .description("Messages accepted (queued), by From domain").tags("domain", l.get(0))
                 .register(registry));
@@ -165,6 +170,11 @@ public final class RelayMetrics implements AutoCloseable {
     /** A client finished a TLS handshake (STARTTLS or implicit), e.g. {@code TLSv1.3}, {@code TLS_AES_128_GCM_SHA256}. */
     public void tlsSession(String protocol, String cipher) {
         tls.get(protocol, cipher).increment();
+    }
+
+    /** The TLS outcome of one connection attempt to an MX host ({@code sts}, {@code certificate-host-mismatch}). */
+    public void deliveryTls(String policy, String result) {
+        deliveryTls.get(policy, result).increment();
     }
 
     /** A message was accepted and queued; {@code fromDomain} is the author domain, or null when unknown. */

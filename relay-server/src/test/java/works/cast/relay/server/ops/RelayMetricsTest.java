@@ -66,6 +66,16 @@ class RelayMetricsTest {
     }
 
     @Test
+    void deliveryTlsOutcomesByPolicyAndResult() {
+        metrics.deliveryTls("sts", "success");
+        metrics.deliveryTls("sts", "success");
+        metrics.deliveryTls("dane", "validation-failure");
+        String s = metrics.scrape();
+        assertLine(s, "dkim_relay_delivery_tls_total{policy=\"sts\",result=\"success\"} 2.0");
+        assertLine(s, "dkim_relay_delivery_tls_total{policy=\"dane\",result=\"validation-failure\"} 1.0");
+    }
+
+    @Test
     void queueGaugesReadTheirSuppliersOnScrape() {
         AtomicLong size = new AtomicLong(3);
         metrics.registerQueue(size::get, () -> 42.5);

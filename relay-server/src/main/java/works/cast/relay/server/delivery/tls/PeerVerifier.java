@@ -1,0 +1,37 @@
+package works.cast.relay.server.delivery.tls;
+
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * Judges an upstream's TLS session right after the STARTTLS handshake, before EHLO is sent again (MTA-STS, DANE).
+ * Called on the connection's event loop; must not block.
+ */
+@FunctionalInterface
+public interface PeerVerifier {
+
+    /** Accepts every session (opportunistic TLS, RFC 7435). */
+    PeerVerifier NONE = (host, session) -> null;
+
+    /** Null when the session may carry mail; else why not, and the session is closed. */
+    TlsFailure verify(String host, SSLSession session);
+
+    /** The peer's certificates, leaf first; empty when it sent none. */
+    static List<X509Certificate> chain(SSLSession session) {
+        List<X509Certificate> out = new ArrayList<>();
+        try {
+            for (Certificate c : session.getPeerCertificates()) {
+                if (c instanceof X509Certificate x) {
+                    out.add(x);
+                }
+            }
+        } catch (SSLPeerUnverifiedException e) {
+            return List.of();
+        }
+        return out;
+    }
+}

@@ -1,0 +1,251 @@
+package works.cast.relay.server.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static works.cast.relay.server.delivery.Messages.await;
+import static works.cast.relay.server.delivery.Messages.message;
+import static works.cast.relay.server.delivery.Messages.plain;
+
+import java.net.BindException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import works.cast.relay.server.config.MxConfig;
+import works.cast.relay.server.config.MxTlsConfig;
+import works.cast.relay.server.config.OutboundTls;
+import works.cast.relay.server.delivery.tls.MxTlsPolicies;
+import works.cast.relay.server.delivery.tls.TlsOutcomes;
+import works.cast.relay.server.dns.DnsClient;
+import works.cast.relay.server.dns.DnsServers;
+import works.cast.relay.server.dns.SignedZone;
+
+/**
+ * DANE (RFC 7672) with a DNSSEC-signed zone served by bind9 and validated by unbound on loopback, and SMTP servers on
+ * 127.0.0.51-57 and .60 whose certificates match their TLSA records or not:
+ * <pre>
+ * match     mx1 .51  3 1 1 (SPKI SHA-256) of a self-signed certificate for another name: delivered
+ * ee512     mx7 .57  3 0 2 (full certificate SHA-512), self-signed: delivered
+ * mismatch  mx2 .52  3 1 1 of another key: deferred
+ * notls     mx3 .60  3 1 1, no STARTTLS: deferred, nothing sent in plaintext
+ * ta        mx4 .54  2 0 1 of a private CA; the server's chain is leaf (mx4.dane.test) + CA: delivered
+ * taname    mx6 .56  2 0 1 of the CA; the leaf names another host: deferred
+ * unusable  mx5 .55  1 1 1 (PKIX-EE, unusable for SMTP): opportunistic, delivered
+ * both      mx1 .51  as match, and an enforced MTA-STS policy (HTTPS on .59) that does not list mx1: DANE wins
+ * </pre>
+ */
+class DaneDeliveryTest {
+
+    private static final String RESOLVER = "127.0.0.58";
+
+    private final ExecutorService io = Executors.newCachedThreadPool();
+    private final List<ScriptedSmtpServer> sinks = new ArrayList<>();
+    private final List<String> outcomes = new CopyOnWriteArrayList<>();
+    private SignedZone zone;
+    private com.sun.net.httpserver.HttpsServer web;
+    private MxForwarder forwarder;
+    private ScriptedSmtpServer mx1;
+    private ScriptedSmtpServer mx2;
+    private ScriptedSmtpServer mx3;
+    private ScriptedSmtpServer mx4;
+    private ScriptedSmtpServer mx5;
+    private ScriptedSmtpServer mx6;
+    private ScriptedSmtpServer mx7;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void start() throws Exception {
+        for (int attempt = 0; mx7 == null; attempt++) {
+            for (ScriptedSmtpServer s : sinks) {
+                s.close();
+            }
+            sinks.clear();
+            try {
+                mx1 = sink("127.0.0.51", 0);
+                mx2 = sink("127.0.0.52", mx1.port());
+                mx3 = sink("127.0.0.60", mx1.port()); // not .53, where systemd-resolved may listen
+                mx4 = sink("127.0.0.54", mx1.port());
+                mx5 = sink("127.0.0.55", mx1.port());
+                mx6 = sink("127.0.0.56", mx1.port());
+                mx7 = sink("127.0.0.57", mx1.port());
+            } catch (BindException e) {
+                mx7 = null;
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+        TestPki pki = new TestPki();
+        TestPki.Issued ee = TestPki.selfSigned("not-the-mx.example");
+        TestPki.Issued ee512 = TestPki.selfSigned("mx7.dane.test");
+        mx1.tls = ee.serverContext();
+        mx2.tls = TestPki.selfSigned("mx2.dane.test").serverContext();
+        mx4.tls = pki.issue("mx4.dane.test").serverContext();
+        mx5.tls = TestPki.selfSigned("mx5.dane.test").serverContext();
+        mx6.tls = pki.issue("elsewhere.dane.test").serverContext();
+        mx7.tls = ee512.serverContext();
+        web = com.sun.net.httpserver.HttpsServer.create(new java.net.InetSocketAddress(
+                java.net.InetAddress.getByName("127.0.0.59"), 0), 0);
+        web.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(
+                pki.issue("mta-sts.both.dane.test").serverContext()));
+        web.createContext("/.well-known/mta-sts.txt", exchange -> {
+            byte[] body = "version: STSv1\nmode: enforce\nmx: mx.elsewhere.test\nmax_age: 86400\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            exchange.getResponseHeaders().add("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        web.start();
+        String port = "_" + mx1.port() + "._tcp.";
+        String other = hex("SHA-256", TestPki.selfSigned("other.example").chain()[0].getPublicKey().getEncoded());
+        List<String> records = new ArrayList<>();
+        for (int i = 1; i <= 7; i++) {
+            records.add("mx" + i + " IN A 127.0.0." + (i == 3 ? 60 : 50 + i));
+        }
+        records.addAll(List.of(
+                "match IN MX 10 mx1", "mismatch IN MX 10 mx2", "notls IN MX 10 mx3", "ta IN MX 10 mx4",
+                "unusable IN MX 10 mx5", "taname IN MX 10 mx6", "ee512 IN MX 10 mx7", "both IN MX 10 mx1",
+                "_mta-sts.both IN TXT \"v=STSv1; id=1\"", "mta-sts.both IN A 127.0.0.59",
+                port + "mx1 IN TLSA 3 1 1 " + spki(ee.chain()[0]),
+                port + "mx2 IN TLSA 3 1 1 " + other,
+                port + "mx3 IN TLSA 3 1 1 " + other,
+                port + "mx4 IN TLSA 2 0 1 " + hex("SHA-256", pki.ca().getEncoded()),
+                port + "mx5 IN TLSA 1 1 1 " + other,
+                port + "mx6 IN TLSA 2 0 1 " + hex("SHA-256", pki.ca().getEncoded()),
+                port + "mx7 IN TLSA 3 0 2 " + hex("SHA-512", ee512.chain()[0].getEncoded())));
+        Path dir = Files.createDirectories(tmp.resolve("dns"));
+        zone = SignedZone.start(dir, "dane.test", records, RESOLVER);
+        MxTlsConfig security = new MxTlsConfig(true, web.getAddress().getPort(), true,
+                Optional.of(pki.writeCa(tmp.resolve("ca.pem"))));
+        MxConfig config = new MxConfig(List.of(zone.server()), mx1.port(), 2, OutboundTls.OPPORTUNISTIC, true, 100,
+                security);
+        TlsOutcomes record = (domain, policy, result) -> outcomes.add(domain + " " + policy.label() + " " + result);
+        UpstreamSettings p = plain(Duration.ofSeconds(5));
+        UpstreamSettings settings = new UpstreamSettings(p.heloName(), OutboundTls.OPPORTUNISTIC,
+                UpstreamTransport.tlsContext(OutboundTls.OPPORTUNISTIC, Optional.empty()), p.credentials(), false,
+                p.connectTimeout(), p.commandTimeout(), p.dataTimeout());
+        DnsClient dns = new DnsClient(DnsServers.parse(List.of(zone.server())), Duration.ofSeconds(1), 2);
+        forwarder = new MxForwarder(config, new LoopGuard(true, List.of("127.0.0.1")), settings,
+                Duration.ofSeconds(30), io, MxTlsPolicies.of(security, dns, tmp.resolve("queue"),
+                Duration.ofSeconds(5), io, Clock.systemUTC()), record);
+    }
+
+    private ScriptedSmtpServer sink(String address, int port) throws Exception {
+        ScriptedSmtpServer s = new ScriptedSmtpServer(address, port);
+        sinks.add(s);
+        return s;
+    }
+
+    private static String spki(X509Certificate c) throws Exception {
+        return hex("SHA-256", c.getPublicKey().getEncoded());
+    }
+
+    private static String hex(String algorithm, byte[] data) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(data));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (forwarder != null) {
+            forwarder.close();
+        }
+        for (ScriptedSmtpServer s : sinks) {
+            s.close();
+        }
+        if (web != null) {
+            web.stop(0);
+        }
+        if (zone != null) {
+            zone.close();
+        }
+        io.shutdownNow();
+    }
+
+    private DeliveryResult deliver(String rcpt) throws Exception {
+        Map<String, DeliveryResult> r = await(forwarder, message("Subject: t\r\n\r\nx\r\n", rcpt));
+        return r.get(rcpt);
+    }
+
+    @Test
+    void daneEeMatchDeliversOverTlsWhateverTheNameAndIssuer() throws Exception {
+        DeliveryResult r = deliver("a@match.dane.test");
+        assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
+        assertEquals(List.of(true), mx1.encrypted);
+        assertEquals(List.of("match.dane.test dane success"), outcomes);
+    }
+
+    @Test
+    void daneEeMatchesAFullCertificateBySha512() throws Exception {
+        DeliveryResult r = deliver("a@ee512.dane.test");
+        assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
+        assertEquals(List.of(true), mx7.encrypted);
+    }
+
+    @Test
+    void aCertificateMatchingNoTlsaRecordDefers() throws Exception {
+        DeliveryResult r = deliver("a@mismatch.dane.test");
+        assertInstanceOf(DeliveryResult.Deferred.class, r, r.toString());
+        assertTrue(r.reply().summary().startsWith("451 4.7.5"), r.toString());
+        assertTrue(mx2.messages.isEmpty());
+        assertEquals(List.of("mismatch.dane.test dane validation-failure"), outcomes);
+    }
+
+    @Test
+    void noStartTlsUnderDaneDefersWithoutPlaintext() throws Exception {
+        DeliveryResult r = deliver("a@notls.dane.test");
+        assertInstanceOf(DeliveryResult.Deferred.class, r, r.toString());
+        assertFalse(mx3.commands.stream().anyMatch(c -> c.startsWith("MAIL")), mx3.commands.toString());
+        assertEquals(List.of("notls.dane.test dane starttls-not-supported"), outcomes);
+    }
+
+    @Test
+    void daneTaWithTheRightNameDelivers() throws Exception {
+        DeliveryResult r = deliver("a@ta.dane.test");
+        assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
+        assertEquals(List.of(true), mx4.encrypted);
+        assertEquals(List.of("ta.dane.test dane success"), outcomes);
+    }
+
+    @Test
+    void daneTaChecksTheName() throws Exception {
+        DeliveryResult r = deliver("a@taname.dane.test");
+        assertInstanceOf(DeliveryResult.Deferred.class, r, r.toString());
+        assertTrue(mx6.messages.isEmpty());
+        assertEquals(List.of("taname.dane.test dane certificate-host-mismatch"), outcomes);
+    }
+
+    @Test
+    void daneTakesPrecedenceOverAnEnforcedMtaStsPolicy() throws Exception {
+        DeliveryResult r = deliver("a@both.dane.test");
+        assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
+        assertEquals(List.of(true), mx1.encrypted);
+        assertEquals(List.of("both.dane.test dane success"), outcomes);
+        assertTrue(Files.exists(tmp.resolve("queue/mta-sts/both.dane.test.policy")), "the policy was fetched");
+    }
+
+    @Test
+    void onlyUnusableTlsaRecordsMeanOpportunisticTls() throws Exception {
+        DeliveryResult r = deliver("a@unusable.dane.test");
+        assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
+        assertEquals(List.of("unusable.dane.test none success"), outcomes);
+    }
+}
