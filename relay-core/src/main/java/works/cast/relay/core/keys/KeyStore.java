@@ -84,20 +84,42 @@ public final class KeyStore {
     /** Makes a new key; the selector defaults to the next free {@code sYYYYMMx}. */
     public SelectorKey generate(Domain domain, KeyAlgorithm algorithm, Optional<String> selector, boolean activate,
                                 Clock clock) {
+        return add(prepare(domain, algorithm, selector, clock), activate);
+    }
+
+    /**
+     * A new key and a free selector for it, written nowhere yet: its record can be published first and the key
+     * {@link #add added} only once that worked, so a failed publication leaves the store as it was.
+     */
+    public SelectorKey prepare(Domain domain, KeyAlgorithm algorithm, Optional<String> selector, Clock clock) {
+        String sel = selector.map(SelectorNames::validate)
+                .orElseGet(() -> SelectorNames.next(clock, takenSelectors(domain)));
+        requireFree(domain, sel);
+        return new SelectorKey(domain, sel, algorithm.generate(random), SelectorState.PENDING, now(clock),
+                Optional.empty(), Optional.empty());
+    }
+
+    /** Writes a {@link #prepare prepared} key into the store, pending, or active when {@code activate}. */
+    public SelectorKey add(SelectorKey prepared, boolean activate) {
+        Domain domain = prepared.domain();
         return locked(domain, () -> {
-            String sel = selector.map(SelectorNames::validate)
-                    .orElseGet(() -> SelectorNames.next(clock, takenSelectors(domain)));
+            String sel = prepared.selector();
             requireFree(domain, sel);
-            SigningKey key = algorithm.generate(random);
+            SigningKey key = prepared.key();
             write(domain, sel, PemKeyWriter.pkcs8(key), DnsTxtRecord.zoneFile(sel, domain.name(), key));
-            return addEntry(domain, sel, key, activate, now(clock));
+            return addEntry(domain, sel, key, activate, prepared.created());
         });
     }
 
     /** A new pending selector of the given algorithm, for a domain that has keys already. */
     public SelectorKey rotate(Domain domain, KeyAlgorithm algorithm, Clock clock) {
+        return add(prepareRotation(domain, algorithm, Optional.empty(), clock), false);
+    }
+
+    /** {@link #prepare} for a domain that has keys already. */
+    public SelectorKey prepareRotation(Domain domain, KeyAlgorithm algorithm, Optional<String> selector, Clock clock) {
         requireDomain(domain);
-        return generate(domain, algorithm, Optional.empty(), false, clock);
+        return prepare(domain, algorithm, selector, clock);
     }
 
     /** Starts signing with a selector; the active selector of the same algorithm is retired. */

@@ -40,7 +40,8 @@ final class SigningBinder {
         return new SigningConfig(domains, r.bool(S + "subdomains", true),
                 r.enumOf(S + "unknown-domain", SigningConfig.UnknownDomain.class, SigningConfig.UnknownDomain.REJECT),
                 canonicalization(), headers, oversign, expireAfter(queueMaxAge), rotation,
-                r.bool(S + "development-keys", false), r.bool(S + "require-unsubscribe", false));
+                r.bool(S + "development-keys", false), r.bool(S + "require-unsubscribe", false),
+                new DnsUpdateBinder(r).bind(S + "dns-update"));
     }
 
     /**
@@ -109,9 +110,21 @@ final class SigningBinder {
                     }
                 }
             }
-            out.put(domain, new DomainConfig(domain, selectors));
+            Optional<DnsUpdateConfig> update = r.isNull(at + ".dns-update") ? Optional.empty()
+                    : new DnsUpdateBinder(r).bind(at + ".dns-update");
+            out.put(domain, new DomainConfig(domain, selectors, update, delegateTo(at + ".delegate-to")));
         }
         return out;
+    }
+
+    /** A zone name the domain's key records are delegated to by CNAME. */
+    private Optional<String> delegateTo(String path) {
+        Optional<String> zone = r.optString(path).map(z -> Names.lower(z.strip()));
+        if (zone.isPresent() && !Names.isDomainName(zone.get())) {
+            r.problem(path, "\"" + zone.get() + "\" is not a domain name (the zone whose records the CNAMEs point to)");
+            return Optional.empty();
+        }
+        return zone;
     }
 
     private List<String> headerNames(String path) {

@@ -54,7 +54,7 @@ class KeysCommandTest {
 
     @Test
     void everySubcommandHasHelpAndTheCommonOptions() {
-        for (String sub : List.of("generate", "list", "dns", "check", "rotate", "activate", "retire", "import")) {
+        for (String sub : List.of("generate", "list", "dns", "check", "publish", "rotate", "activate", "retire", "import")) {
             Run r = keys(sub, "--help");
             assertEquals(0, r.exit(), sub);
             for (String opt : List.of("--config", "--keys-dir", "--json", "--help")) {

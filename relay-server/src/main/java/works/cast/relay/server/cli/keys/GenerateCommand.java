@@ -24,12 +24,36 @@ public final class GenerateCommand extends KeysSubcommand {
     @Option(names = "--activate", description = "sign with it at once (retires the active key of the same algorithm)")
     boolean activate;
 
+    @Option(names = "--publish", description = "add its TXT record by DNS update (relay.signing.dns-update) and wait"
+            + " until it is seen through relay.dns.servers; on failure nothing is written")
+    boolean publish;
+
+    @Option(names = "--dns", paramLabel = "IP[:PORT]",
+            description = "with --publish: DNS server to read the record back from (default: relay.dns.servers)")
+    String dns;
+
     @Override
     int run() {
-        SelectorKey k = store().generate(domain(domain), KeyAlgorithm.parse(algorithm), Optional.ofNullable(selector),
-                activate, clock);
+        var store = store();
+        SelectorKey k;
+        if (publish) {
+            var publisher = publisher(Optional.ofNullable(dns));
+            k = publishThenAdd(store, store.prepare(domain(domain), KeyAlgorithm.parse(algorithm),
+                    Optional.ofNullable(selector), clock), activate, publisher);
+        } else {
+            k = store.generate(domain(domain), KeyAlgorithm.parse(algorithm), Optional.ofNullable(selector), activate,
+                    clock);
+        }
         if (json()) {
-            printJson(recordView(k));
+            var m = recordView(k);
+            m.put("published", publish);
+            printJson(m);
+        } else if (publish) {
+            out().printf("generated %s selector %s for %s (%s)%n", k.key(), k.selector(), k.domain(), k.state().text());
+            if (!activate) {
+                out().printf("then: dkim-relay keys activate --domain %s --selector %s%n", k.domain(), k.selector());
+            }
+            out().flush();
         } else {
             out().printf("generated %s selector %s for %s (%s)%n", k.key(), k.selector(), k.domain(), k.state().text());
             out().println("publish this TXT record:");
