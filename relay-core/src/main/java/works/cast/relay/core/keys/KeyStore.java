@@ -161,6 +161,54 @@ public final class KeyStore {
         });
     }
 
+    /** Notes that a retired selector's DNS record is now the revocation record {@code v=DKIM1; p=}. */
+    public SelectorKey markRevoked(Domain domain, String selector, Clock clock) {
+        return change(domain, selector, e -> e.revoke(now(clock)));
+    }
+
+    /** Notes that a retired selector's DNS record has been deleted. */
+    public SelectorKey markRemoved(Domain domain, String selector, Clock clock) {
+        return change(domain, selector, e -> e.remove(now(clock)));
+    }
+
+    /**
+     * Drops a retired selector whose record is gone (its key files and its line), so that its name can be used
+     * again (the two stable selectors of a delegated domain).
+     */
+    public void forget(Domain domain, String selector) {
+        String sel = SelectorNames.validate(selector);
+        locked(domain, () -> {
+            Map<String, StateFile.Entry> entries = entries(domain);
+            StateFile.Entry e = require(domain, entries, sel);
+            if (e.state() != SelectorState.RETIRED || e.removed().isEmpty()) {
+                throw new KeyException("selector " + sel + " of " + domain + " is not retired with its record removed");
+            }
+            entries.remove(sel);
+            StateFile.write(stateFile(domain), domain.name(), entries);
+            try {
+                Files.deleteIfExists(privateFile(domain, sel));
+                Files.deleteIfExists(txtFile(domain, sel));
+            } catch (IOException ex) {
+                throw new KeyException("cannot delete the files of " + sel + " in " + domainDir(domain) + ": "
+                        + ex.getMessage(), ex);
+            }
+            return null;
+        });
+    }
+
+    private SelectorKey change(Domain domain, String selector, java.util.function.UnaryOperator<StateFile.Entry> f) {
+        String sel = SelectorNames.validate(selector);
+        requireDomain(domain);
+        return locked(domain, () -> {
+            Map<String, StateFile.Entry> entries = entries(domain);
+            StateFile.Entry e = f.apply(require(domain, entries, sel));
+            SigningKey key = PemKeyLoader.load(privateFile(domain, sel));
+            entries.put(sel, e);
+            StateFile.write(stateFile(domain), domain.name(), entries);
+            return selectorKey(domain, e, key);
+        });
+    }
+
     /**
      * Adopts an existing key (for example {@code opendkim-genkey} output) as a pending selector. The {@code .txt},
      * if given, must hold this key's record; it is kept as it is. The file may already lie at its place in the store.
@@ -218,7 +266,8 @@ public final class KeyStore {
     }
 
     private static SelectorKey selectorKey(Domain domain, StateFile.Entry e, SigningKey key) {
-        return new SelectorKey(domain, e.selector(), key, e.state(), e.created(), e.activated(), e.retired());
+        return new SelectorKey(domain, e.selector(), key, e.state(), e.created(), e.activated(), e.retired(),
+                e.revoked(), e.removed());
     }
 
     private Map<String, StateFile.Entry> entries(Domain domain) {

@@ -34,14 +34,31 @@ final class SigningBinder {
                 r.problem(S + "oversign", "\"" + name + "\" is not in relay.signing.headers");
             }
         }
-        RotationConfig rotation = new RotationConfig(r.bool(S + "rotation.auto-activate", false),
-                r.duration(S + "rotation.check-interval", Duration.ofMinutes(5)),
-                r.optDuration(S + "rotation.max-age"));
+        Optional<DnsUpdateConfig> dnsUpdate = new DnsUpdateBinder(r).bind(S + "dns-update");
+        RotationConfig rotation = rotation(dnsUpdate.isPresent()
+                || domains.values().stream().anyMatch(d -> d.dnsUpdate().isPresent()));
         return new SigningConfig(domains, r.bool(S + "subdomains", true),
                 r.enumOf(S + "unknown-domain", SigningConfig.UnknownDomain.class, SigningConfig.UnknownDomain.REJECT),
                 canonicalization(), headers, oversign, expireAfter(queueMaxAge), rotation,
-                r.bool(S + "development-keys", false), r.bool(S + "require-unsubscribe", false),
-                new DnsUpdateBinder(r).bind(S + "dns-update"));
+                r.bool(S + "development-keys", false), r.bool(S + "require-unsubscribe", false), dnsUpdate);
+    }
+
+    /** {@code signing.rotation}; rotating on its own needs somewhere to publish the new records. */
+    private RotationConfig rotation(boolean canPublish) {
+        String p = S + "rotation.";
+        Optional<Duration> every = r.optDuration(p + "every");
+        if (every.isPresent() && !canPublish) {
+            r.problem(p + "every", "needs relay.signing.dns-update (or a domain's dns-update): the relay publishes"
+                    + " each new key's record itself before it signs with it");
+        }
+        Duration grace = r.duration(p + "grace", RotationConfig.RECOMMENDED_GRACE);
+        Duration removeAfter = r.duration(p + "remove-after", Duration.ofDays(30));
+        if (removeAfter.compareTo(grace) <= 0) {
+            r.problem(p + "remove-after", "must be longer than rotation.grace (" + grace + "): the record is revoked"
+                    + " after the grace period and deleted after remove-after, both counted from retirement");
+        }
+        return new RotationConfig(r.bool(p + "auto-activate", false), r.duration(p + "check-interval",
+                Duration.ofMinutes(5)), r.optDuration(p + "max-age"), every, grace, removeAfter);
     }
 
     /**

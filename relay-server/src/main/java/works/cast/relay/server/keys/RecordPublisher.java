@@ -51,6 +51,11 @@ public final class RecordPublisher {
         return updates.apply(domain).isPresent();
     }
 
+    /** True when the domain's records live in a delegated zone ({@code delegate-to}). */
+    public boolean isDelegated(String domain) {
+        return delegation.apply(domain).isPresent();
+    }
+
     /**
      * The name the relay writes a selector's record at: {@code s._domainkey.d}, or with delegation
      * {@code s.d.<delegate-to>} (which {@code s._domainkey.d} points to by CNAME).

@@ -117,4 +117,18 @@ class DnsUpdateConfigTest {
         assertTrue(p.stream().anyMatch(x -> x.contains("relay.signing.dns-update.tsig.name: set, but"
                 + " relay.signing.dns-update.server is not")), p::toString);
     }
+
+    @Test
+    void rotationEveryNeedsSomewhereToPublishAndRemovalComesAfterTheGrace() throws IOException {
+        List<String> p = problems("relay.signing.rotation { every = 90d, grace = 10d, remove-after = 10d }\n");
+        String f = dir.resolve("relay.conf").toString();
+        assertHas(p, f + ":1: relay.signing.rotation.every: needs relay.signing.dns-update (or a domain's dns-update):"
+                + " the relay publishes each new key's record itself before it signs with it");
+        assertTrue(p.stream().anyMatch(x -> x.startsWith(f + ":1: relay.signing.rotation.remove-after: must be longer"
+                + " than rotation.grace")), p::toString);
+        RotationConfig defaults = ConfigLoader.read(Optional.empty(), true).signing().rotation();
+        assertEquals(Optional.empty(), defaults.every());
+        assertEquals(Duration.ofDays(7), defaults.grace());
+        assertEquals(Duration.ofDays(30), defaults.removeAfter());
+    }
 }
