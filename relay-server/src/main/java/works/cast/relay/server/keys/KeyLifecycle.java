@@ -32,7 +32,7 @@ import works.cast.relay.server.config.RotationConfig;
  *
  * <p>Domains go their own way: a failure in one (logged at WARN, counted, retried with doubling backoff from
  * {@code check-interval} up to {@link #MAX_BACKOFF}) leaves its current key signing and the others untouched.
- * A delegated domain alternates between two stable selector names ({@link #stableNames}), so the CNAMEs its owner
+ * A delegated domain alternates between two stable selector names ({@link StableSelectors}), so the CNAMEs its owner
  * added once never change. One daemon thread; {@link #tick} may also be called directly (tests, with their clock).
  */
 public final class KeyLifecycle implements AutoCloseable {
@@ -190,40 +190,19 @@ public final class KeyLifecycle implements AutoCloseable {
         return changed;
     }
 
-    /**
-     * For a delegated domain, the stable name not in use: a retired one whose record is gone is dropped first; one
-     * still in its grace period means waiting.
-     */
+    /** For a delegated domain, the stable name the new key takes; empty (and a WARN) while both are in use. */
     private Optional<String> stableName(Domain d, KeyRing ring, SelectorKey old) {
         if (!publisher.isDelegated(d.name())) {
             return Optional.empty();
         }
-        for (String name : stableNames(KeyAlgorithm.of(old.key()))) {
-            if (name.equals(old.selector())) {
-                continue;
-            }
-            Optional<SelectorKey> existing = ring.selectors(d).stream().filter(k -> k.selector().equals(name))
-                    .findFirst();
-            if (existing.isEmpty()) {
-                return Optional.of(name);
-            }
-            SelectorKey e = existing.get();
-            if (e.state() == SelectorState.RETIRED && e.removed().isPresent()) {
-                store.forget(d, name);
-                log.info("key rotation domain={} step=generate reuse={} (its old record was removed {})", d, name,
-                        e.removed().get());
-                return Optional.of(name);
-            }
+        KeyAlgorithm algorithm = KeyAlgorithm.of(old.key());
+        Optional<String> name = StableSelectors.next(store, ring, d, algorithm);
+        if (name.isEmpty()) {
+            log.warn("key rotation domain={} waits: both stable selectors {} are in use (a retired one's record is"
+                    + " removed rotation.remove-after={} after retirement)", d, StableSelectors.names(algorithm),
+                    rotation.removeAfter());
         }
-        log.warn("key rotation domain={} waits: both stable selectors {} are in use (the retired one's record is"
-                + " removed after rotation.remove-after={})", d, stableNames(KeyAlgorithm.of(old.key())),
-                rotation.removeAfter());
-        return Optional.empty();
-    }
-
-    /** The two names a delegated domain alternates between: s1/s2 for RSA, e1/e2 for Ed25519. */
-    public static List<String> stableNames(KeyAlgorithm algorithm) {
-        return algorithm == KeyAlgorithm.ED25519 ? List.of("e1", "e2") : List.of("s1", "s2");
+        return name;
     }
 
     private boolean retireRecords(Domain d, KeyRing ring, Instant now, String[] step) {

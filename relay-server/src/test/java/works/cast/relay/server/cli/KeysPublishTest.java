@@ -222,6 +222,10 @@ class KeysPublishTest {
     }
 
     byte[] sign(SelectorKey k) {
+        return sign(dir, k);
+    }
+
+    static byte[] sign(Path dir, SelectorKey k) {
         byte[] message = ("From: a@cast.works\r\nTo: b@example.net\r\nSubject: rotated\r\nDate: Fri, 4 Dec 2026 10:00:00"
                 + " +0000\r\nMessage-ID: <r1@cast.works>\r\n\r\nHello from the new selector.\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
@@ -237,6 +241,10 @@ class KeysPublishTest {
 
     /** dkimpy verifies, looking keys up at named (dnspython pointed at it). */
     static String dkimpyAgainst(Path message) throws Exception {
+        return dkimpyAgainst(message, named.port());
+    }
+
+    static String dkimpyAgainst(Path message, int port) throws Exception {
         String script = """
                 import sys, dkim, dns.resolver
                 r = dns.resolver.Resolver(configure=False)
@@ -254,7 +262,7 @@ class KeysPublishTest {
                 ok = [d.verify(idx=i, dnsfunc=lookup) for i in range(n)]
                 print(n, ok)
                 sys.exit(0 if n and all(ok) else 1)
-                """.formatted(NamedServer.ADDRESS, named.port());
+                """.formatted(NamedServer.ADDRESS, port);
         Process p = new ProcessBuilder("/usr/bin/python3", "-c", script, message.toString()).redirectErrorStream(true)
                 .start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));

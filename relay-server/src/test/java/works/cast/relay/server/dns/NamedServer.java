@@ -64,6 +64,15 @@ public final class NamedServer implements AutoCloseable {
 
     /** Makes the TSIG key {@code keyName} and starts named with the zones; waits (bounded) until it answers. */
     public static NamedServer start(Path dir, String keyName, List<Zone> zones) throws Exception {
+        return start(dir, keyName, zones, false);
+    }
+
+    /**
+     * As {@link #start(Path, String, List)}; {@code resolving} also lets named follow a CNAME into another of its
+     * zones, as the recursive resolver of relay.dns.servers and of receivers does (recursion for 127.0.0.1 only; it
+     * is never asked about names outside its zones).
+     */
+    public static NamedServer start(Path dir, String keyName, List<Zone> zones, boolean resolving) throws Exception {
         Dnsmasq.requireTool(NAMED, "bind9");
         Dnsmasq.requireTool(TSIG_KEYGEN, "bind9utils");
         Files.createDirectories(dir);
@@ -86,8 +95,11 @@ public final class NamedServer implements AutoCloseable {
             conf.append("controls { };\n");
             conf.append("options {\n  directory \"").append(dir).append("\";\n  listen-on port ").append(port)
                     .append(" { ").append(ADDRESS).append("; };\n  listen-on-v6 { none; };\n  pid-file none;\n")
-                    .append("  session-keyfile none;\n  recursion no;\n  notify no;\n  managed-keys-directory \"")
-                    .append(dir).append("\";\n};\n");
+                    .append("  session-keyfile none;\n  notify no;\n  managed-keys-directory \"")
+                    .append(dir).append("\";\n")
+                    .append(resolving ? "  recursion yes;\n  allow-recursion { 127.0.0.1; };\n  dnssec-validation no;\n"
+                            : "  recursion no;\n")
+                    .append("};\n");
             for (Zone z : zones) {
                 Path file = dir.resolve(z.name() + ".zone");
                 if (attempt == 0) {

@@ -14,7 +14,7 @@ public final class GenerateCommand extends KeysSubcommand {
     @Option(names = "--domain", required = true, paramLabel = "D", description = "signing domain")
     String domain;
 
-    @Option(names = "--selector", paramLabel = "S", description = "selector (default: sYYYYMMx, the next free one)")
+    @Option(names = "--selector", paramLabel = "S", description = "selector (default: sYYYYMMx, the next free one; s1|s2 or e1|e2 for a delegated domain)")
     String selector;
 
     @Option(names = "--algorithm", paramLabel = "A", defaultValue = "rsa-2048",
@@ -35,14 +35,14 @@ public final class GenerateCommand extends KeysSubcommand {
     @Override
     int run() {
         var store = store();
+        KeyAlgorithm a = KeyAlgorithm.parse(algorithm);
+        Optional<String> sel = selectorFor(store, domain(domain), a, Optional.ofNullable(selector));
         SelectorKey k;
         if (publish) {
             var publisher = publisher(Optional.ofNullable(dns));
-            k = publishThenAdd(store, store.prepare(domain(domain), KeyAlgorithm.parse(algorithm),
-                    Optional.ofNullable(selector), clock), activate, publisher);
+            k = publishThenAdd(store, store.prepare(domain(domain), a, sel, clock), activate, publisher);
         } else {
-            k = store.generate(domain(domain), KeyAlgorithm.parse(algorithm), Optional.ofNullable(selector), activate,
-                    clock);
+            k = store.generate(domain(domain), a, sel, activate, clock);
         }
         if (json()) {
             var m = recordView(k);

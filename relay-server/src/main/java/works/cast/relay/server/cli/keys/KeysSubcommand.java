@@ -111,6 +111,25 @@ abstract class KeysSubcommand implements Callable<Integer> {
         return new KeyCheck(resolver(dns));
     }
 
+    /**
+     * The selector a new key takes: the one asked for; for a delegated domain the free stable name (s1/s2, e1/e2);
+     * else empty (the next sYYYYMMx).
+     */
+    Optional<String> selectorFor(KeyStore store, works.cast.relay.core.mail.Domain d,
+                                 works.cast.relay.core.keys.KeyAlgorithm algorithm, Optional<String> asked) {
+        if (asked.isPresent()
+                || CliDns.config(Optional.ofNullable(options.config)).signing().delegateTo(d.name()).isEmpty()) {
+            return asked;
+        }
+        Optional<String> stable = works.cast.relay.server.keys.StableSelectors.next(store, store.load(), d, algorithm);
+        if (stable.isEmpty()) {
+            throw new KeyException(d + " is delegated and both stable selectors "
+                    + works.cast.relay.server.keys.StableSelectors.names(algorithm) + " are in use: retire one and wait"
+                    + " until its record is removed (signing.rotation.remove-after), or give --selector");
+        }
+        return stable;
+    }
+
     /** Publishes with the config's dns-update settings, reading records back through {@code --dns} or relay.dns.servers. */
     RecordPublisher publisher(Optional<String> dns) {
         return RecordPublisher.of(CliDns.config(Optional.ofNullable(options.config)).signing(), check(dns));

@@ -36,10 +36,11 @@ public final class RotateCommand extends KeysSubcommand {
         KeyAlgorithm a = algorithm != null ? KeyAlgorithm.parse(algorithm)
                 : store.load().active(d).stream().filter(k -> k.key().algorithm() == SigningAlgorithm.RSA_SHA256)
                         .map(k -> KeyAlgorithm.of(k.key())).findFirst().orElse(KeyAlgorithm.RSA_2048);
+        java.util.Optional<String> sel = selectorFor(store, d, a, java.util.Optional.empty());
+        SelectorKey prepared = store.prepareRotation(d, a, sel, clock);
         SelectorKey k = publish
-                ? publishThenAdd(store, store.prepareRotation(d, a, java.util.Optional.empty(), clock), false,
-                        publisher(java.util.Optional.ofNullable(dns)))
-                : store.rotate(d, a, clock);
+                ? publishThenAdd(store, prepared, false, publisher(java.util.Optional.ofNullable(dns)))
+                : store.add(prepared, false);
         String activate = "dkim-relay keys activate --domain " + k.domain() + " --selector " + k.selector()
                 + " (retires the active " + k.key().algorithm().keyType() + " selector; it stops signing)";
         String removeOld = "after a grace period (7 days or more), remove the old selector's TXT record";
