@@ -163,7 +163,7 @@ public final class KeyLifecycle implements AutoCloseable {
                 }
                 next = store.prepareRotation(d, algorithm, name, clock);
                 log.info("key rotation domain={} step=generate selector={} algorithm={} replaces={} age_days={}", d,
-                        next.selector(), algorithm.name().toLowerCase(java.util.Locale.ROOT), old.selector(),
+                        next.selector(), algorithm.text(), old.selector(),
                         Duration.between(since, now).toDays());
             }
             step[0] = "publish";
