@@ -398,7 +398,9 @@ public final class Relay implements AutoCloseable {
             changed.add("signing.rotation and dns for key checks");
         }
         keys.update(watcherOptions(fresh));
-        lifecycle.ifPresent(l -> l.update(publisher(fresh), fresh.signing().rotation(),
+        // dns-update and delegate-to need a restart (ConfigDiff); the servers to read records back from do not
+        lifecycle.ifPresent(l -> l.update(RecordPublisher.of(config.signing(),
+                new KeyCheck(new DnsTxtResolver(DnsClient.of(fresh.dns())))), fresh.signing().rotation(),
                 config.signing().domains().keySet().stream().map(Domain::new).toList()));
         List<String> restart = ConfigDiff.needingRestart(config, fresh);
         log.info("reload config applied={} needs-restart={}", changed, restart.isEmpty() ? "none" : restart);

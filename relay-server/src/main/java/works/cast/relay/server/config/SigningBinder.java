@@ -37,6 +37,12 @@ final class SigningBinder {
         Optional<DnsUpdateConfig> dnsUpdate = new DnsUpdateBinder(r).bind(S + "dns-update");
         RotationConfig rotation = rotation(dnsUpdate.isPresent()
                 || domains.values().stream().anyMatch(d -> d.dnsUpdate().isPresent()));
+        if (rotation.every().isPresent() && rotation.every().get().compareTo(rotation.removeAfter()) <= 0
+                && domains.values().stream().anyMatch(d -> d.delegateTo().isPresent())) {
+            r.problem(S + "rotation.every", "must be longer than rotation.remove-after (" + rotation.removeAfter()
+                    + ") with delegate-to: a delegated domain alternates between two selector names, and a name is"
+                    + " free again only once its old record has been removed");
+        }
         return new SigningConfig(domains, r.bool(S + "subdomains", true),
                 r.enumOf(S + "unknown-domain", SigningConfig.UnknownDomain.class, SigningConfig.UnknownDomain.REJECT),
                 canonicalization(), headers, oversign, expireAfter(queueMaxAge), rotation,

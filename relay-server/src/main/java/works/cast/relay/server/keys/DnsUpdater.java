@@ -37,8 +37,8 @@ public final class DnsUpdater {
     /** The wait for the server's answer to one message. */
     public static final Duration TIMEOUT = Duration.ofSeconds(5);
 
-    /** What a change found. */
-    public enum Outcome { CHANGED, ALREADY_SO }
+    /** What a change found: done, nothing to do, or (for a replacement) no TXT record at the name at all. */
+    public enum Outcome { CHANGED, ALREADY_SO, ABSENT }
 
     private final DnsUpdateConfig config;
     private final SimpleResolver resolver;
@@ -106,7 +106,10 @@ public final class DnsUpdater {
                 + " TXT record is already there (YXRRSET); it was left as it is: remove it, or use another selector");
     }
 
-    /** Replaces exactly {@code expected} by {@code next}; already {@code next} is {@code ALREADY_SO}. */
+    /**
+     * Replaces exactly {@code expected} by {@code next}; already {@code next} is {@code ALREADY_SO}, no TXT record
+     * at all (deleted by someone) is {@code ABSENT} and adds nothing.
+     */
     public Outcome replace(String name, List<String> expected, List<String> next) {
         String zone = zoneOf(name);
         TXTRecord old = txt(name, expected);
@@ -121,6 +124,9 @@ public final class DnsUpdater {
         }
         if (r.getRcode() == Rcode.NXRRSET && exactly(zone, record)) {
             return Outcome.ALREADY_SO;
+        }
+        if (r.getRcode() == Rcode.NXRRSET && absent(zone, old)) {
+            return Outcome.ABSENT;
         }
         if (r.getRcode() == Rcode.NXRRSET) {
             throw new DnsUpdateException("replacing TXT " + name + " at " + config.describeServer() + " refused: the"
@@ -141,16 +147,27 @@ public final class DnsUpdater {
             return Outcome.CHANGED;
         }
         if (r.getRcode() == Rcode.NXRRSET) {
-            Update absent = new Update(name(zone));
-            absent.absent(old.getName(), Type.TXT);
-            Message a = send(absent, "checking TXT " + name);
-            if (a.getRcode() == Rcode.NOERROR) {
+            if (absent(zone, old)) {
                 return Outcome.ALREADY_SO;
             }
             throw new DnsUpdateException("deleting TXT " + name + " at " + config.describeServer() + " refused: the"
                     + " record there is not the one expected (NXRRSET); it was left as it is");
         }
         throw fail("deleting TXT " + name, r);
+    }
+
+    /** True when there is no TXT record at the record's name (a prerequisite-only update). */
+    private boolean absent(String zone, TXTRecord record) {
+        Update u = new Update(name(zone));
+        u.absent(record.getName(), Type.TXT);
+        Message r = send(u, "checking TXT " + record.getName());
+        if (r.getRcode() == Rcode.NOERROR) {
+            return true;
+        }
+        if (r.getRcode() == Rcode.YXRRSET) {
+            return false;
+        }
+        throw fail("checking TXT " + record.getName(), r);
     }
 
     /** True when the TXT record set at the record's name is exactly this record (a prerequisite-only update). */

@@ -216,6 +216,10 @@ public final class KeyLifecycle implements AutoCloseable {
                 step[0] = "revoke";
                 DnsUpdater.Outcome o = publisher.revoke(k);
                 store.markRevoked(d, k.selector(), clock);
+                if (o == DnsUpdater.Outcome.ABSENT) {
+                    // removed by someone already (by hand, before the relay published): nothing left to do
+                    store.markRemoved(d, k.selector(), clock);
+                }
                 log.info("key record revoked domain={} selector={} name={} record=\"{}\" outcome={}", d, k.selector(),
                         publisher.recordName(k.selector(), d.name()), RecordPublisher.REVOKED, o);
                 changed = true;

@@ -131,4 +131,18 @@ class DnsUpdateConfigTest {
         assertEquals(Duration.ofDays(7), defaults.grace());
         assertEquals(Duration.ofDays(30), defaults.removeAfter());
     }
+
+    @Test
+    void delegatedDomainsRotateLessOftenThanRecordsAreRemoved() throws IOException {
+        Path secret = secret("rw-------");
+        List<String> p = problems("""
+                relay.signing {
+                  domains { "cast.works" { delegate-to = "dkim.relay-ops.example" } }
+                  dns-update { server = "192.0.2.53", tsig { name = relay-key, secret-file = "%s" } }
+                  rotation { every = 20d }
+                }
+                """.formatted(secret));
+        assertTrue(p.stream().anyMatch(x -> x.contains("relay.signing.rotation.every: must be longer than"
+                + " rotation.remove-after (PT720H) with delegate-to")), p::toString);
+    }
 }

@@ -155,6 +155,26 @@ class KeyLifecycleTest {
         assertTrue(reloads[0] >= 4);
     }
 
+    @Test
+    void aRetiredSelectorWhoseRecordIsAlreadyGoneIsMarkedRemovedWithoutAFailure() throws Exception {
+        RelayConfig config = config();
+        MutableClock clock = new MutableClock(T0);
+        KeyStore store = new KeyStore(config.keysDir());
+        RecordPublisher publisher = RecordPublisher.of(config.signing(), check());
+        List<String> failures = new ArrayList<>();
+        KeyLifecycle lifecycle = new KeyLifecycle(store, clock, publisher, config.signing().rotation(), List.of(CAST),
+                () -> { }, (d, step) -> failures.add(step));
+        store.generate(CAST, KeyAlgorithm.ED25519, Optional.of("byhand"), true, clock); // never published
+        publisher.publish(store.generate(CAST, KeyAlgorithm.ED25519, Optional.of("next"), false, clock));
+        store.activate(CAST, "next", clock);
+        clock.advance(Duration.ofDays(3));
+        assertTrue(lifecycle.tick());
+        SelectorKey k = find(store, CAST, "byhand");
+        assertTrue(k.revoked().isPresent() && k.removed().isPresent(), k.toString());
+        assertEquals(List.of(), castDns.txt("byhand._domainkey.cast.works"), "nothing was added");
+        assertEquals(List.of(), failures);
+    }
+
     static SelectorKey only(KeyStore store, Domain d, SelectorState state) {
         List<SelectorKey> keys = store.load().selectors(d).stream().filter(k -> k.state() == state).toList();
         assertEquals(1, keys.size(), keys.toString());

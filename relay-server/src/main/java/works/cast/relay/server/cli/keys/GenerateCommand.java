@@ -57,7 +57,7 @@ public final class GenerateCommand extends KeysSubcommand {
         } else {
             out().printf("generated %s selector %s for %s (%s)%n", k.key(), k.selector(), k.domain(), k.state().text());
             out().println("publish this TXT record:");
-            out().println(zone(k));
+            out().println(zoneToPublish(k));
             if (!activate) {
                 out().printf("then: dkim-relay keys check --domain %s; dkim-relay keys activate --domain %s --selector %s%n",
                         k.domain(), k.domain(), k.selector());

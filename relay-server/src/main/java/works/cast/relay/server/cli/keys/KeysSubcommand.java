@@ -214,6 +214,19 @@ abstract class KeysSubcommand implements Callable<Integer> {
         return m;
     }
 
+    /** {@link #zone}, at the delegated name when the domain has {@code delegate-to}. */
+    String zoneToPublish(SelectorKey k) {
+        return zone(k).replace(DnsTxtRecord.owner(k.selector(), k.domain().name()) + ". IN TXT",
+                recordName(k) + ". IN TXT");
+    }
+
+    /** Where the selector's TXT record lives: {@code s._domainkey.d}, or its delegated name. */
+    String recordName(SelectorKey k) {
+        return RecordPublisher.of(CliDns.config(Optional.ofNullable(options.config)).signing(),
+                new KeyCheck(n -> new works.cast.relay.server.dns.TxtResult.NotFound("unused")))
+                .recordName(k.selector(), k.domain().name());
+    }
+
     /** The record in zone-file form with the full owner name, ready to paste. */
     static String zone(SelectorKey k) {
         List<String> parts = DnsTxtRecord.split(DnsTxtRecord.value(k.key()));

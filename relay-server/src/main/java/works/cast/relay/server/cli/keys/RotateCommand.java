@@ -45,7 +45,7 @@ public final class RotateCommand extends KeysSubcommand {
                 + " (retires the active " + k.key().algorithm().keyType() + " selector; it stops signing)";
         String removeOld = "after a grace period (7 days or more), remove the old selector's TXT record";
         List<String> steps = publish ? List.of(activate + ", or let signing.rotation.auto-activate do it", removeOld)
-                : List.of("publish the TXT record above at " + k.selector() + "._domainkey." + k.domain(),
+                : List.of("publish the TXT record above at " + recordName(k),
                         "wait for DNS, then: dkim-relay keys check --domain " + k.domain(), activate, removeOld);
         if (json()) {
             Map<String, Object> m = recordView(k);
@@ -54,7 +54,7 @@ public final class RotateCommand extends KeysSubcommand {
         } else {
             out().printf("new pending selector %s (%s) for %s%n", k.selector(), k.key(), k.domain());
             if (!publish) {
-                out().println(zone(k));
+                out().println(zoneToPublish(k));
             }
             out().println("next steps:");
             for (int i = 0; i < steps.size(); i++) {
