@@ -43,7 +43,7 @@ final class ConfigDiff {
     /** {@code s} with another rotation block. */
     static SigningConfig withRotation(SigningConfig s, RotationConfig rotation) {
         return new SigningConfig(s.domains(), s.subdomains(), s.unknownDomain(), s.canonicalization(), s.headers(),
-                s.oversign(), s.expireAfter(), rotation, s.developmentKeys(), s.requireUnsubscribe());
+                s.oversign(), s.expireAfter(), rotation, s.developmentKeys(), s.requireUnsubscribe(), s.dnsUpdate());
     }
 
     private static void check(List<String> out, String name, Object a, Object b) {

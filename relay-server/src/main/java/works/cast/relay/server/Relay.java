@@ -58,6 +58,8 @@ import works.cast.relay.server.ops.MetricsIntakeListener;
 import works.cast.relay.server.ops.QueueGauges;
 import works.cast.relay.server.ops.RelayMetrics;
 import works.cast.relay.server.keys.KeyCheck;
+import works.cast.relay.server.keys.KeyLifecycle;
+import works.cast.relay.server.keys.RecordPublisher;
 import works.cast.relay.server.keys.KeyStoreWatcher;
 import works.cast.relay.server.smtp.Authenticator;
 import works.cast.relay.server.smtp.NetworkAcl;
@@ -84,10 +86,12 @@ public final class Relay implements AutoCloseable {
     private final Optional<ManagementServer> http;
     private final RateLimiter limiter;
     private final Optional<SenderCheckRunner> senderChecks;
+    private final Optional<KeyLifecycle> lifecycle;
 
     private Relay(RelayConfig config, KeyStoreWatcher keys, Optional<FileAuthenticator> users, ExecutorService ioPool,
                   SmtpServer smtp, DeliveryStack delivery, RelayMetrics metrics, Optional<ManagementServer> http,
-                  RateLimiter limiter, Optional<SenderCheckRunner> senderChecks) {
+                  RateLimiter limiter, Optional<SenderCheckRunner> senderChecks, Optional<KeyLifecycle> lifecycle) {
+        this.lifecycle = lifecycle;
         this.limiter = limiter;
         this.senderChecks = senderChecks;
         this.delivery = delivery;
@@ -195,7 +199,25 @@ public final class Relay implements AutoCloseable {
                 smtp.boundAddresses(), config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT),
                 config.keysDir(), RelaxedBodyCanonicalizer.vectorScan() ? "vector" : "portable",
                 CryptoProvider.describe());
-        return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http, limiter, senderChecks);
+        Optional<KeyLifecycle> lifecycle = lifecycle(config, store, keys, metrics, clock);
+        lifecycle.ifPresent(KeyLifecycle::start);
+        return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http, limiter, senderChecks, lifecycle);
+    }
+
+    /** Rotation, revocation and removal of key records, for a relay that can publish them (dns-update). */
+    private static Optional<KeyLifecycle> lifecycle(RelayConfig config, KeyStore store, KeyStoreWatcher keys,
+                                                    RelayMetrics metrics, Clock clock) {
+        RecordPublisher publisher = publisher(config);
+        List<Domain> domains = config.signing().domains().keySet().stream().map(Domain::new).toList();
+        if (domains.stream().noneMatch(d -> publisher.canPublish(d.name()))) {
+            return Optional.empty();
+        }
+        return Optional.of(new KeyLifecycle(store, clock, publisher, config.signing().rotation(), domains,
+                keys::reload, metrics::keyLifecycleFailure));
+    }
+
+    private static RecordPublisher publisher(RelayConfig config) {
+        return RecordPublisher.of(config.signing(), new KeyCheck(new DnsTxtResolver(DnsClient.of(config.dns()))));
     }
 
     /** The daily DNS checks of every signing domain, through the relay's DNS client. */
@@ -375,6 +397,10 @@ public final class Relay implements AutoCloseable {
             changed.add("signing.rotation and dns for key checks");
         }
         keys.update(watcherOptions(fresh));
+        // dns-update and delegate-to need a restart (ConfigDiff); the servers to read records back from do not
+        lifecycle.ifPresent(l -> l.update(RecordPublisher.of(config.signing(),
+                new KeyCheck(new DnsTxtResolver(DnsClient.of(fresh.dns())))), fresh.signing().rotation(),
+                config.signing().domains().keySet().stream().map(Domain::new).toList()));
         List<String> restart = ConfigDiff.needingRestart(config, fresh);
         log.info("reload config applied={} needs-restart={}", changed, restart.isEmpty() ? "none" : restart);
         config = new RelayConfig(config.source(), config.hostname(), config.smtp(), fresh.tls(), fresh.access(),
@@ -400,6 +426,7 @@ public final class Relay implements AutoCloseable {
         users.ifPresent(FileAuthenticator::close);
         limiter.close();
         senderChecks.ifPresent(SenderCheckRunner::close);
+        lifecycle.ifPresent(KeyLifecycle::close);
         metrics.close();
         log.info("relay stopped");
     }

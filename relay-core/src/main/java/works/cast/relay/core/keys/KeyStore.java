@@ -84,20 +84,42 @@ public final class KeyStore {
     /** Makes a new key; the selector defaults to the next free {@code sYYYYMMx}. */
     public SelectorKey generate(Domain domain, KeyAlgorithm algorithm, Optional<String> selector, boolean activate,
                                 Clock clock) {
+        return add(prepare(domain, algorithm, selector, clock), activate);
+    }
+
+    /**
+     * A new key and a free selector for it, written nowhere yet: its record can be published first and the key
+     * {@link #add added} only once that worked, so a failed publication leaves the store as it was.
+     */
+    public SelectorKey prepare(Domain domain, KeyAlgorithm algorithm, Optional<String> selector, Clock clock) {
+        String sel = selector.map(SelectorNames::validate)
+                .orElseGet(() -> SelectorNames.next(clock, takenSelectors(domain)));
+        requireFree(domain, sel);
+        return new SelectorKey(domain, sel, algorithm.generate(random), SelectorState.PENDING, now(clock),
+                Optional.empty(), Optional.empty());
+    }
+
+    /** Writes a {@link #prepare prepared} key into the store, pending, or active when {@code activate}. */
+    public SelectorKey add(SelectorKey prepared, boolean activate) {
+        Domain domain = prepared.domain();
         return locked(domain, () -> {
-            String sel = selector.map(SelectorNames::validate)
-                    .orElseGet(() -> SelectorNames.next(clock, takenSelectors(domain)));
+            String sel = prepared.selector();
             requireFree(domain, sel);
-            SigningKey key = algorithm.generate(random);
+            SigningKey key = prepared.key();
             write(domain, sel, PemKeyWriter.pkcs8(key), DnsTxtRecord.zoneFile(sel, domain.name(), key));
-            return addEntry(domain, sel, key, activate, now(clock));
+            return addEntry(domain, sel, key, activate, prepared.created());
         });
     }
 
     /** A new pending selector of the given algorithm, for a domain that has keys already. */
     public SelectorKey rotate(Domain domain, KeyAlgorithm algorithm, Clock clock) {
+        return add(prepareRotation(domain, algorithm, Optional.empty(), clock), false);
+    }
+
+    /** {@link #prepare} for a domain that has keys already. */
+    public SelectorKey prepareRotation(Domain domain, KeyAlgorithm algorithm, Optional<String> selector, Clock clock) {
         requireDomain(domain);
-        return generate(domain, algorithm, Optional.empty(), false, clock);
+        return prepare(domain, algorithm, selector, clock);
     }
 
     /** Starts signing with a selector; the active selector of the same algorithm is retired. */
@@ -136,6 +158,54 @@ public final class KeyStore {
             entries.put(sel, r);
             StateFile.write(stateFile(domain), domain.name(), entries);
             return selectorKey(domain, r, key);
+        });
+    }
+
+    /** Notes that a retired selector's DNS record is now the revocation record {@code v=DKIM1; p=}. */
+    public SelectorKey markRevoked(Domain domain, String selector, Clock clock) {
+        return change(domain, selector, e -> e.revoke(now(clock)));
+    }
+
+    /** Notes that a retired selector's DNS record has been deleted. */
+    public SelectorKey markRemoved(Domain domain, String selector, Clock clock) {
+        return change(domain, selector, e -> e.remove(now(clock)));
+    }
+
+    /**
+     * Drops a retired selector whose record is gone (its key files and its line), so that its name can be used
+     * again (the two stable selectors of a delegated domain).
+     */
+    public void forget(Domain domain, String selector) {
+        String sel = SelectorNames.validate(selector);
+        locked(domain, () -> {
+            Map<String, StateFile.Entry> entries = entries(domain);
+            StateFile.Entry e = require(domain, entries, sel);
+            if (e.state() != SelectorState.RETIRED || e.removed().isEmpty()) {
+                throw new KeyException("selector " + sel + " of " + domain + " is not retired with its record removed");
+            }
+            entries.remove(sel);
+            StateFile.write(stateFile(domain), domain.name(), entries);
+            try {
+                Files.deleteIfExists(privateFile(domain, sel));
+                Files.deleteIfExists(txtFile(domain, sel));
+            } catch (IOException ex) {
+                throw new KeyException("cannot delete the files of " + sel + " in " + domainDir(domain) + ": "
+                        + ex.getMessage(), ex);
+            }
+            return null;
+        });
+    }
+
+    private SelectorKey change(Domain domain, String selector, java.util.function.UnaryOperator<StateFile.Entry> f) {
+        String sel = SelectorNames.validate(selector);
+        requireDomain(domain);
+        return locked(domain, () -> {
+            Map<String, StateFile.Entry> entries = entries(domain);
+            StateFile.Entry e = f.apply(require(domain, entries, sel));
+            SigningKey key = PemKeyLoader.load(privateFile(domain, sel));
+            entries.put(sel, e);
+            StateFile.write(stateFile(domain), domain.name(), entries);
+            return selectorKey(domain, e, key);
         });
     }
 
@@ -196,7 +266,8 @@ public final class KeyStore {
     }
 
     private static SelectorKey selectorKey(Domain domain, StateFile.Entry e, SigningKey key) {
-        return new SelectorKey(domain, e.selector(), key, e.state(), e.created(), e.activated(), e.retired());
+        return new SelectorKey(domain, e.selector(), key, e.state(), e.created(), e.activated(), e.retired(),
+                e.revoked(), e.removed());
     }
 
     private Map<String, StateFile.Entry> entries(Domain domain) {

@@ -80,7 +80,8 @@ final class KeyStoreReader {
                         + " key (correct the line to algorithm=" + key.algorithm().tagValue() + ")");
                 continue;
             }
-            keys.add(new SelectorKey(domain, e.selector(), key, e.state(), e.created(), e.activated(), e.retired()));
+            keys.add(new SelectorKey(domain, e.selector(), key, e.state(), e.created(), e.activated(), e.retired(),
+                    e.revoked(), e.removed()));
         }
     }
 

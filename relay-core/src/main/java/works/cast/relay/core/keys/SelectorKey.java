@@ -15,9 +15,12 @@ import works.cast.relay.core.mail.Domain;
  * @param created   when the key was made or imported
  * @param activated when it started signing, if it did
  * @param retired   when it stopped signing, if it did
+ * @param revoked   when its DNS record became the revocation record {@code v=DKIM1; p=}, if it did
+ * @param removed   when its DNS record was deleted, if it was
  */
 public record SelectorKey(Domain domain, String selector, SigningKey key, SelectorState state, Instant created,
-                          Optional<Instant> activated, Optional<Instant> retired) {
+                          Optional<Instant> activated, Optional<Instant> retired, Optional<Instant> revoked,
+                          Optional<Instant> removed) {
 
     public SelectorKey {
         Objects.requireNonNull(domain, "domain");
@@ -27,5 +30,12 @@ public record SelectorKey(Domain domain, String selector, SigningKey key, Select
         Objects.requireNonNull(created, "created");
         Objects.requireNonNull(activated, "activated");
         Objects.requireNonNull(retired, "retired");
+        Objects.requireNonNull(revoked, "revoked");
+        Objects.requireNonNull(removed, "removed");
+    }
+
+    public SelectorKey(Domain domain, String selector, SigningKey key, SelectorState state, Instant created,
+                       Optional<Instant> activated, Optional<Instant> retired) {
+        this(domain, selector, key, state, created, activated, retired, Optional.empty(), Optional.empty());
     }
 }

@@ -43,9 +43,12 @@ public final class StateFile {
      * @param created   when it was generated or imported
      * @param activated when it last started signing
      * @param retired   when it stopped signing
+     * @param revoked   when its DNS record was replaced by the revocation record {@code v=DKIM1; p=}
+     * @param removed   when its DNS record was deleted
      */
     public record Entry(String selector, SelectorState state, SigningAlgorithm algorithm, int bits, Instant created,
-                        Optional<Instant> activated, Optional<Instant> retired) {
+                        Optional<Instant> activated, Optional<Instant> retired, Optional<Instant> revoked,
+                        Optional<Instant> removed) {
 
         public Entry {
             selector = SelectorNames.validate(selector);
@@ -54,9 +57,26 @@ public final class StateFile {
             Objects.requireNonNull(created, "created");
             Objects.requireNonNull(activated, "activated");
             Objects.requireNonNull(retired, "retired");
+            Objects.requireNonNull(revoked, "revoked");
+            Objects.requireNonNull(removed, "removed");
             if (bits <= 0) {
                 throw new IllegalArgumentException("bits: must be positive");
             }
+        }
+
+        public Entry(String selector, SelectorState state, SigningAlgorithm algorithm, int bits, Instant created,
+                     Optional<Instant> activated, Optional<Instant> retired) {
+            this(selector, state, algorithm, bits, created, activated, retired, Optional.empty(), Optional.empty());
+        }
+
+        /** The record was replaced by the revocation record. */
+        public Entry revoke(Instant now) {
+            return new Entry(selector, state, algorithm, bits, created, activated, retired, Optional.of(now), removed);
+        }
+
+        /** The record was deleted from DNS. */
+        public Entry remove(Instant now) {
+            return new Entry(selector, state, algorithm, bits, created, activated, retired, revoked, Optional.of(now));
         }
 
         /** pending or retired to active; active again is a mistake. */
@@ -83,6 +103,8 @@ public final class StateFile {
                     .append(" created=").append(created);
             activated.ifPresent(t -> sb.append(" activated=").append(t));
             retired.ifPresent(t -> sb.append(" retired=").append(t));
+            revoked.ifPresent(t -> sb.append(" revoked=").append(t));
+            removed.ifPresent(t -> sb.append(" removed=").append(t));
             return sb.toString();
         }
     }
@@ -136,7 +158,8 @@ public final class StateFile {
                 throw new IllegalArgumentException("'" + words[i] + "' is not key=value");
             }
             String key = words[i].substring(0, eq);
-            if (!List.of("state", "algorithm", "bits", "created", "activated", "retired").contains(key)) {
+            if (!List.of("state", "algorithm", "bits", "created", "activated", "retired", "revoked", "removed")
+                    .contains(key)) {
                 throw new IllegalArgumentException("unknown key '" + key + "'");
             }
             kv.put(key, words[i].substring(eq + 1));
@@ -155,7 +178,9 @@ public final class StateFile {
         return new Entry(words[0], SelectorState.parse(kv.get("state")), SigningAlgorithm.parse(kv.get("algorithm")),
                 bits, Instant.parse(kv.get("created")),
                 Optional.ofNullable(kv.get("activated")).map(Instant::parse),
-                Optional.ofNullable(kv.get("retired")).map(Instant::parse));
+                Optional.ofNullable(kv.get("retired")).map(Instant::parse),
+                Optional.ofNullable(kv.get("revoked")).map(Instant::parse),
+                Optional.ofNullable(kv.get("removed")).map(Instant::parse));
     }
 
     /** The file text for these entries, with the header comment. */
@@ -163,7 +188,7 @@ public final class StateFile {
         StringBuilder sb = new StringBuilder();
         sb.append("# dkim-relay key state for ").append(domain).append(": one line per selector.\n");
         sb.append("# SELECTOR state=pending|active|retired algorithm=rsa-sha256|ed25519-sha256 bits=N created=ISO-8601");
-        sb.append(" [activated=ISO-8601] [retired=ISO-8601]\n");
+        sb.append(" [activated=ISO-8601] [retired=ISO-8601] [revoked=ISO-8601] [removed=ISO-8601]\n");
         sb.append("# Written by 'dkim-relay keys ...'; the running relay reloads it on change.\n");
         new TreeMap<>(entries).values().forEach(e -> sb.append(e.line()).append('\n'));
         return sb.toString();

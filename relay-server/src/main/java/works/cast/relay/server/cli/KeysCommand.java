@@ -9,6 +9,7 @@ import works.cast.relay.server.cli.keys.DnsCommand;
 import works.cast.relay.server.cli.keys.GenerateCommand;
 import works.cast.relay.server.cli.keys.ImportCommand;
 import works.cast.relay.server.cli.keys.ListCommand;
+import works.cast.relay.server.cli.keys.PublishCommand;
 import works.cast.relay.server.cli.keys.RetireCommand;
 import works.cast.relay.server.cli.keys.RotateCommand;
 
@@ -17,8 +18,8 @@ import works.cast.relay.server.cli.keys.RotateCommand;
  * activate, retire and import selectors.
  */
 @Command(name = "keys", mixinStandardHelpOptions = true,
-        description = "Manage DKIM keys: generate, list, dns, check, rotate, activate, retire, import.",
-        subcommands = {GenerateCommand.class, ListCommand.class, DnsCommand.class, CheckCommand.class,
+        description = "Manage DKIM keys: generate, list, dns, check, publish, rotate, activate, retire, import.",
+        subcommands = {GenerateCommand.class, ListCommand.class, DnsCommand.class, CheckCommand.class, PublishCommand.class,
             RotateCommand.class, ActivateCommand.class, RetireCommand.class, ImportCommand.class})
 public final class KeysCommand implements Runnable {
 

@@ -44,7 +44,21 @@ final class ConfigFiles {
             privateMode("relay.access.users-file", users, "users file");
         }
         readable("relay.delivery.smarthost.trust-store", "trust store");
+        tsigSecret("relay.signing.dns-update.tsig.secret-file");
+        if (r.valueAt("relay.signing.domains") instanceof ConfigObject domains) {
+            for (String d : domains.keySet()) {
+                tsigSecret("relay.signing.domains." + KnownKeys.quoteIfNeeded(d) + ".dns-update.tsig.secret-file");
+            }
+        }
         pinnedSelectors();
+    }
+
+    /** The TSIG secret lets anyone who reads it change the zone's records, so it is private like the users file. */
+    private void tsigSecret(String path) {
+        Path secret = readable(path, "TSIG secret file");
+        if (secret != null) {
+            privateMode(path, secret, "TSIG secret file");
+        }
     }
 
     /**

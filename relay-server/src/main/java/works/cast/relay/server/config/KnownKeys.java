@@ -10,22 +10,28 @@ import java.util.Set;
 
 /**
  * Reports keys under {@code relay} that {@code reference.conf} does not define, so a typo never passes silently.
- * Per-domain blocks under {@code relay.signing.domains} may hold only {@code selectors}; listener entries only
+ * Per-domain blocks under {@code relay.signing.domains} may hold only {@code selectors}, {@code dns-update} (with
+ * the keys of {@code relay.signing.dns-update}) and {@code delegate-to}; listener entries only
  * the keys of the default listener.
  */
 final class KnownKeys {
 
     static final String DOMAINS = "relay.signing.domains";
     static final String LISTEN = "relay.smtp.listen";
-    static final Set<String> DOMAIN_KEYS = Set.of("selectors");
+    static final Set<String> DOMAIN_KEYS = Set.of("selectors", "dns-update", "delegate-to");
 
     private final ConfigReader reader;
+    private ConfigObject dnsUpdateKeys;
 
     KnownKeys(ConfigReader reader) {
         this.reader = reader;
     }
 
     void check(ConfigObject actual, ConfigObject known) {
+        ConfigValue signing = known.get("signing");
+        if (signing instanceof ConfigObject o && o.get("dns-update") instanceof ConfigObject d) {
+            dnsUpdateKeys = d;
+        }
         walk(actual, known, "relay");
     }
 
@@ -63,6 +69,11 @@ final class KnownKeys {
     private void checkDomainBlock(String path, ConfigValue value) {
         if (value.valueType() == ConfigValueType.OBJECT) {
             checkKeys((ConfigObject) value, DOMAIN_KEYS, path);
+            ConfigValue update = ((ConfigObject) value).get("dns-update");
+            if (update instanceof ConfigObject u && dnsUpdateKeys != null) {
+                // a domain's dns-update block has the keys of relay.signing.dns-update
+                walk(u, dnsUpdateKeys, path + ".dns-update");
+            }
         } else if (value.valueType() != ConfigValueType.NULL) {
             reader.problemAt(value.origin(), path, "expected an object such as { selectors = [ s1 ] }");
         }

@@ -34,13 +34,37 @@ final class SigningBinder {
                 r.problem(S + "oversign", "\"" + name + "\" is not in relay.signing.headers");
             }
         }
-        RotationConfig rotation = new RotationConfig(r.bool(S + "rotation.auto-activate", false),
-                r.duration(S + "rotation.check-interval", Duration.ofMinutes(5)),
-                r.optDuration(S + "rotation.max-age"));
+        Optional<DnsUpdateConfig> dnsUpdate = new DnsUpdateBinder(r).bind(S + "dns-update");
+        RotationConfig rotation = rotation(dnsUpdate.isPresent()
+                || domains.values().stream().anyMatch(d -> d.dnsUpdate().isPresent()));
+        if (rotation.every().isPresent() && rotation.every().get().compareTo(rotation.removeAfter()) <= 0
+                && domains.values().stream().anyMatch(d -> d.delegateTo().isPresent())) {
+            r.problem(S + "rotation.every", "must be longer than rotation.remove-after (" + rotation.removeAfter()
+                    + ") with delegate-to: a delegated domain alternates between two selector names, and a name is"
+                    + " free again only once its old record has been removed");
+        }
         return new SigningConfig(domains, r.bool(S + "subdomains", true),
                 r.enumOf(S + "unknown-domain", SigningConfig.UnknownDomain.class, SigningConfig.UnknownDomain.REJECT),
                 canonicalization(), headers, oversign, expireAfter(queueMaxAge), rotation,
-                r.bool(S + "development-keys", false), r.bool(S + "require-unsubscribe", false));
+                r.bool(S + "development-keys", false), r.bool(S + "require-unsubscribe", false), dnsUpdate);
+    }
+
+    /** {@code signing.rotation}; rotating on its own needs somewhere to publish the new records. */
+    private RotationConfig rotation(boolean canPublish) {
+        String p = S + "rotation.";
+        Optional<Duration> every = r.optDuration(p + "every");
+        if (every.isPresent() && !canPublish) {
+            r.problem(p + "every", "needs relay.signing.dns-update (or a domain's dns-update): the relay publishes"
+                    + " each new key's record itself before it signs with it");
+        }
+        Duration grace = r.duration(p + "grace", RotationConfig.RECOMMENDED_GRACE);
+        Duration removeAfter = r.duration(p + "remove-after", Duration.ofDays(30));
+        if (removeAfter.compareTo(grace) <= 0) {
+            r.problem(p + "remove-after", "must be longer than rotation.grace (" + grace + "): the record is revoked"
+                    + " after the grace period and deleted after remove-after, both counted from retirement");
+        }
+        return new RotationConfig(r.bool(p + "auto-activate", false), r.duration(p + "check-interval",
+                Duration.ofMinutes(5)), r.optDuration(p + "max-age"), every, grace, removeAfter);
     }
 
     /**
@@ -109,9 +133,21 @@ final class SigningBinder {
                     }
                 }
             }
-            out.put(domain, new DomainConfig(domain, selectors));
+            Optional<DnsUpdateConfig> update = r.isNull(at + ".dns-update") ? Optional.empty()
+                    : new DnsUpdateBinder(r).bind(at + ".dns-update");
+            out.put(domain, new DomainConfig(domain, selectors, update, delegateTo(at + ".delegate-to")));
         }
         return out;
+    }
+
+    /** A zone name the domain's key records are delegated to by CNAME. */
+    private Optional<String> delegateTo(String path) {
+        Optional<String> zone = r.optString(path).map(z -> Names.lower(z.strip()));
+        if (zone.isPresent() && !Names.isDomainName(zone.get())) {
+            r.problem(path, "\"" + zone.get() + "\" is not a domain name (the zone whose records the CNAMEs point to)");
+            return Optional.empty();
+        }
+        return zone;
     }
 
     private List<String> headerNames(String path) {

@@ -21,11 +21,12 @@ import java.util.Optional;
  * @param developmentKeys  make RSA and Ed25519 keys at startup for configured domains that have none (for a
  *                         development relay; a production relay refuses to start without keys instead)
  * @param requireUnsubscribe refuse bulk mail without a one-click List-Unsubscribe (RFC 8058) instead of counting it
+ * @param dnsUpdate        where key records are published by RFC 2136 update, unless a domain has its own block
  */
 public record SigningConfig(Map<String, DomainConfig> domains, boolean subdomains, UnknownDomain unknownDomain,
                             String canonicalization, List<String> headers, List<String> oversign,
                             Optional<Duration> expireAfter, RotationConfig rotation, boolean developmentKeys,
-                            boolean requireUnsubscribe) {
+                            boolean requireUnsubscribe, Optional<DnsUpdateConfig> dnsUpdate) {
 
     /** Mail from a From domain with no signing domain. */
     public enum UnknownDomain { REJECT, PASS }
@@ -38,5 +39,26 @@ public record SigningConfig(Map<String, DomainConfig> domains, boolean subdomain
         oversign = List.copyOf(oversign);
         Objects.requireNonNull(expireAfter, "expireAfter");
         Objects.requireNonNull(rotation, "rotation");
+        Objects.requireNonNull(dnsUpdate, "dnsUpdate");
+    }
+
+    public SigningConfig(Map<String, DomainConfig> domains, boolean subdomains, UnknownDomain unknownDomain,
+                         String canonicalization, List<String> headers, List<String> oversign,
+                         Optional<Duration> expireAfter, RotationConfig rotation, boolean developmentKeys,
+                         boolean requireUnsubscribe) {
+        this(domains, subdomains, unknownDomain, canonicalization, headers, oversign, expireAfter, rotation,
+                developmentKeys, requireUnsubscribe, Optional.empty());
+    }
+
+    /** The dynamic update settings for a signing domain: its own block, else the relay-wide one, else none. */
+    public Optional<DnsUpdateConfig> dnsUpdateFor(String domain) {
+        DomainConfig d = domains.get(domain);
+        return d != null && d.dnsUpdate().isPresent() ? d.dnsUpdate() : dnsUpdate;
+    }
+
+    /** The zone a domain's key records are delegated to ({@code delegate-to}), if any. */
+    public Optional<String> delegateTo(String domain) {
+        DomainConfig d = domains.get(domain);
+        return d == null ? Optional.empty() : d.delegateTo();
     }
 }

@@ -73,6 +73,32 @@ public final class DnsTxtResolver implements KeyResolver, TxtSource {
         return client.query(n, Type.TXT).handle((answer, e) -> e == null ? read(answer) : failure(n, e));
     }
 
+    /**
+     * The CNAME chain from {@code name}: the name itself, then each target in turn (at most 8 hops; a loop or a
+     * failed lookup ends it). One element when there is no CNAME. Blocks like {@link #lookupStrings}.
+     */
+    public List<String> cnameChain(String name) {
+        List<String> chain = new ArrayList<>(List.of(DnsClient.normalize(name)));
+        for (int hop = 0; hop < 8; hop++) {
+            DnsAnswer a;
+            try {
+                a = client.query(chain.get(chain.size() - 1), Type.CNAME).join();
+            } catch (CompletionException e) {
+                break;
+            }
+            if (a.records().isEmpty()) {
+                break;
+            }
+            String target = DnsClient.normalize(((org.xbill.DNS.CNAMERecord) a.records().get(0)).getTarget().toString());
+            if (chain.contains(target)) {
+                chain.add(target + " (loop)");
+                break;
+            }
+            chain.add(target);
+        }
+        return chain;
+    }
+
     private TxtResult read(DnsAnswer a) {
         if (a.noSuchName()) {
             return new TxtResult.NotFound(a.name() + ": no such name (NXDOMAIN)");

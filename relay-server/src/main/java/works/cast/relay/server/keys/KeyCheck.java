@@ -54,6 +54,11 @@ public final class KeyCheck {
         this.dns = Objects.requireNonNull(dns, "dns");
     }
 
+    /** The servers asked, for messages. */
+    public String describe() {
+        return dns instanceof works.cast.relay.server.dns.DnsTxtResolver r ? r.describe() : "the DNS";
+    }
+
     /** Looks up the selector's record and compares it with the key. */
     public Result check(SelectorKey key) {
         String name = DnsTxtRecord.owner(key.selector(), key.domain().name());

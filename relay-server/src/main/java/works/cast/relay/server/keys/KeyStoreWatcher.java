@@ -41,6 +41,11 @@ import works.cast.relay.core.keys.SigningKey;
  * ring when the store is broken. Optionally activates pending selectors once their DNS record matches (RFC 6376
  * section 3.6.2), and warns about active keys older than a maximum age.
  *
+ * <p>A store mounted the way Kubernetes mounts a secret (the files in a timestamped directory reached through a
+ * {@code ..data} symlink that is swapped atomically, the domain entries symlinks through it) is followed as well:
+ * the swap is a change in the top directory, and after each reload the domain directories are watched again at
+ * whatever they now resolve to. Names starting with a dot are never read as domains.
+ *
  * <pre>
  * KeyStoreWatcher w = new KeyStoreWatcher(new KeyStore(keysDir), Clock.systemUTC(), KeyStoreWatcher.Options.none());
  * w.start();                      // throws KeyStoreException when the store is broken at start

@@ -79,6 +79,7 @@ public final class RelayMetrics implements AutoCloseable {
     private final MeterCache<Counter> signatures;
     private final MeterCache<Counter> rateLimited;
     private final MeterCache<Counter> unsubscribeProblems;
+    private final MeterCache<Counter> keyLifecycleFailures;
     private final MeterCache<Timer> signing;
     private final Counter[] deliveryAttempts = new Counter[DeliveryOutcome.values().length];
     private final Timer[] deliveryTimes = new Timer[DeliveryOutcome.values().length];
@@ -121,6 +122,10 @@ public final class RelayMetrics implements AutoCloseable {
                         "dkim_relay.unsubscribe.problems")
                 .description("Messages whose List-Unsubscribe fields miss RFC 8058 one-click unsubscribe, by problem")
                 .tags("problem", l.get(0)).register(registry));
+        keyLifecycleFailures = new MeterCache<>(2, MAX_LABEL_VALUES, l -> Counter.builder(
+                        "dkim_relay.key.lifecycle.failures")
+                .description("Failed steps of unattended key rotation and record revocation, by domain and step")
+                .tags("domain", l.get(0), "step", l.get(1)).register(registry));
         signing = new MeterCache<>(1, MAX_LABEL_VALUES, l -> Timer.builder("dkim_relay.signing")
                 .description("Time to make one DKIM signature (header hash and private key operation)")
                 .tags("algorithm", l.get(0)).serviceLevelObjectives(SIGNING_BUCKETS).register(registry));
@@ -195,6 +200,11 @@ public final class RelayMetrics implements AutoCloseable {
     /** A message's unsubscribe fields have {@code problem}: missing, no-https or no-one-click. */
     public void unsubscribeProblem(String problem) {
         unsubscribeProblems.get(problem).increment();
+    }
+
+    /** A step of the key lifecycle (generate, publish, activate, revoke, remove) failed for {@code domain}. */
+    public void keyLifecycleFailure(String domain, String step) {
+        keyLifecycleFailures.get(domain, step).increment();
     }
 
     /** One DKIM signature was made in {@code nanos}; {@code algorithm} is the a= value, e.g. {@code rsa-sha256}. */

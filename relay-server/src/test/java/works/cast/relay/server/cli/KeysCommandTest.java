@@ -54,7 +54,7 @@ class KeysCommandTest {
 
     @Test
     void everySubcommandHasHelpAndTheCommonOptions() {
-        for (String sub : List.of("generate", "list", "dns", "check", "rotate", "activate", "retire", "import")) {
+        for (String sub : List.of("generate", "list", "dns", "check", "publish", "rotate", "activate", "retire", "import")) {
             Run r = keys(sub, "--help");
             assertEquals(0, r.exit(), sub);
             for (String opt : List.of("--config", "--keys-dir", "--json", "--help")) {
@@ -88,7 +88,8 @@ class KeysCommandTest {
         String[] lines = list.out().split("\n");
         assertEquals(3, lines.length, list.out());
         assertTrue(lines[0].startsWith("DOMAIN           SELECTOR  ALGORITHM       BITS  STATE"), list.out());
-        assertFalse(lines[0].contains("DNS"), "no DNS column offline");
+        assertTrue(lines[0].endsWith("DNS          RECORD"), list.out());
+        assertTrue(lines[1].endsWith("not checked  -"), "no lookups unless asked for: " + lines[1]);
         assertTrue(lines[1].matches("cast\\.works\\s+e1\\s+ed25519-sha256\\s+256\\s+active\\s.*"), lines[1]);
         Run listJson = keysIn("list", "--domain", "cast.works", "--json");
         assertTrue(listJson.out().startsWith("{\"keys\":[{\"domain\":\"cast.works\",\"selector\":\"e1\""), listJson.out());
@@ -195,7 +196,9 @@ class KeysCommandTest {
                     "pending selectors do not sign yet:\n" + failing.out());
 
             Run listed = keysIn("list", "--dns", dns.server());
-            assertTrue(listed.out().lines().findFirst().orElse("").endsWith("DNS"), listed.out());
+            assertTrue(listed.out().lines().findFirst().orElse("").endsWith("DNS       RECORD"), listed.out());
+            assertTrue(listed.out().matches("(?s).*cast\\.works\\s+e1\\s.*\\smissing\\s+-\n.*"), listed.out());
+            assertTrue(listed.out().matches("(?s).*cast\\.works\\s+r1\\s.*\\smatching\\s+-\n.*"), listed.out());
 
             Run activated = keysIn("activate", "--domain", "cast.works", "--selector", "r1", "--dns", dns.server());
             assertEquals(0, activated.exit(), activated.err());
@@ -271,5 +274,30 @@ class KeysCommandTest {
             assertTrue(smarthost.out().contains("sender: castworks.co.jp spf-egress skipped: delivery.mode is directory,"
                     + " not mx\n"), smarthost.out());
         }
+    }
+
+    @Test
+    void listShowsWhenARetiredRecordIsRevokedAndRemovedAndTheChangesToMakeByHand() throws Exception {
+        java.time.Instant t = java.time.Instant.parse("2026-12-01T10:00:00Z");
+        KeyStore store = new KeyStore(dir.resolve("keys"));
+        store.generate(CAST, KeyAlgorithm.ED25519, Optional.of("old"), true, Clock.fixed(t, java.time.ZoneOffset.UTC));
+        store.generate(CAST, KeyAlgorithm.ED25519, Optional.of("new"), true,
+                Clock.fixed(t.plusSeconds(3600), java.time.ZoneOffset.UTC));
+        Path conf = dir.resolve("relay.conf");
+        Files.writeString(conf, "relay { keys-dir = \"" + dir.resolve("keys") + "\", signing.rotation { grace = 10d,"
+                + " remove-after = 40d } }\n");
+        Run list = keys("list", "--config", conf.toString());
+        assertEquals(0, list.exit(), list.err());
+        assertTrue(list.out().matches("(?s).*old .* retired .*not checked  revoke from 2026-12-11T11:00:00Z, remove from"
+                + " 2027-01-10T11:00:00Z\n.*"), list.out());
+        assertTrue(list.out().contains("records to change by hand (no dns-update for these domains):\n"
+                + "  from 2026-12-11T11:00:00Z: replace the TXT record at old._domainkey.cast.works. by \"v=DKIM1; p=\""
+                + " (old is revoked)\n"
+                + "  from 2027-01-10T11:00:00Z: delete the TXT record at old._domainkey.cast.works.\n"), list.out());
+        store.markRevoked(CAST, "old", Clock.fixed(t.plusSeconds(86400 * 11), java.time.ZoneOffset.UTC));
+        assertTrue(keys("list", "--config", conf.toString()).out().contains("revoked 2026-12-12T10:00:00Z, remove from"
+                + " 2027-01-10T11:00:00Z"));
+        store.markRemoved(CAST, "old", Clock.fixed(t.plusSeconds(86400 * 41), java.time.ZoneOffset.UTC));
+        assertTrue(keys("list", "--config", conf.toString()).out().contains("removed 2027-01-11T10:00:00Z"));
     }
 }

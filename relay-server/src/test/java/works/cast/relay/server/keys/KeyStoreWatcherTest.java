@@ -118,4 +118,58 @@ class KeyStoreWatcherTest {
             assertEquals(SelectorState.ACTIVE, w.ring().get().active(CAST).get(0).state());
         }
     }
+
+    /**
+     * A key store mounted the way Kubernetes mounts a secret: the files live in a timestamped directory reached
+     * through the {@code ..data} symlink, which the kubelet swaps atomically (a new directory, a {@code ..data_tmp}
+     * symlink renamed over {@code ..data}, the old directory deleted); the domain entry is a symlink through
+     * {@code ..data} that never changes itself.
+     */
+    @Test
+    void followsAKubernetesStyleMountWhenItsDataSymlinkIsSwapped() throws Exception {
+        KeyStore source = new KeyStore(dir.resolve("source"));
+        source.generate(CAST, KeyAlgorithm.ED25519, Optional.of("e1"), true, CLOCK);
+        Path mount = Files.createDirectories(dir.resolve("mount"));
+        Path first = project(source, mount, "..2026_11_28_09_00_00.1");
+        Files.createSymbolicLink(mount.resolve("..data"), mount.relativize(first));
+        Files.createSymbolicLink(mount.resolve("cast.works"), Path.of("..data", "cast.works"));
+        try (KeyStoreWatcher w = new KeyStoreWatcher(new KeyStore(mount), CLOCK, KeyStoreWatcher.Options.none())) {
+            w.start();
+            var ring = w.ring();
+            assertEquals("e1", ring.get().active(CAST).get(0).selector());
+
+            source.generate(CAST, KeyAlgorithm.ED25519, Optional.of("e2"), true, CLOCK);
+            swap(source, mount, "..2026_11_28_10_00_00.2", first);
+            await(() -> !ring.get().active(CAST).isEmpty() && ring.get().active(CAST).get(0).selector().equals("e2"),
+                    "the swapped ..data is read without a restart");
+            assertEquals(2, ring.get().selectors(CAST).size());
+
+            source.generate(CAST, KeyAlgorithm.ED25519, Optional.of("e3"), true, CLOCK);
+            swap(source, mount, "..2026_11_28_11_00_00.3", mount.resolve("..2026_11_28_10_00_00.2"));
+            await(() -> ring.get().active(CAST).get(0).selector().equals("e3"), "a second swap is followed too");
+        }
+    }
+
+    /** Copies the store's files into a new timestamped directory under the mount, as the kubelet writes a version. */
+    private static Path project(KeyStore source, Path mount, String version) throws Exception {
+        Path target = Files.createDirectories(mount.resolve(version).resolve("cast.works"));
+        try (var files = Files.list(source.domainDir(CAST))) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
+                Files.copy(f, target.resolve(f.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        return mount.resolve(version);
+    }
+
+    private static void swap(KeyStore source, Path mount, String version, Path old) throws Exception {
+        Path next = project(source, mount, version);
+        Path tmp = Files.createSymbolicLink(mount.resolve("..data_tmp"), mount.relativize(next));
+        Files.move(tmp, mount.resolve("..data"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (var walk = Files.walk(old)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
 }

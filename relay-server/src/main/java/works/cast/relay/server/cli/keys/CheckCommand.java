@@ -65,9 +65,12 @@ public final class CheckCommand extends KeysSubcommand {
             Map<String, Object> v = view(k);
             v.putAll(checkView(r));
             v.put("name", r.name());
+            List<String> chain = resolver.cnameChain(r.name());
+            v.put("cname_chain", chain);
             views.add(v);
+            String via = chain.size() > 1 ? " (via CNAME " + String.join(" -> ", chain) + ")" : "";
             rows.add(new String[] {k.domain().name(), k.selector(), k.state().text(), k.key().algorithm().tagValue(),
-                r.status().text(), r.detail()});
+                r.status().text(), r.detail() + via});
         }
         RelayConfig config = CliDns.config(Optional.ofNullable(options.config));
         List<InetAddress> egress = SenderChecks.egress(config);

@@ -14,7 +14,7 @@ public final class GenerateCommand extends KeysSubcommand {
     @Option(names = "--domain", required = true, paramLabel = "D", description = "signing domain")
     String domain;
 
-    @Option(names = "--selector", paramLabel = "S", description = "selector (default: sYYYYMMx, the next free one)")
+    @Option(names = "--selector", paramLabel = "S", description = "selector (default: sYYYYMMx, the next free one; s1|s2 or e1|e2 for a delegated domain)")
     String selector;
 
     @Option(names = "--algorithm", paramLabel = "A", defaultValue = "rsa-2048",
@@ -24,16 +24,40 @@ public final class GenerateCommand extends KeysSubcommand {
     @Option(names = "--activate", description = "sign with it at once (retires the active key of the same algorithm)")
     boolean activate;
 
+    @Option(names = "--publish", description = "add its TXT record by DNS update (relay.signing.dns-update) and wait"
+            + " until it is seen through relay.dns.servers; on failure nothing is written")
+    boolean publish;
+
+    @Option(names = "--dns", paramLabel = "IP[:PORT]",
+            description = "with --publish: DNS server to read the record back from (default: relay.dns.servers)")
+    String dns;
+
     @Override
     int run() {
-        SelectorKey k = store().generate(domain(domain), KeyAlgorithm.parse(algorithm), Optional.ofNullable(selector),
-                activate, clock);
+        var store = store();
+        KeyAlgorithm a = KeyAlgorithm.parse(algorithm);
+        Optional<String> sel = selectorFor(store, domain(domain), a, Optional.ofNullable(selector));
+        SelectorKey k;
+        if (publish) {
+            var publisher = publisher(Optional.ofNullable(dns));
+            k = publishThenAdd(store, store.prepare(domain(domain), a, sel, clock), activate, publisher);
+        } else {
+            k = store.generate(domain(domain), a, sel, activate, clock);
+        }
         if (json()) {
-            printJson(recordView(k));
+            var m = recordView(k);
+            m.put("published", publish);
+            printJson(m);
+        } else if (publish) {
+            out().printf("generated %s selector %s for %s (%s)%n", k.key(), k.selector(), k.domain(), k.state().text());
+            if (!activate) {
+                out().printf("then: dkim-relay keys activate --domain %s --selector %s%n", k.domain(), k.selector());
+            }
+            out().flush();
         } else {
             out().printf("generated %s selector %s for %s (%s)%n", k.key(), k.selector(), k.domain(), k.state().text());
             out().println("publish this TXT record:");
-            out().println(zone(k));
+            out().println(zoneToPublish(k));
             if (!activate) {
                 out().printf("then: dkim-relay keys check --domain %s; dkim-relay keys activate --domain %s --selector %s%n",
                         k.domain(), k.domain(), k.selector());

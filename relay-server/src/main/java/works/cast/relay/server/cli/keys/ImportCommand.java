@@ -30,7 +30,7 @@ public final class ImportCommand extends KeysSubcommand {
             printJson(recordView(k));
         } else {
             out().printf("imported %s selector %s for %s (pending)%n", k.key(), k.selector(), k.domain());
-            out().println(zone(k));
+            out().println(zoneToPublish(k));
             out().printf("then: dkim-relay keys check --domain %s; dkim-relay keys activate --domain %s --selector %s%n",
                     k.domain(), k.domain(), k.selector());
             out().flush();

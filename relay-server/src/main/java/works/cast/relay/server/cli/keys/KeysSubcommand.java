@@ -21,7 +21,9 @@ import works.cast.relay.server.cli.CliDns;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsTxtResolver;
 import works.cast.relay.server.json.Json;
+import works.cast.relay.server.keys.DnsUpdateException;
 import works.cast.relay.server.keys.KeyCheck;
+import works.cast.relay.server.keys.RecordPublisher;
 
 /**
  * The shared part of the {@code keys} subcommands: options, output streams, and the one place that turns a problem
@@ -44,7 +46,8 @@ abstract class KeysSubcommand implements Callable<Integer> {
     public final Integer call() {
         try {
             return run();
-        } catch (KeyException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+        } catch (KeyException | DnsUpdateException | IllegalArgumentException | IllegalStateException
+                 | UncheckedIOException e) {
             err().println(prefix() + e.getMessage());
         } catch (Exception e) {
             err().println(prefix() + e);
@@ -108,6 +111,68 @@ abstract class KeysSubcommand implements Callable<Integer> {
         return new KeyCheck(resolver(dns));
     }
 
+    /**
+     * The selector a new key takes: the one asked for; for a delegated domain the free stable name (s1/s2, e1/e2);
+     * else empty (the next sYYYYMMx).
+     */
+    Optional<String> selectorFor(KeyStore store, works.cast.relay.core.mail.Domain d,
+                                 works.cast.relay.core.keys.KeyAlgorithm algorithm, Optional<String> asked) {
+        if (asked.isPresent()
+                || CliDns.config(Optional.ofNullable(options.config)).signing().delegateTo(d.name()).isEmpty()) {
+            return asked;
+        }
+        Optional<String> stable = works.cast.relay.server.keys.StableSelectors.next(store, store.load(), d, algorithm);
+        if (stable.isEmpty()) {
+            throw new KeyException(d + " is delegated and both stable selectors "
+                    + works.cast.relay.server.keys.StableSelectors.names(algorithm) + " are in use: retire one and wait"
+                    + " until its record is removed (signing.rotation.remove-after), or give --selector");
+        }
+        return stable;
+    }
+
+    /** Publishes with the config's dns-update settings, reading records back through {@code --dns} or relay.dns.servers. */
+    RecordPublisher publisher(Optional<String> dns) {
+        return RecordPublisher.of(CliDns.config(Optional.ofNullable(options.config)).signing(), check(dns));
+    }
+
+    /**
+     * Publishes a prepared key's record, then adds the key to the store; when adding fails the record is taken
+     * back, so a failure at any step leaves DNS and the store as they were.
+     */
+    SelectorKey publishThenAdd(KeyStore store, SelectorKey prepared, boolean activate, RecordPublisher publisher) {
+        RecordPublisher.Published p = publisher.publish(prepared);
+        SelectorKey k;
+        try {
+            k = store.add(prepared, activate);
+        } catch (RuntimeException e) {
+            try {
+                publisher.withdraw(prepared);
+            } catch (DnsUpdateException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+        printPublished(p);
+        return k;
+    }
+
+    void printPublished(RecordPublisher.Published p) {
+        if (!json()) {
+            out().printf("published TXT %s at %s (%s); it matches through relay.dns.servers after %.1fs%n", p.name(),
+                    p.server(), p.outcome() == works.cast.relay.server.keys.DnsUpdater.Outcome.CHANGED ? "added"
+                            : "already there", p.seenAfter().toMillis() / 1000.0);
+        }
+    }
+
+    static Map<String, Object> publishedView(RecordPublisher.Published p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", p.name());
+        m.put("server", p.server());
+        m.put("added", p.outcome() == works.cast.relay.server.keys.DnsUpdater.Outcome.CHANGED);
+        m.put("seen_after_ms", p.seenAfter().toMillis());
+        return m;
+    }
+
     DnsTxtResolver resolver(Optional<String> dns) {
         return new DnsTxtResolver(dnsClient(dns));
     }
@@ -147,6 +212,19 @@ abstract class KeysSubcommand implements Callable<Integer> {
         m.put("detail", r.detail());
         m.put("published", r.published());
         return m;
+    }
+
+    /** {@link #zone}, at the delegated name when the domain has {@code delegate-to}. */
+    String zoneToPublish(SelectorKey k) {
+        return zone(k).replace(DnsTxtRecord.owner(k.selector(), k.domain().name()) + ". IN TXT",
+                recordName(k) + ". IN TXT");
+    }
+
+    /** Where the selector's TXT record lives: {@code s._domainkey.d}, or its delegated name. */
+    String recordName(SelectorKey k) {
+        return RecordPublisher.of(CliDns.config(Optional.ofNullable(options.config)).signing(),
+                new KeyCheck(n -> new works.cast.relay.server.dns.TxtResult.NotFound("unused")))
+                .recordName(k.selector(), k.domain().name());
     }
 
     /** The record in zone-file form with the full owner name, ready to paste. */

@@ -8,12 +8,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import works.cast.relay.core.keys.KeyStore;
 import works.cast.relay.core.keys.SelectorKey;
+import works.cast.relay.core.keys.SelectorState;
+import works.cast.relay.server.cli.CliDns;
+import works.cast.relay.server.config.RotationConfig;
+import works.cast.relay.server.config.SigningConfig;
+import works.cast.relay.server.dns.TxtResult;
 import works.cast.relay.server.keys.KeyCheck;
+import works.cast.relay.server.keys.RecordPublisher;
 
 /** {@code keys list}: the selectors in the store; DNS status only when asked for. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "List selectors: domain, selector, algorithm, bits, state, dates (and DNS status with --check"
-                + " or --dns).")
+        description = "List selectors: domain, selector, algorithm, bits, state, dates, DNS status (looked up with"
+                + " --check or --dns) and, for retired selectors, when their record is revoked and removed.")
 public final class ListCommand extends KeysSubcommand {
 
     @Option(names = "--domain", paramLabel = "D", description = "only this domain")
@@ -32,23 +38,37 @@ public final class ListCommand extends KeysSubcommand {
         List<SelectorKey> keys = selectors(store.load(), store, Optional.ofNullable(domain));
         Optional<KeyCheck> checker = check || dns != null ? Optional.of(check(Optional.ofNullable(dns)))
                 : Optional.empty();
+        SigningConfig signing = CliDns.config(Optional.ofNullable(options.config)).signing();
+        RotationConfig rotation = signing.rotation();
+        RecordPublisher names = RecordPublisher.of(signing, new KeyCheck(n -> new TxtResult.NotFound("unused")));
         List<Map<String, Object>> views = new ArrayList<>();
         List<String[]> rows = new ArrayList<>();
-        rows.add(checker.isPresent()
-                ? new String[] {"DOMAIN", "SELECTOR", "ALGORITHM", "BITS", "STATE", "CREATED", "ACTIVATED", "RETIRED", "DNS"}
-                : new String[] {"DOMAIN", "SELECTOR", "ALGORITHM", "BITS", "STATE", "CREATED", "ACTIVATED", "RETIRED"});
+        List<String> manual = new ArrayList<>();
+        rows.add(new String[] {"DOMAIN", "SELECTOR", "ALGORITHM", "BITS", "STATE", "CREATED", "ACTIVATED", "RETIRED",
+            "DNS", "RECORD"});
         for (SelectorKey k : keys) {
             Map<String, Object> v = view(k);
-            List<String> row = new ArrayList<>(List.of(k.domain().name(), k.selector(), k.key().algorithm().tagValue(),
-                    Integer.toString(k.key().bits()), k.state().text(), k.created().toString(),
-                    k.activated().map(Object::toString).orElse("-"), k.retired().map(Object::toString).orElse("-")));
-            if (checker.isPresent()) {
-                KeyCheck.Result r = checker.get().check(k);
-                v.put("dns", checkView(r));
-                row.add(r.status().text());
+            Optional<KeyCheck.Result> r = checker.map(c -> c.check(k));
+            r.ifPresent(x -> v.put("dns", checkView(x)));
+            String dnsColumn = RecordSchedule.dnsColumn(r);
+            String record = RecordSchedule.recordColumn(k, rotation);
+            v.put("dns_status", dnsColumn);
+            v.put("record", record);
+            v.put("revoke_at", RecordSchedule.revokeAt(k, rotation).map(Object::toString));
+            v.put("remove_at", RecordSchedule.removeAt(k, rotation).map(Object::toString));
+            v.put("revoked", k.revoked().map(Object::toString));
+            v.put("removed", k.removed().map(Object::toString));
+            boolean byHand = k.state() == SelectorState.RETIRED && k.retired().isPresent() && k.removed().isEmpty()
+                    && !names.canPublish(k.domain().name());
+            if (byHand) {
+                manual.add(RecordSchedule.manualChanges(k, rotation, names.recordName(k.selector(), k.domain().name())));
             }
+            v.put("published_by", names.canPublish(k.domain().name()) ? "relay" : "hand");
             views.add(v);
-            rows.add(row.toArray(String[]::new));
+            rows.add(new String[] {k.domain().name(), k.selector(), k.key().algorithm().tagValue(),
+                Integer.toString(k.key().bits()), k.state().text(), k.created().toString(),
+                k.activated().map(Object::toString).orElse("-"), k.retired().map(Object::toString).orElse("-"),
+                dnsColumn, record});
         }
         if (json()) {
             printJson(Map.of("keys", views));
@@ -58,6 +78,10 @@ public final class ListCommand extends KeysSubcommand {
             out().println("no keys in " + store.dir() + " (run dkim-relay keys generate --domain D)");
         } else {
             Table.print(out(), rows);
+        }
+        if (!manual.isEmpty()) {
+            out().println("records to change by hand (no dns-update for these domains):");
+            manual.forEach(m -> m.lines().forEach(l -> out().println("  " + l)));
         }
         out().flush();
         return 0;

@@ -21,6 +21,14 @@ public final class RotateCommand extends KeysSubcommand {
             description = "rsa-2048 | rsa-3072 | rsa-4096 | ed25519 (default: like the active RSA key, else rsa-2048)")
     String algorithm;
 
+    @Option(names = "--publish", description = "add the new TXT record by DNS update (relay.signing.dns-update) and"
+            + " wait until it is seen through relay.dns.servers; on failure nothing is written")
+    boolean publish;
+
+    @Option(names = "--dns", paramLabel = "IP[:PORT]",
+            description = "with --publish: DNS server to read the record back from (default: relay.dns.servers)")
+    String dns;
+
     @Override
     int run() {
         KeyStore store = store();
@@ -28,20 +36,26 @@ public final class RotateCommand extends KeysSubcommand {
         KeyAlgorithm a = algorithm != null ? KeyAlgorithm.parse(algorithm)
                 : store.load().active(d).stream().filter(k -> k.key().algorithm() == SigningAlgorithm.RSA_SHA256)
                         .map(k -> KeyAlgorithm.of(k.key())).findFirst().orElse(KeyAlgorithm.RSA_2048);
-        SelectorKey k = store.rotate(d, a, clock);
-        List<String> steps = List.of(
-                "publish the TXT record above at " + k.selector() + "._domainkey." + k.domain(),
-                "wait for DNS, then: dkim-relay keys check --domain " + k.domain(),
-                "dkim-relay keys activate --domain " + k.domain() + " --selector " + k.selector()
-                        + " (retires the active " + k.key().algorithm().keyType() + " selector; it stops signing)",
-                "after a grace period (7 days or more), remove the old selector's TXT record");
+        java.util.Optional<String> sel = selectorFor(store, d, a, java.util.Optional.empty());
+        SelectorKey prepared = store.prepareRotation(d, a, sel, clock);
+        SelectorKey k = publish
+                ? publishThenAdd(store, prepared, false, publisher(java.util.Optional.ofNullable(dns)))
+                : store.add(prepared, false);
+        String activate = "dkim-relay keys activate --domain " + k.domain() + " --selector " + k.selector()
+                + " (retires the active " + k.key().algorithm().keyType() + " selector; it stops signing)";
+        String removeOld = "after a grace period (7 days or more), remove the old selector's TXT record";
+        List<String> steps = publish ? List.of(activate + ", or let signing.rotation.auto-activate do it", removeOld)
+                : List.of("publish the TXT record above at " + recordName(k),
+                        "wait for DNS, then: dkim-relay keys check --domain " + k.domain(), activate, removeOld);
         if (json()) {
             Map<String, Object> m = recordView(k);
             m.put("next_steps", steps);
             printJson(m);
         } else {
             out().printf("new pending selector %s (%s) for %s%n", k.selector(), k.key(), k.domain());
-            out().println(zone(k));
+            if (!publish) {
+                out().println(zoneToPublish(k));
+            }
             out().println("next steps:");
             for (int i = 0; i < steps.size(); i++) {
                 out().printf("  %d. %s%n", i + 1, steps.get(i));
