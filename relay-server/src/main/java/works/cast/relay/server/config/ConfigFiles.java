@@ -44,6 +44,10 @@ final class ConfigFiles {
             privateMode("relay.access.users-file", users, "users file");
         }
         readable("relay.delivery.smarthost.trust-store", "trust store");
+        Path token = readable("relay.http.token-file", "http token file");
+        if (token != null) {
+            privateMode("relay.http.token-file", token, "http token file");
+        }
         pinnedSelectors();
     }
 
