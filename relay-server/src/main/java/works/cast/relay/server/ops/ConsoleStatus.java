@@ -44,7 +44,7 @@ final class ConsoleStatus {
     Map<String, Object> build(List<String> failing) {
         Instant now = history.clock().instant();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("generated", now.toString());
+        m.put("generated", seconds(now));
         m.put("relay", relay(now));
         m.put("health", Map.of("ready", failing.isEmpty(), "failing", failing));
         m.put("domains", domains(now));
@@ -58,7 +58,7 @@ final class ConsoleStatus {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("hostname", sources.hostname());
         m.put("version", sources.version());
-        m.put("started", sources.started().toString());
+        m.put("started", seconds(sources.started()));
         m.put("uptime_seconds", Math.max(0, Duration.between(sources.started(), now).toSeconds()));
         m.put("rsa_provider", sources.rsaProvider());
         m.put("body_scan", sources.bodyScan());
@@ -90,7 +90,7 @@ final class ConsoleStatus {
                 checks.add(cm);
             }));
             d.put("sender_checks", checks);
-            d.put("checked", report.isPresent() ? checked.map(Instant::toString).orElse(null) : null);
+            d.put("checked", report.isPresent() ? checked.map(ConsoleStatus::seconds).orElse(null) : null);
             out.add(d);
         }
         return out;
@@ -176,7 +176,7 @@ final class ConsoleStatus {
         List<Object> failures = new ArrayList<>();
         for (RecentFailures.Failure f : history.recentFailures()) {
             Map<String, Object> fm = new LinkedHashMap<>();
-            fm.put("time", f.time().toString());
+            fm.put("time", seconds(f.time()));
             fm.put("id", f.id());
             fm.put("domain", f.domain());
             fm.put("result", f.result());
@@ -208,7 +208,7 @@ final class ConsoleStatus {
                 @SuppressWarnings("unchecked")
                 java.util.Set<String> ids = (java.util.Set<String>) g.get("messages");
                 ids.add(e.id().toString());
-                String next = r.nextAttempt().toString();
+                String next = seconds(r.nextAttempt());
                 if (!g.containsKey("next_attempt") || next.compareTo((String) g.get("next_attempt")) < 0) {
                     g.put("next_attempt", next);
                 }
@@ -238,6 +238,11 @@ final class ConsoleStatus {
             }
         });
         return java.util.Arrays.stream(total).boxed().toList();
+    }
+
+    /** An instant to the second, as the page shows times. */
+    static String seconds(Instant t) {
+        return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 
     private static List<Long> zeros(int n) {

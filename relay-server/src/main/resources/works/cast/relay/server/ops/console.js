@@ -11,7 +11,7 @@
     for (const [k, v] of Object.entries(attrs || {})) {
       e.setAttribute(k, String(v));
     }
-    for (const k of kids.flat()) {
+    for (const k of kids.flat(3)) {
       if (k !== null && k !== undefined) {
         e.append(k instanceof Node ? k : String(k));
       }
@@ -45,7 +45,7 @@
   }
 
   function chart(title, values, series, start) {
-    const w = 5;
+    const w = 4;
     const height = 48;
     const max = Math.max(1, ...values);
     const svg = s('svg', { viewBox: `0 0 ${values.length * w} ${height + 2}`, class: 'chart-svg', role: 'img' });
@@ -68,7 +68,8 @@
   }
 
   function fill(id, ...kids) {
-    document.querySelector(`#${id} .body`).replaceChildren(...kids);
+    const nodes = kids.flat(3).filter((k) => k !== null && k !== undefined);
+    document.querySelector(`#${id} .body`).replaceChildren(...nodes);
   }
 
   function health(st) {
