@@ -26,11 +26,11 @@ final class ConsolePage {
                 .append(" · up ").append(Html.escape(relay.get("uptime_seconds"))).append(" s · status of ")
                 .append("<time id=\"generated\">").append(Html.escape(status.get("generated")))
                 .append("</time></p>\n</header>\n<main>\n");
-        health(b, map(status.get("health")), relay);
         domains(b, list(status.get("domains")));
+        queue(b, map(status.get("queue")));
         traffic(b, map(status.get("traffic")));
         tls(b, map(status.get("tls")));
-        queue(b, map(status.get("queue")));
+        health(b, map(status.get("health")), relay);
         b.append("</main>\n</body>\n</html>\n");
         return b.toString();
     }

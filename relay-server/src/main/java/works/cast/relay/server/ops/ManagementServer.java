@@ -32,8 +32,9 @@ import works.cast.relay.server.config.HttpConfig;
 
 /**
  * The management HTTP endpoint (HTTP/1.1, RFC 9112) on {@code relay.http}: {@code GET /metrics} (Prometheus text
- * format 0.0.4), {@code /healthz} (200 while the process runs) and {@code /readyz} (200, or 503 with one line per
- * failing {@link ReadinessCheck}). Requests are answered on one worker thread, off the event loop, because scrapes
+ * format 0.0.4), {@code /healthz} (200 while the process runs), {@code /readyz} (200, or 503 with one line per
+ * failing {@link ReadinessCheck}) and, with {@link #console}, the operator console ({@code /}, {@code /api/status});
+ * with {@link #requireToken} everything but the health probes needs the bearer token. Requests are answered on one worker thread, off the event loop, because scrapes
  * and checks may touch the disk.
  *
  * <pre>
