@@ -30,6 +30,9 @@ final class ConsoleStatus {
     /** How long a retired selector's record should stay published (README, "Rotating a key": we suggest 30 days). */
     static final Duration RETIRED_RECORD_GRACE = Duration.ofDays(30);
 
+    /** The most queued messages read per request for the deferred destinations (the page refreshes every 5 s). */
+    static final int MAX_READ = 2000;
+
     private final ConsoleSources sources;
     private final TrafficHistory history;
     private final StricterProfile profile;
@@ -161,16 +164,23 @@ final class ConsoleStatus {
         Map<String, Object> m = new LinkedHashMap<>();
         List<QueueEntry> entries = List.of();
         String problem = null;
+        long size = 0;
+        double oldest = 0;
         if (sources.queueDir().isPresent() && java.nio.file.Files.isDirectory(sources.queueDir().get())) {
+            QueueGauges gauges = new QueueGauges(sources.queueDir().get(), history.clock());
+            size = gauges.size();
+            oldest = gauges.oldestAgeSeconds();
             try {
-                entries = new QueueControl(sources.queueDir().get()).list();
+                entries = new QueueControl(sources.queueDir().get()).list(MAX_READ);
             } catch (IOException | RuntimeException e) {
                 problem = "queue unreadable: " + e.getMessage();
             }
         }
-        m.put("size", entries.size());
-        Instant oldest = entries.stream().map(QueueEntry::received).min(Instant::compareTo).orElse(null);
-        m.put("oldest_age_seconds", oldest == null ? 0 : Math.max(0, Duration.between(oldest, now).toSeconds()));
+        m.put("size", size);
+        m.put("oldest_age_seconds", (long) oldest);
+        if (problem == null && size > MAX_READ) {
+            problem = "deferred destinations from the oldest " + MAX_READ + " messages only";
+        }
         m.put("problem", problem);
         m.put("deferred", deferred(entries));
         List<Object> failures = new ArrayList<>();

@@ -18,6 +18,9 @@ import works.cast.relay.core.mail.Domain;
 import works.cast.relay.server.config.TlsConfig;
 import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.queue.MutableClock;
+import works.cast.relay.server.sender.DmarcLookup;
+import works.cast.relay.server.sender.DomainReport;
+import works.cast.relay.server.sender.SpfResult;
 import works.cast.relay.server.smtp.Reply;
 
 /** The console's data and page: history per minute and hour, the stricter TLS profile, escaping of mail's values. */
@@ -30,6 +33,10 @@ class ConsoleStatusTest {
     private final RelayMetrics metrics = new RelayMetrics(clock);
 
     private ConsoleStatus status(TlsConfig.Profile profile) {
+        return status(profile, Map.of());
+    }
+
+    private ConsoleStatus status(TlsConfig.Profile profile, Map<String, DomainReport> reports) {
         KeyStore store = new KeyStore(dir.resolve("keys"));
         if (!store.hasDomain(new Domain("cast.works"))) {
             store.generate(new Domain("cast.works"), KeyAlgorithm.ED25519, Optional.of("ed1"), true, clock);
@@ -38,8 +45,8 @@ class ConsoleStatusTest {
         }
         var ring = store.load();
         ConsoleSources sources = new ConsoleSources("relay.test", "1.2.3", clock.instant().minusSeconds(90), "jdk",
-                "portable", "smarthost", List.of("cast.works", "castworks.co.jp"), () -> ring, Map::of,
-                Optional::empty, Optional.empty(), profile);
+                "portable", "smarthost", List.of("cast.works", "castworks.co.jp"), () -> ring, () -> reports,
+                () -> Optional.of(Instant.parse("2026-12-04T09:00:00.5Z")), Optional.empty(), profile);
         return new ConsoleStatus(sources, metrics.history());
     }
 
@@ -121,6 +128,30 @@ class ConsoleStatusTest {
         assertEquals(List.of(), map(domains.get(1)).get("selectors"));
         assertEquals(Map.of("ready", false, "failing", List.of("smtp listeners not bound")), tree.get("health"));
         assertEquals(90L, map(tree.get("relay")).get("uptime_seconds"));
+    }
+
+    @Test
+    void senderChecksAndTheDnsStateOfEachSelector() {
+        DomainReport report = new DomainReport("cast.works",
+                new DmarcLookup(Optional.of("v=DMARC1; p=none"), Optional.of("cast.works"), Optional.of("none"),
+                        Optional.empty()),
+                Map.of(), new SpfResult(SpfResult.Code.NEUTRAL, "v=spf1 at cast.works"), Map.of("ed1", "matching"),
+                List.of());
+        Map<String, Object> tree = status(TlsConfig.Profile.INTERMEDIATE, Map.of("cast.works", report))
+                .build(List.of());
+        Map<String, Object> cast = map(((List<?>) tree.get("domains")).get(0));
+        Map<String, String> dns = new java.util.TreeMap<>();
+        ((List<?>) cast.get("selectors")).forEach(o -> dns.put((String) map(o).get("selector"),
+                (String) map(o).get("dns")));
+        assertEquals(Map.of("ed0", "not checked", "ed1", "matching"), dns);
+        assertEquals("2026-12-04T09:00:00Z", cast.get("checked"));
+        List<?> checks = (List<?>) cast.get("sender_checks");
+        Map<String, Object> enforced = checks.stream().map(ConsoleStatusTest::map)
+                .filter(c -> c.get("check").equals("dmarc-enforced")).findFirst().orElseThrow();
+        assertEquals(0, enforced.get("value"), "p=none does not enforce, as the gauge says");
+        assertEquals(report.gauges().get("dmarc-enforced"), enforced.get("value"));
+        String page = ConsolePage.render(tree);
+        assertTrue(page.contains("<li class=\"warning\">dmarc-enforced warning: "), page);
     }
 
     @Test
