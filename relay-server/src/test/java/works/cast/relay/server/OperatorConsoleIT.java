@@ -80,6 +80,7 @@ class OperatorConsoleIT {
                 sender-checks.enabled = false
                 """.formatted(smtpPort, cert.certificate(), key, nobody, httpPort));
         relay = new RelayProcess(dir, conf, List.of("-Xmx192m")).start(smtpPort);
+        awaitHealthz("http://127.0.0.1:" + httpPort);
         swaks("--tls", "--from", "app@cast.works", "--to", "ann@example.net",
                 "--header", "From: App <app@cast.works>", "--header", "Subject: console test 1");
         swaks("--from", "app@castworks.co.jp", "--to", "bob@example.org",
@@ -111,6 +112,23 @@ class OperatorConsoleIT {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "swaks finished");
         assertTrue(out.contains("<-  250") || out.contains("<** 550"), out);
+    }
+
+    private static void awaitHealthz(String base) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/healthz"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not bound yet
+            }
+            Thread.sleep(50);
+        }
+        fail(base + "/healthz did not answer 200 within 30 s");
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
@@ -214,5 +232,35 @@ class OperatorConsoleIT {
         assertTrue(lines.contains("message 127.0.0.1 - x@evil.example int int evil.example 0 rejected True"), out[0]);
         assertTrue(lines.stream().anyMatch(l -> l.matches("delivery ann@example\\.net smarthost 127\\.0\\.0\\.1:\\d+ "
                 + "deferred int True 451 True")), out[0]);
+    }
+
+    @Test
+    void withATokenTheBrowserLogsInOnceAndStaysIn(@TempDir Path other) throws Exception {
+        require(CHROMIUM);
+        Path token = other.resolve("http-token");
+        Files.writeString(token, "browser-login-token-5d1f\n");
+        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+        int smtp = RelayProcess.freePort();
+        int http = RelayProcess.freePort();
+        Path conf = RelayProcess.writeConfig(other, smtp, """
+                delivery { mode = directory, directory = "%s" }
+                http { enabled = true, address = "127.0.0.1", port = %d, token-file = "%s" }
+                sender-checks.enabled = false
+                """.formatted(other.resolve("outbox"), http, token));
+        try (RelayProcess tokenRelay = new RelayProcess(other, conf, List.of("-Xmx128m")).start(smtp)) {
+            String base = "http://127.0.0.1:" + http;
+            awaitHealthz(base); // the SMTP listeners bind before the management port
+            HttpResponse<String> anonymous = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    base + "/")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, anonymous.statusCode());
+            List<String> cmd = new ArrayList<>(List.of(CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                    "--no-first-run", "--user-data-dir=" + other.resolve("chromium"), "--enable-logging=stderr",
+                    "--v=0", "--virtual-time-budget=4000", "--dump-dom", base + "/?token=browser-login-token-5d1f"));
+            String[] dom = run(cmd, Duration.ofSeconds(90));
+            assertEquals(List.of(), dom[1].lines().filter(l -> l.contains(":CONSOLE")).toList(),
+                    "the script and the API answered with the cookie");
+            assertTrue(dom[0].contains("<body data-refreshed=\""), dom[0]);
+            assertTrue(dom[0].contains("<h3>castworks.co.jp</h3>"), dom[0]);
+        }
     }
 }
