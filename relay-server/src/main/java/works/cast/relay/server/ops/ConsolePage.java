@@ -146,7 +146,8 @@ final class ConsolePage {
                     .append(Html.escape(d.get("last_error") == null ? "-" : d.get("last_error")))
                     .append("</td></tr>\n");
         }
-        b.append("</table>\n<h3>Last failures</h3>\n<table class=\"failures\">\n<tr><th>time</th><th>id</th>")
+        b.append("</table>\n<h3>Last failures</h3>\n<div class=\"scroll\">\n<table class=\"failures\">\n")
+                .append("<tr><th>time</th><th>id</th>")
                 .append("<th>domain</th><th>result</th><th>reply</th></tr>\n");
         for (Object o : list(q.get("failures"))) {
             Map<String, Object> f = map(o);
@@ -155,7 +156,7 @@ final class ConsolePage {
                     .append(Html.escape(f.get("result"))).append("</td><td class=\"reply\">")
                     .append(Html.escape(f.get("reply"))).append("</td></tr>\n");
         }
-        b.append("</table>\n</div>\n</section>\n");
+        b.append("</table>\n</div>\n</div>\n</section>\n");
     }
 
     private static long total(Object values) {

@@ -144,9 +144,9 @@
         q.deferred.map((d) => [d.destination, d.messages, d.recipients, d.next_attempt, or(d.last_error, '-')]),
         'deferred'),
       h('h3', {}, 'Last failures'),
-      table(['time', 'id', 'domain', 'result', 'reply'],
+      h('div', { class: 'scroll' }, table(['time', 'id', 'domain', 'result', 'reply'],
         q.failures.map((f) => [f.time, f.id, f.domain, f.result, h('td', { class: 'reply' }, f.reply)]),
-        'failures'));
+        'failures')));
   }
 
   function note(text) {
