@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import works.cast.relay.server.json.Json;
 
 /**
@@ -31,11 +32,14 @@ final class Console {
     record Body(String type, byte[] bytes) {
     }
 
-    /** The resource at {@code path}, one of {@link #PATHS}; {@code failing} are the failing readiness checks. */
-    Body get(String path, List<String> failing) {
+    /**
+     * The resource at {@code path}, one of {@link #PATHS}; {@code failing} runs the readiness checks, asked only for
+     * the page and the API.
+     */
+    Body get(String path, Supplier<List<String>> failing) {
         return switch (path) {
-            case "/" -> new Body(HTML_TYPE, utf8(ConsolePage.render(status.build(failing))));
-            case "/api/status" -> new Body(JSON_TYPE, utf8(json(failing) + "\n"));
+            case "/" -> new Body(HTML_TYPE, utf8(ConsolePage.render(status.build(failing.get()))));
+            case "/api/status" -> new Body(JSON_TYPE, utf8(json(failing.get()) + "\n"));
             case "/console.js" -> new Body("text/javascript; charset=utf-8", script);
             case "/console.css" -> new Body("text/css; charset=utf-8", style);
             default -> throw new IllegalArgumentException("console: no resource " + path);

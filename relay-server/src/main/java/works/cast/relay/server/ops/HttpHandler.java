@@ -137,7 +137,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             default -> {
                 try {
-                    Console.Body body = console.orElseThrow().get(path, failing(checks));
+                    Console.Body body = console.orElseThrow().get(path, () -> failing(checks));
                     return new Response(HttpResponseStatus.OK, body.type(), body.bytes(), Map.of());
                 } catch (RuntimeException e) {
                     log.warn("http console path={} failed: {}", path, e.toString());
