@@ -147,11 +147,14 @@ final class ConsolePage {
                     .append("</td></tr>\n");
         }
         b.append("</table>\n<h3>Last failures</h3>\n<div class=\"scroll\">\n<table class=\"failures\">\n")
-                .append("<tr><th>time</th><th>id</th>")
+                .append("<tr><th>time (UTC)</th><th>id</th>")
                 .append("<th>domain</th><th>result</th><th>reply</th></tr>\n");
         for (Object o : list(q.get("failures"))) {
             Map<String, Object> f = map(o);
-            b.append("<tr><td>").append(Html.escape(f.get("time"))).append("</td><td>").append(Html.escape(f.get("id")))
+            String time = String.valueOf(f.get("time"));
+            b.append("<tr><td title=\"").append(Html.escape(time)).append("\">")
+                    .append(Html.escape(time.length() >= 19 ? time.substring(11, 19) : time)).append("</td><td>")
+                    .append(Html.escape(f.get("id")))
                     .append("</td><td>").append(Html.escape(f.get("domain"))).append("</td><td>")
                     .append(Html.escape(f.get("result"))).append("</td><td class=\"reply\">")
                     .append(Html.escape(f.get("reply"))).append("</td></tr>\n");

@@ -144,8 +144,8 @@
         q.deferred.map((d) => [d.destination, d.messages, d.recipients, d.next_attempt, or(d.last_error, '-')]),
         'deferred'),
       h('h3', {}, 'Last failures'),
-      h('div', { class: 'scroll' }, table(['time', 'id', 'domain', 'result', 'reply'],
-        q.failures.map((f) => [f.time, f.id, f.domain, f.result, h('td', { class: 'reply' }, f.reply)]),
+      h('div', { class: 'scroll' }, table(['time (UTC)', 'id', 'domain', 'result', 'reply'],
+        q.failures.map((f) => [h('td', { title: f.time }, f.time.slice(11, 19)), f.id, f.domain, f.result, h('td', { class: 'reply' }, f.reply)]),
         'failures')));
   }
 
