@@ -23,7 +23,7 @@ final class ConsolePage {
                 .append("<script src=\"/console.js\" defer></script>\n</head>\n<body>\n<header>\n")
                 .append("<h1>dkim-relay <span id=\"hostname\">").append(Html.escape(relay.get("hostname")))
                 .append("</span></h1>\n<p id=\"meta\">version ").append(Html.escape(relay.get("version")))
-                .append(" · up ").append(Html.escape(relay.get("uptime_seconds"))).append(" s · status of ")
+                .append(" · up ").append(Html.escape(age(relay.get("uptime_seconds")))).append(" · status of ")
                 .append("<time id=\"generated\">").append(Html.escape(status.get("generated")))
                 .append("</time></p>\n</header>\n<main>\n");
         domains(b, list(status.get("domains")));
@@ -51,7 +51,7 @@ final class ConsolePage {
         row(b, "delivery", relay.get("delivery"));
         row(b, "version", relay.get("version"));
         row(b, "started", relay.get("started"));
-        row(b, "uptime (s)", relay.get("uptime_seconds"));
+        row(b, "uptime", age(relay.get("uptime_seconds")));
         b.append("</table>\n</div>\n</section>\n");
     }
 
@@ -132,7 +132,7 @@ final class ConsolePage {
     private static void queue(StringBuilder b, Map<String, Object> q) {
         b.append("<section id=\"queue\">\n<h2>Queue</h2>\n<div class=\"body\">\n<p><span id=\"queue-size\">")
                 .append(Html.escape(q.get("size"))).append("</span> messages queued, the oldest ")
-                .append(Html.escape(q.get("oldest_age_seconds"))).append(" s old</p>\n");
+                .append(Html.escape(age(q.get("oldest_age_seconds")))).append(" old</p>\n");
         if (q.get("problem") != null) {
             b.append("<p class=\"bad\">").append(Html.escape(q.get("problem"))).append("</p>\n");
         }
@@ -160,6 +160,21 @@ final class ConsolePage {
                     .append(Html.escape(f.get("reply"))).append("</td></tr>\n");
         }
         b.append("</table>\n</div>\n</div>\n</section>\n");
+    }
+
+    /** Seconds as the page shows them: 27s, 4m 27s, 3h 4m, 2d 3h (console.js does the same). */
+    static String age(Object seconds) {
+        long s = seconds instanceof Number n ? n.longValue() : 0;
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return s / 60 + "m " + s % 60 + "s";
+        }
+        if (s < 86400) {
+            return s / 3600 + "h " + s % 3600 / 60 + "m";
+        }
+        return s / 86400 + "d " + s % 86400 / 3600 + "h";
     }
 
     private static long total(Object values) {

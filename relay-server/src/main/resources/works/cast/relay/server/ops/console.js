@@ -27,6 +27,21 @@
     return e;
   }
 
+  // seconds as the page shows them: 27s, 4m 27s, 3h 4m, 2d 3h (as ConsolePage.age)
+  function age(s) {
+    const f = Math.floor;
+    if (s < 60) {
+      return `${s}s`;
+    }
+    if (s < 3600) {
+      return `${f(s / 60)}m ${s % 60}s`;
+    }
+    if (s < 86400) {
+      return `${f(s / 3600)}h ${f((s % 3600) / 60)}m`;
+    }
+    return `${f(s / 86400)}d ${f((s % 86400) / 3600)}h`;
+  }
+
   const sum = (a) => a.reduce((x, y) => x + y, 0);
   const or = (v, d) => (v === null || v === undefined ? d : v);
 
@@ -79,10 +94,10 @@
       h('p', { class: hl.ready ? 'ok' : 'bad' }, hl.ready ? 'ready' : 'not ready'),
       hl.failing.length ? h('ul', {}, hl.failing.map((f) => h('li', {}, f))) : null,
       table([], [['RSA provider', r.rsa_provider], ['body scan', r.body_scan], ['delivery', r.delivery],
-        ['version', r.version], ['started', r.started], ['uptime (s)', r.uptime_seconds]]
+        ['version', r.version], ['started', r.started], ['uptime', age(r.uptime_seconds)]]
         .map(([k, v]) => [h('th', {}, k), v])));
     document.getElementById('meta').textContent =
-      `version ${r.version} · up ${r.uptime_seconds} s · status of ${st.generated}`;
+      `version ${r.version} · up ${age(r.uptime_seconds)} · status of ${st.generated}`;
   }
 
   function domains(st) {
@@ -137,7 +152,7 @@
   function queue(st) {
     const q = st.queue;
     fill('queue',
-      h('p', {}, h('span', { id: 'queue-size' }, q.size), ` messages queued, the oldest ${q.oldest_age_seconds} s old`),
+      h('p', {}, h('span', { id: 'queue-size' }, q.size), ` messages queued, the oldest ${age(q.oldest_age_seconds)} old`),
       q.problem ? h('p', { class: 'bad' }, q.problem) : null,
       h('h3', {}, 'Deferred, by destination'),
       table(['destination', 'messages', 'recipients', 'next attempt', 'last error'],

@@ -176,6 +176,13 @@ class ConsoleStatusTest {
     }
 
     @Test
+    void agesReadAsMinutesHoursAndDays() {
+        assertEquals(List.of("0s", "59s", "1m 0s", "59m 59s", "1h 0m", "23h 59m", "1d 0h", "12d 5h"),
+                java.util.stream.LongStream.of(0, 59, 60, 3599, 3600, 86399, 86400, 12 * 86400 + 5 * 3600 + 7)
+                        .mapToObj(ConsolePage::age).toList());
+    }
+
+    @Test
     void controlCharactersNeverReachThePage() {
         assertEquals("a b&lt;i&gt;", Html.escape("a\r\nb<i>").replace("  ", " "));
     }
