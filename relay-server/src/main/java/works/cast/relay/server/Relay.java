@@ -51,6 +51,7 @@ import works.cast.relay.server.intake.SigningReceiver;
 import works.cast.relay.server.intake.UnsubscribeCheck;
 import works.cast.relay.server.limits.RateLimiter;
 import works.cast.relay.server.limits.RateLimits;
+import works.cast.relay.server.ops.ConsoleSources;
 import works.cast.relay.server.ops.DirectoryWritableCheck;
 import works.cast.relay.server.ops.LogFormat;
 import works.cast.relay.server.ops.ManagementServer;
@@ -106,6 +107,7 @@ public final class Relay implements AutoCloseable {
 
     /** Starts the relay; fails fast (an exception saying what is wrong) when it cannot serve. */
     public static Relay start(RelayConfig config, Clock clock) throws IOException {
+        java.time.Instant started = clock.instant();
         TlsContexts.prepare(config.tls());
         KeyStore store = new KeyStore(config.keysDir());
         List<Domain> domains = config.signing().domains().keySet().stream().map(Domain::new).toList();
@@ -125,7 +127,7 @@ public final class Relay implements AutoCloseable {
             }
         }
         SigningPolicy policy = policy(config.signing(), keys);
-        RelayMetrics metrics = new RelayMetrics();
+        RelayMetrics metrics = new RelayMetrics(clock);
         metrics.knownDomains(config.signing().domains().keySet());
         metrics.registerKeyAges(keys::activeKeyAges);
         ExecutorService ioPool = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
@@ -165,20 +167,26 @@ public final class Relay implements AutoCloseable {
         SmtpServer smtp = new SmtpServer(settings(config), receiver, auth, sessionEvents(metrics),
                 RateLimits.senderGate(limiter));
         Optional<ManagementServer> http = Optional.empty();
+        Optional<SenderCheckRunner> senderChecks = senderChecks(config, keys);
         try {
             smtp.start();
             if (config.http().enabled()) {
                 ManagementServer m = new ManagementServer(config.http(), metrics);
                 http = Optional.of(m);
+                m.console(consoleSources(config, keys, senderChecks, started));
+                if (config.http().tokenFile().isPresent()) {
+                    m.requireToken(config.http().tokenFile().get());
+                }
                 m.addCheck(() -> smtp.boundPorts().size() == config.smtp().listen().size() && !smtp.isStopped()
                         ? Optional.empty() : Optional.of("smtp listeners not bound"));
                 m.addCheck(() -> activeKeyProblem(domains, keys));
                 m.addCheck(DirectoryWritableCheck.queue(config.queue().dir()));
                 m.start();
             }
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             smtp.stop(Duration.ZERO);
             http.ifPresent(ManagementServer::close);
+            senderChecks.ifPresent(SenderCheckRunner::close);
             keys.close();
             users.ifPresent(FileAuthenticator::close);
             limiter.close();
@@ -186,7 +194,6 @@ public final class Relay implements AutoCloseable {
             ioPool.shutdownNow();
             throw e;
         }
-        Optional<SenderCheckRunner> senderChecks = senderChecks(config, keys);
         senderChecks.ifPresent(r -> {
             metrics.registerDomainChecks(() -> {
                 Map<String, Map<String, Integer>> g = new java.util.LinkedHashMap<>();
@@ -218,6 +225,21 @@ public final class Relay implements AutoCloseable {
 
     private static RecordPublisher publisher(RelayConfig config) {
         return RecordPublisher.of(config.signing(), new KeyCheck(new DnsTxtResolver(DnsClient.of(config.dns()))));
+    }
+
+    /** What the operator console shows, read at each request. */
+    private static ConsoleSources consoleSources(RelayConfig config, KeyStoreWatcher keys,
+                                                 Optional<SenderCheckRunner> senderChecks, java.time.Instant started) {
+        String version = Optional.ofNullable(Relay.class.getPackage().getImplementationVersion()).orElse("development");
+        return new ConsoleSources(config.hostname(), version, started, CryptoProvider.describe(),
+                RelaxedBodyCanonicalizer.vectorScan() ? "vector" : "portable",
+                config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT)
+                        + (config.delivery().passthrough() ? " (passthrough)" : ""),
+                List.copyOf(config.signing().domains().keySet()), keys.ring(),
+                () -> senderChecks.map(SenderCheckRunner::reports).orElse(Map.of()),
+                () -> senderChecks.flatMap(SenderCheckRunner::lastRound),
+                config.delivery().mode() == works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY
+                        ? Optional.empty() : Optional.of(config.queue().dir()), config.tls().profile());
     }
 
     /** The daily DNS checks of every signing domain, through the relay's DNS client. */

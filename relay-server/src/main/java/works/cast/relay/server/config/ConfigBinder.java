@@ -59,8 +59,7 @@ final class ConfigBinder {
                 r.duration("relay.limits.proxy-header-timeout", Duration.ofSeconds(5)),
                 intakeMemory(),
                 r.intIn("relay.limits.hop-count", 1, 1000, 50));
-        HttpConfig http = new HttpConfig(r.bool("relay.http.enabled", true),
-                address("relay.http.address"), r.intIn("relay.http.port", 0, 65535, 0));
+        HttpConfig http = http();
         LoggingConfig logging = new LoggingConfig(
                 r.enumOf("relay.logging.format", LoggingConfig.Format.class, LoggingConfig.Format.PLAIN));
         RateLimitConfig rates = new RateLimitBinder(r).bind();
@@ -75,6 +74,25 @@ final class ConfigBinder {
                 .toList());
         return new RelayConfig(source, hostname, smtp, tls, access, keysDir, signing, delivery, queue, limits,
                 http, logging, rates, new BounceConfig(signAs), dns, senderChecks());
+    }
+
+    /** The management endpoint; off loopback its console, API and metrics need a token. */
+    private HttpConfig http() {
+        boolean enabled = r.bool("relay.http.enabled", true);
+        String address = address("relay.http.address");
+        Optional<Path> tokenFile = r.optPath("relay.http.token-file");
+        boolean loopback;
+        try {
+            loopback = Cidr.parseAddress(address).isLoopbackAddress();
+        } catch (IllegalArgumentException e) {
+            loopback = true; // already reported as not an address
+        }
+        if (enabled && !loopback && tokenFile.isEmpty()) {
+            r.problem("relay.http.address", "\"" + address + "\" is not a loopback address: set relay.http.token-file "
+                    + "to a file holding one long random line (openssl rand -hex 32 > FILE; chmod 600 FILE), the "
+                    + "token that the console, /api/status and /metrics then require");
+        }
+        return new HttpConfig(enabled, address, r.intIn("relay.http.port", 0, 65535, 0), tokenFile);
     }
 
     private SenderChecksConfig senderChecks() {

@@ -50,6 +50,10 @@ final class ConfigFiles {
                 tsigSecret("relay.signing.domains." + KnownKeys.quoteIfNeeded(d) + ".dns-update.tsig.secret-file");
             }
         }
+        Path token = readable("relay.http.token-file", "http token file");
+        if (token != null) {
+            privateMode("relay.http.token-file", token, "http token file");
+        }
         pinnedSelectors();
     }
 

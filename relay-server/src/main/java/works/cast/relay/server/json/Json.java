@@ -26,6 +26,8 @@ public final class Json {
             sb.append("null");
         } else if (v instanceof Boolean || v instanceof Integer || v instanceof Long) {
             sb.append(v);
+        } else if (v instanceof Double d && Double.isFinite(d)) {
+            sb.append(d);
         } else if (v instanceof Map<?, ?> m) {
             sb.append('{');
             boolean first = true;

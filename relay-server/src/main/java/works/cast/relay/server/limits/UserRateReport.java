@@ -48,7 +48,7 @@ public final class UserRateReport implements AutoCloseable {
             return new UserRateReport(rates, limiter, Map.of(), false);
         }
         Optional<String> scrape = config.http().enabled()
-                ? scrape(config.http().address(), config.http().port()) : Optional.empty();
+                ? scrape(config.http().address(), config.http().port(), config.http().tokenFile()) : Optional.empty();
         Map<String, Long> use = new HashMap<>();
         scrape.ifPresent(text -> {
             Matcher m = USED.matcher(text);
@@ -90,12 +90,18 @@ public final class UserRateReport implements AutoCloseable {
                 + " per " + human(rule.per()) + note);
     }
 
-    private static Optional<String> scrape(String address, int port) {
+    /** The relay's metrics; with a token file (relay.http.token-file) as its bearer token. */
+    private static Optional<String> scrape(String address, int port, Optional<java.nio.file.Path> tokenFile) {
         String host = address.contains(":") ? "[" + address + "]" : address;
         try {
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port
-                    + "/metrics")).timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port
+                    + "/metrics")).timeout(Duration.ofSeconds(3));
+            if (tokenFile.isPresent()) {
+                String token = java.nio.file.Files.readString(tokenFile.get()).strip().lines().findFirst().orElse("");
+                request.header("Authorization", "Bearer " + token.strip());
+            }
+            HttpResponse<String> r = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? Optional.of(r.body()) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();

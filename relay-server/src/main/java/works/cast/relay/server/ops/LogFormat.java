@@ -2,7 +2,6 @@ package works.cast.relay.server.ops;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.core.Appender;
@@ -14,8 +13,9 @@ import works.cast.relay.server.config.LoggingConfig;
 
 /**
  * The relay's log line format ({@code relay.logging.format}): plain lines as the logging config writes them, or one
- * JSON object per line (logstash-style field names: timestamp, level, loggerName, formattedMessage, mdc), made by
- * giving the configured stdout appenders logback's JSON encoder. {@link #reload} reads the logging config again, so
+ * JSON object per line (logstash field names: {@code @timestamp}, {@code level}, {@code logger_name},
+ * {@code thread_name}, {@code message}, and the summaries' fields of their own; see {@link LogstashJsonEncoder}),
+ * made by giving the configured stdout appenders that encoder. {@link #reload} reads the logging config again, so
  * levels change on SIGHUP without a restart.
  */
 public final class LogFormat {
@@ -32,14 +32,8 @@ public final class LogFormat {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
             if (it.next() instanceof OutputStreamAppender<ILoggingEvent> out) {
-                JsonEncoder json = new JsonEncoder();
+                LogstashJsonEncoder json = new LogstashJsonEncoder();
                 json.setContext(context);
-                json.setWithFormattedMessage(true);
-                json.setWithMessage(false);
-                json.setWithArguments(false);
-                json.setWithSequenceNumber(false);
-                json.setWithNanoseconds(false);
-                json.setWithContext(false);
                 json.start();
                 out.stop();
                 out.setEncoder(json);

@@ -21,6 +21,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,8 +32,9 @@ import works.cast.relay.server.config.HttpConfig;
 
 /**
  * The management HTTP endpoint (HTTP/1.1, RFC 9112) on {@code relay.http}: {@code GET /metrics} (Prometheus text
- * format 0.0.4), {@code /healthz} (200 while the process runs) and {@code /readyz} (200, or 503 with one line per
- * failing {@link ReadinessCheck}). Requests are answered on one worker thread, off the event loop, because scrapes
+ * format 0.0.4), {@code /healthz} (200 while the process runs), {@code /readyz} (200, or 503 with one line per
+ * failing {@link ReadinessCheck}) and, with {@link #console}, the operator console ({@code /}, {@code /api/status});
+ * with {@link #requireToken} everything but the health probes needs the bearer token. Requests are answered on one worker thread, off the event loop, because scrapes
  * and checks may touch the disk.
  *
  * <pre>
@@ -57,6 +59,8 @@ public final class ManagementServer implements AutoCloseable {
     private ExecutorService worker;
     private Channel channel;
     private boolean started;
+    private Optional<Console> console = Optional.empty();
+    private ConsoleAccess access = ConsoleAccess.open();
 
     /** A server for {@code http.address()} and {@code http.port()} (0 picks a free port); not started. */
     public ManagementServer(HttpConfig http, RelayMetrics metrics) {
@@ -79,6 +83,21 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** Serves the operator console ({@code /}, {@code /api/status}) from {@code sources}; call before start. */
+    public synchronized ManagementServer console(ConsoleSources sources) {
+        console = Optional.of(new Console(sources, metrics.history()));
+        return this;
+    }
+
+    /**
+     * Requires {@code Authorization: Bearer <token>} (or the login cookie) for everything but {@code /healthz} and
+     * {@code /readyz}; the token is the first line of {@code tokenFile}. Call before start.
+     */
+    public synchronized ManagementServer requireToken(java.nio.file.Path tokenFile) throws java.io.IOException {
+        access = ConsoleAccess.fromFile(tokenFile);
+        return this;
+    }
+
     /**
      * Binds and starts serving; returns once bound. When the address cannot be bound (port taken, no such address)
      * it releases its threads and throws {@link IllegalStateException} naming the address and port.
@@ -91,7 +110,7 @@ public final class ManagementServer implements AutoCloseable {
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("relay-http", true),
                 NioIoHandler.newFactory());
         worker = Executors.newSingleThreadExecutor(new DefaultThreadFactory("relay-http-worker", true));
-        HttpHandler handler = new HttpHandler(metrics, checks, worker);
+        HttpHandler handler = new HttpHandler(metrics, checks, worker, console, access);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -116,7 +135,8 @@ public final class ManagementServer implements AutoCloseable {
                     + "relay.http.enabled = false)", cause);
         }
         channel = bound.channel();
-        log.info("http listening address={} endpoints=/metrics,/healthz,/readyz", channel.localAddress());
+        log.info("http listening address={} endpoints={}/metrics,/healthz,/readyz access={}", channel.localAddress(),
+                console.isPresent() ? "/,/api/status," : "", access.required() ? "token" : "open");
     }
 
     /** The bound address (useful with port 0). */

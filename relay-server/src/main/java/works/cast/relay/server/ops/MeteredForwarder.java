@@ -23,7 +23,10 @@ public final class MeteredForwarder implements Forwarder {
         return next.forward(message).whenComplete((results, failure) -> {
             if (results != null) {
                 long nanos = System.nanoTime() - start;
-                results.values().forEach(r -> metrics.deliveryAttempt(r, nanos));
+                results.forEach((rcpt, r) -> {
+                    metrics.deliveryAttempt(r, nanos);
+                    metrics.deliveryFailure(message.id().toString(), rcpt, r);
+                });
             }
         });
     }

@@ -92,9 +92,16 @@ public final class RelayMetrics implements AutoCloseable {
     private final MultiGauge domainChecks;
     private volatile Supplier<Map<String, Map<String, Integer>>> domainCheckSource;
     private boolean queueRegistered;
+    private final TrafficHistory history;
 
     /** A registry with the relay's meters and the JVM's (memory, GC, threads, classes, CPU, file descriptors). */
     public RelayMetrics() {
+        this(java.time.Clock.systemUTC());
+    }
+
+    /** As {@link #RelayMetrics()}, with the console's history on {@code clock}. */
+    public RelayMetrics(java.time.Clock clock) {
+        history = new TrafficHistory(clock);
         Gauge.builder("dkim_relay.sessions.open", openSessions, AtomicInteger::get)
                 .description("SMTP sessions open now").register(registry);
         sessions = Counter.builder("dkim_relay.sessions").description("SMTP sessions opened")
@@ -175,6 +182,7 @@ public final class RelayMetrics implements AutoCloseable {
     /** A client finished a TLS handshake (STARTTLS or implicit), e.g. {@code TLSv1.3}, {@code TLS_AES_128_GCM_SHA256}. */
     public void tlsSession(String protocol, String cipher) {
         tls.get(protocol, cipher).increment();
+        history.tls(protocol, cipher);
     }
 
     /** The TLS outcome of one connection attempt to an MX host ({@code sts}, {@code certificate-host-mismatch}). */
@@ -185,11 +193,13 @@ public final class RelayMetrics implements AutoCloseable {
     /** A message was accepted and queued; {@code fromDomain} is the author domain, or null when unknown. */
     public void messageAccepted(String fromDomain) {
         accepted.get(fromDomain == null ? null : fromDomain.toLowerCase(Locale.ROOT)).increment();
+        history.accepted(fromDomain == null ? null : fromDomain.toLowerCase(Locale.ROOT));
     }
 
     /** A message was refused at the end of DATA, for a short fixed reason such as {@code unknown-domain}. */
     public void messageRejected(String reason) {
         rejected.get(reason).increment();
+        history.rejected(reason);
     }
 
     /** A message was refused by a rate limit: {@code match} is user, from-domain or client-address. */
@@ -210,6 +220,7 @@ public final class RelayMetrics implements AutoCloseable {
     /** One DKIM signature was made in {@code nanos}; {@code algorithm} is the a= value, e.g. {@code rsa-sha256}. */
     public void signature(String domain, String selector, String algorithm, long nanos) {
         signatures.get(domain, selector, algorithm).increment();
+        history.signed(domain, selector, algorithm);
         signing.get(algorithm).record(nanos, TimeUnit.NANOSECONDS);
     }
 
@@ -217,6 +228,20 @@ public final class RelayMetrics implements AutoCloseable {
     public void deliveryAttempt(DeliveryOutcome outcome, long nanos) {
         deliveryAttempts[outcome.ordinal()].increment();
         deliveryTimes[outcome.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+        history.delivery(outcome);
+    }
+
+    /** A recipient was not delivered ({@code result} deferred or failed): kept among the console's last failures. */
+    public void deliveryFailure(String id, String recipient, DeliveryResult result) {
+        DeliveryOutcome outcome = DeliveryOutcome.of(result);
+        if (outcome != DeliveryOutcome.DELIVERED) {
+            history.failure(id, recipient, outcome, result.reply().summary());
+        }
+    }
+
+    /** The per-minute and per-hour history the console draws. */
+    public TrafficHistory history() {
+        return history;
     }
 
     /** One delivery attempt ended with {@code result} after {@code nanos}. */

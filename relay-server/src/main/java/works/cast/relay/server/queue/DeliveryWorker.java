@@ -307,12 +307,21 @@ public final class DeliveryWorker implements AutoCloseable {
                         ? "No result from the forwarder" : "Local error: " + failure)); // contract breach: retry
             }
             RecipientStatus next = outcome(before, r, result, now, upstream);
-            log.info("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}", id,
-                    r.address(), upstream, result.reply().summary().replace('"', '\''), millis,
-                    next.state() == RecipientState.PENDING ? "deferred"
-                            : next.state() == RecipientState.DELIVERED ? "delivered" : "failed",
-                    next.state() == RecipientState.PENDING ? next.nextAttempt()
-                            : next.state() == RecipientState.EXPIRED ? "- reason=expired" : "-");
+            String reply = result.reply().summary().replace('"', '\'');
+            String outcome = next.state() == RecipientState.PENDING ? "deferred"
+                    : next.state() == RecipientState.DELIVERED ? "delivered" : "failed";
+            String then = next.state() == RecipientState.PENDING ? next.nextAttempt().toString()
+                    : next.state() == RecipientState.EXPIRED ? "- reason=expired" : "-";
+            // the key-value pairs are the JSON log format's fields (logstash names); the text is the plain line
+            var line = log.atInfo().addKeyValue("queue_id", id.toString()).addKeyValue("rcpt", r.address())
+                    .addKeyValue("upstream", upstream).addKeyValue("reply", reply).addKeyValue("duration_ms", millis)
+                    .addKeyValue("result", outcome)
+                    .addKeyValue("next", next.state() == RecipientState.PENDING ? then : "-");
+            if (next.state() == RecipientState.EXPIRED) {
+                line = line.addKeyValue("reason", "expired");
+            }
+            line.log("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}", id,
+                    r.address(), upstream, reply, millis, outcome, then);
             return next;
         });
         t.entry = after;

@@ -67,9 +67,15 @@ public final class QueueControl {
 
     /** Every readable queued message, oldest first; unreadable ones are logged and skipped. */
     public List<QueueEntry> list() throws IOException {
+        return list(Integer.MAX_VALUE);
+    }
+
+    /** As {@link #list()}, reading at most the {@code max} oldest messages. */
+    public List<QueueEntry> list(int max) throws IOException {
         requireQueue();
         List<QueueEntry> out = new ArrayList<>();
-        for (QueueId id : files.ids()) {
+        List<QueueId> ids = files.ids();
+        for (QueueId id : ids.subList(0, Math.min(max, ids.size()))) {
             try {
                 out.add(files.readMeta(id));
             } catch (NoSuchFileException e) {

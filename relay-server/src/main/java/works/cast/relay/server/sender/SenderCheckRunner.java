@@ -32,6 +32,7 @@ public final class SenderCheckRunner implements AutoCloseable {
     private final Duration every;
     private final ScheduledExecutorService timer;
     private volatile Map<String, DomainReport> reports = Map.of();
+    private volatile java.time.Instant lastRound;
 
     public SenderCheckRunner(DomainChecker checker, Supplier<List<String>> domains, Duration every) {
         this.checker = checker;
@@ -63,12 +64,18 @@ public final class SenderCheckRunner implements AutoCloseable {
             }
         }
         reports = Collections.unmodifiableMap(out);
+        lastRound = java.time.Instant.now();
         return reports;
     }
 
     /** The reports of the last round, by domain; empty before the first round ends. */
     public Map<String, DomainReport> reports() {
         return reports;
+    }
+
+    /** When the last round ended; empty before the first. */
+    public java.util.Optional<java.time.Instant> lastRound() {
+        return java.util.Optional.ofNullable(lastRound);
     }
 
     /** The addresses of this host that receivers can see: global unicast, not loopback, link-local or private. */

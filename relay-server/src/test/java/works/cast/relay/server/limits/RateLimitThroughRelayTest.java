@@ -135,6 +135,30 @@ class RateLimitThroughRelayTest {
         }
     }
 
+    @Test
+    void usersListSendsTheHttpTokenWhenTheEndpointNeedsOne(@TempDir Path dir) throws Exception {
+        Path users = dir.resolve("users");
+        UsersFile.empty().with(new UserEntry("app", Passwords.hash("pw".toCharArray(), 4), List.of("cast.works")))
+                .write(users);
+        Path token = dir.resolve("http-token");
+        Files.writeString(token, "users-list-token\n");
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        int http = works.cast.relay.server.RelayProcess.freePort();
+        try (TestRelay relay = TestRelay.start(Files.createDirectories(dir.resolve("r")), """
+                access { networks = [], users-file = "%s", require-tls-for-auth = false, auth-failure-delay = 0s }
+                limits.rates = [ { match = user, limit = 5, per = 1m } ]
+                http { enabled = true, address = "127.0.0.1", port = %d, token-file = "%s" }
+                """.formatted(users, http, token), clock);
+             SmtpTestClient app = login(relay.port(), "app")) {
+            assertTrue(app.send("app@cast.works", "r@example.net", MESSAGE).startsWith("250 "));
+            var anonymous = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + http + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, anonymous.statusCode());
+            assertEquals("app cast.works rate=1/5 per 1m\n", usersList(relay.dir.resolve("relay.conf")));
+        }
+    }
+
     /** {@code dkim-relay users list} as the operator runs it, with the relay's config. */
     private static String usersList(Path config) {
         java.io.StringWriter out = new java.io.StringWriter();
