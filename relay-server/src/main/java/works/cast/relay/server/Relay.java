@@ -60,7 +60,6 @@ import works.cast.relay.server.ops.QueueGauges;
 import works.cast.relay.server.ops.RelayMetrics;
 import works.cast.relay.server.keys.KeyCheck;
 import works.cast.relay.server.keys.KeyLifecycle;
-import works.cast.relay.server.keys.RecordPublisher;
 import works.cast.relay.server.keys.KeyStoreWatcher;
 import works.cast.relay.server.smtp.Authenticator;
 import works.cast.relay.server.smtp.NetworkAcl;
@@ -206,26 +205,13 @@ public final class Relay implements AutoCloseable {
                 smtp.boundAddresses(), config.delivery().mode().name().toLowerCase(java.util.Locale.ROOT),
                 config.keysDir(), RelaxedBodyCanonicalizer.vectorScan() ? "vector" : "portable",
                 CryptoProvider.describe());
-        Optional<KeyLifecycle> lifecycle = lifecycle(config, store, keys, metrics, clock);
+        Optional<KeyLifecycle> lifecycle = KeyLifecycle.forRelay(config, store, clock, keys::reload,
+                metrics::keyLifecycleFailure);
         lifecycle.ifPresent(KeyLifecycle::start);
         return new Relay(config, keys, users, ioPool, smtp, delivery, metrics, http, limiter, senderChecks, lifecycle);
     }
 
-    /** Rotation, revocation and removal of key records, for a relay that can publish them (dns-update). */
-    private static Optional<KeyLifecycle> lifecycle(RelayConfig config, KeyStore store, KeyStoreWatcher keys,
-                                                    RelayMetrics metrics, Clock clock) {
-        RecordPublisher publisher = publisher(config);
-        List<Domain> domains = config.signing().domains().keySet().stream().map(Domain::new).toList();
-        if (domains.stream().noneMatch(d -> publisher.canPublish(d.name()))) {
-            return Optional.empty();
-        }
-        return Optional.of(new KeyLifecycle(store, clock, publisher, config.signing().rotation(), domains,
-                keys::reload, metrics::keyLifecycleFailure));
-    }
 
-    private static RecordPublisher publisher(RelayConfig config) {
-        return RecordPublisher.of(config.signing(), new KeyCheck(new DnsTxtResolver(DnsClient.of(config.dns()))));
-    }
 
     /** What the operator console shows, read at each request. */
     private static ConsoleSources consoleSources(RelayConfig config, KeyStoreWatcher keys,
@@ -419,10 +405,7 @@ public final class Relay implements AutoCloseable {
             changed.add("signing.rotation and dns for key checks");
         }
         keys.update(watcherOptions(fresh));
-        // dns-update and delegate-to need a restart (ConfigDiff); the servers to read records back from do not
-        lifecycle.ifPresent(l -> l.update(RecordPublisher.of(config.signing(),
-                new KeyCheck(new DnsTxtResolver(DnsClient.of(fresh.dns())))), fresh.signing().rotation(),
-                config.signing().domains().keySet().stream().map(Domain::new).toList()));
+        lifecycle.ifPresent(l -> l.reload(config, fresh));
         List<String> restart = ConfigDiff.needingRestart(config, fresh);
         log.info("reload config applied={} needs-restart={}", changed, restart.isEmpty() ? "none" : restart);
         config = new RelayConfig(config.source(), config.hostname(), config.smtp(), fresh.tls(), fresh.access(),

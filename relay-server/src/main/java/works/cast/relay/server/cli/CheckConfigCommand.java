@@ -60,6 +60,16 @@ public final class CheckConfigCommand implements Callable<Integer> {
                         + " would be refused (dkim-relay keys generate --domain " + d + " --activate)");
             }
         }
+        java.util.Set<Path> secrets = new java.util.HashSet<>();
+        for (String d : cfg.signing().domains().keySet()) {
+            cfg.signing().dnsUpdateFor(d).filter(u -> secrets.add(u.secretFile())).ifPresent(u -> {
+                try {
+                    works.cast.relay.server.keys.TsigSecret.read(u.secretFile());
+                } catch (works.cast.relay.server.keys.DnsUpdateException e) {
+                    problems.add("dns-update of " + d + ": " + e.getMessage());
+                }
+            });
+        }
         try {
             Relay.settings(cfg);
         } catch (Exception e) {

@@ -22,7 +22,12 @@ import works.cast.relay.core.keys.KeyStore;
 import works.cast.relay.core.keys.SelectorKey;
 import works.cast.relay.core.keys.SelectorState;
 import works.cast.relay.core.mail.Domain;
+import works.cast.relay.server.config.RelayConfig;
 import works.cast.relay.server.config.RotationConfig;
+import works.cast.relay.server.config.SigningConfig;
+import works.cast.relay.server.dns.DnsClient;
+import works.cast.relay.server.dns.DnsServers;
+import works.cast.relay.server.dns.DnsTxtResolver;
 
 /**
  * The unattended key lifecycle of the domains whose records the relay can publish (dns-update): each active
@@ -66,6 +71,37 @@ public final class KeyLifecycle implements AutoCloseable {
         this.onChange = Objects.requireNonNull(onChange, "onChange");
         this.onFailure = Objects.requireNonNull(onFailure, "onFailure");
         update(publisher, rotation, domains);
+    }
+
+    /**
+     * The lifecycle of a relay that can publish the records of at least one of its domains (dns-update), reading them
+     * back through relay.dns.servers; empty when it can publish none.
+     */
+    public static Optional<KeyLifecycle> forRelay(RelayConfig config, KeyStore store, Clock clock, Runnable onChange,
+                                                  BiConsumer<String, String> onFailure) {
+        RecordPublisher publisher = publisher(config.signing(), config.dns());
+        List<Domain> domains = domains(config);
+        if (domains.stream().noneMatch(d -> publisher.canPublish(d.name()))) {
+            return Optional.empty();
+        }
+        return Optional.of(new KeyLifecycle(store, clock, publisher, config.signing().rotation(), domains, onChange,
+                onFailure));
+    }
+
+    /**
+     * A config reload: new rotation settings and DNS servers to read records back from; dns-update and delegate-to
+     * stay those of {@code running} (they need a restart, as the reload log says).
+     */
+    public void reload(RelayConfig running, RelayConfig fresh) {
+        update(publisher(running.signing(), fresh.dns()), fresh.signing().rotation(), domains(running));
+    }
+
+    private static RecordPublisher publisher(SigningConfig signing, DnsServers dns) {
+        return RecordPublisher.of(signing, new KeyCheck(new DnsTxtResolver(DnsClient.of(dns))));
+    }
+
+    private static List<Domain> domains(RelayConfig config) {
+        return config.signing().domains().keySet().stream().map(Domain::new).toList();
     }
 
     /** New settings (a config reload); failures keep their backoff. */

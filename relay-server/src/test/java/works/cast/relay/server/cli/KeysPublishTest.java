@@ -64,6 +64,10 @@ class KeysPublishTest {
     }
 
     Path config(String server, Path secretFile) throws Exception {
+        return config(server, secretFile, "");
+    }
+
+    Path config(String server, Path secretFile, String zoneLine) throws Exception {
         Path conf = dir.resolve("relay.conf");
         Files.writeString(conf, """
                 relay {
@@ -75,11 +79,12 @@ class KeysPublishTest {
                       server = "%s"
                       ttl = 5m
                       wait = 10s
+                      %s
                       tsig { name = relay-key, secret-file = "%s" }
                     }
                   }
                 }
-                """.formatted(dir.resolve("keys"), named.server(), server, secretFile));
+                """.formatted(dir.resolve("keys"), named.server(), server, zoneLine, secretFile));
         return conf;
     }
 
@@ -141,6 +146,21 @@ class KeysPublishTest {
                 .getBytes(StandardCharsets.US_ASCII));
         String changed = dkimpyAgainst(signed);
         assertTrue(changed.startsWith("1 ") && changed.contains("body hash mismatch"), "the check can fail: " + changed);
+    }
+
+    @Test
+    void aGivenZoneIsUsedWithoutAnSoaLookupAndAWrongOneIsNotzone() throws Exception {
+        Path secret = named.writeSecret(dir.resolve("tsig.secret"), named.secret());
+        KeysCommandTest.Run ok = keys(config(named.server(), secret, "zone = \"cast.works.\""), "generate", "--domain",
+                "cast.works", "--selector", "z1", "--publish");
+        assertEquals(0, ok.exit(), ok.err());
+        assertEquals(1, named.txt("z1._domainkey.cast.works").size());
+        KeysCommandTest.Run wrong = keys(config(named.server(), secret, "zone = \"castworks.co.jp\""), "generate",
+                "--domain", "cast.works", "--selector", "z2", "--publish");
+        assertEquals(1, wrong.exit(), wrong.out());
+        assertTrue(wrong.err().contains("failed: NOTZONE: the name is not inside the zone (check dns-update.zone)"),
+                wrong.err());
+        assertFalse(Files.exists(dir.resolve("keys/cast.works/z2.private")));
     }
 
     @Test

@@ -145,4 +145,20 @@ class DnsUpdateConfigTest {
         assertTrue(p.stream().anyMatch(x -> x.contains("relay.signing.rotation.every: must be longer than"
                 + " rotation.remove-after (PT720H) with delegate-to")), p::toString);
     }
+
+    @Test
+    void checkConfigReadsTheTsigSecret() throws IOException {
+        Path secret = secret("rw-------");
+        Files.writeString(secret, "this is not base64!\n");
+        Path conf = write("""
+                relay.signing.dns-update { server = "192.0.2.53", tsig { name = relay-key, secret-file = "%s" } }
+                """.formatted(secret));
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new works.cast.relay.server.cli.CheckConfigCommand());
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertEquals(2, cl.execute("--config", conf.toString()));
+        assertTrue(err.toString().contains("dns-update of cast.works: TSIG secret file " + secret + ": not a base64"
+                + " secret nor a key block with secret \"...\" (make one with tsig-keygen NAME)\n"), err.toString());
+        assertEquals(1, err.toString().split("TSIG secret file", -1).length - 1, "once for both domains: " + err);
+    }
 }
