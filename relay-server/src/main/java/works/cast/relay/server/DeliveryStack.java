@@ -29,7 +29,7 @@ import works.cast.relay.server.ops.MeteredForwarder;
 import works.cast.relay.server.ops.RelayMetrics;
 import works.cast.relay.server.queue.DeliveryWorker;
 import works.cast.relay.server.queue.FileMessageQueue;
-import works.cast.relay.server.queue.QueueEntry;
+import works.cast.relay.server.queue.IndexEntry;
 import works.cast.relay.server.queue.RetrySchedule;
 
 /**
@@ -95,7 +95,7 @@ final class DeliveryStack implements AutoCloseable {
             forwarder.close();
             throw e;
         }
-        List<QueueEntry> recovered = queue.recover();
+        List<IndexEntry> recovered = queue.recover();
         int inFlight = Math.max(4, delivery.smarthost().connections() * 2);
         DeliveryWorker worker = new DeliveryWorker(queue, forwarder, RetrySchedule.of(config.queue()), dsn, inFlight,
                 clock);

@@ -1,7 +1,6 @@
 package works.cast.relay.server.queue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,6 +10,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -55,22 +55,26 @@ public final class DeliveryWorker implements AutoCloseable {
     private final Map<QueueId, Tracked> tracked = new HashMap<>();
     /** Messages by when they are due next; stale slots (rescheduled, removed) are skipped when they come up. */
     private final PriorityQueue<Slot> ready = new PriorityQueue<>(
-            Comparator.comparing(Slot::due).thenComparing(s -> s.tracked().entry.id()));
+            Comparator.comparing(Slot::due).thenComparing(s -> s.tracked().id));
     private int inFlight;
 
     /** One place of a message in the ready queue; valid while its version is the message's current one. */
     private record Slot(Instant due, Tracked tracked, long version) {
     }
 
-    /** A queued message and what the worker is doing with it. */
+    /**
+     * A queued message and what the worker is doing with it: its details stay on disk and are read when an attempt
+     * starts ({@link IndexEntry}), except after a failed write, when the state to keep is only here.
+     */
     private static final class Tracked {
-        QueueEntry entry;
+        final QueueId id;
         boolean inFlight;
         boolean deleteRequested;
         long version;
+        QueueEntry unsaved;
 
-        Tracked(QueueEntry entry) {
-            this.entry = entry;
+        Tracked(QueueId id) {
+            this.id = id;
         }
     }
 
@@ -104,8 +108,11 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     /** Takes over the recovered messages and starts delivering; newly committed messages join as they commit. */
-    public void start(List<QueueEntry> recovered) {
-        queue.onCommitted(e -> submit(() -> add(e)));
+    public void start(List<IndexEntry> recovered) {
+        queue.onCommitted(e -> {
+            IndexEntry i = IndexEntry.of(e);
+            submit(() -> add(i));
+        });
         submit(() -> recovered.forEach(this::add));
         if (automatic) {
             scheduler.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
@@ -159,21 +166,16 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    /** Puts a message in the ready queue at its next attempt (or now, when it has none or is final). */
-    private void schedule(Tracked t) {
-        schedule(t, t.entry.isFinal() ? Instant.MIN : t.entry.nextAttempt().orElse(Instant.MIN));
-    }
-
     private void schedule(Tracked t, Instant due) {
         t.version++;
         ready.add(new Slot(due, t, t.version));
     }
 
-    private void add(QueueEntry e) {
-        if (!tracked.containsKey(e.id()) && Files.exists(queue.files().meta(e.id()))) {
-            Tracked t = new Tracked(e);
+    private void add(IndexEntry e) {
+        if (!tracked.containsKey(e.id()) && queue.contains(e.id())) {
+            Tracked t = new Tracked(e.id());
             tracked.put(e.id(), t);
-            schedule(t);
+            schedule(t, e.due());
         }
         if (automatic) {
             round();
@@ -185,9 +187,12 @@ public final class DeliveryWorker implements AutoCloseable {
         if (t == null) {
             return false;
         }
-        t.entry = t.entry.dueNow(clock.instant());
+        Instant now = clock.instant();
+        if (t.unsaved != null) {
+            t.unsaved = t.unsaved.dueNow(now);
+        }
         if (!t.inFlight) {
-            schedule(t);
+            schedule(t, now);
         }
         log.info("queue retry id={} by=operator", id);
         return true;
@@ -196,9 +201,11 @@ public final class DeliveryWorker implements AutoCloseable {
     private int retryAllNow() {
         Instant now = clock.instant();
         tracked.values().forEach(t -> {
-            t.entry = t.entry.dueNow(now);
+            if (t.unsaved != null) {
+                t.unsaved = t.unsaved.dueNow(now);
+            }
             if (!t.inFlight) {
-                schedule(t);
+                schedule(t, now);
             }
         });
         log.info("queue retry all messages={} by=operator", tracked.size());
@@ -213,7 +220,7 @@ public final class DeliveryWorker implements AutoCloseable {
             return true;
         }
         tracked.remove(id);
-        boolean existed = Files.exists(queue.files().meta(id));
+        boolean existed = queue.contains(id);
         try {
             queue.remove(id);
         } catch (IOException e) {
@@ -233,24 +240,47 @@ public final class DeliveryWorker implements AutoCloseable {
         while (!ready.isEmpty() && !ready.peek().due().isAfter(now)) {
             Slot slot = ready.peek();
             Tracked t = slot.tracked();
-            boolean current = slot.version() == t.version && !t.inFlight && tracked.get(t.entry.id()) == t;
+            boolean current = slot.version() == t.version && !t.inFlight && tracked.get(t.id) == t;
             if (!current) {
                 ready.poll();
-            } else if (t.entry.isFinal()) {
-                ready.poll();
-                finish(t, t.entry);
-            } else if (inFlight < maxInFlight) {
-                ready.poll();
-                launched.add(launch(t));
-            } else {
+                continue;
+            }
+            if (inFlight >= maxInFlight) {
                 break;
+            }
+            ready.poll();
+            QueueEntry e = details(t);
+            if (e == null) {
+                continue;
+            }
+            if (e.isFinal()) {
+                finish(t, e);
+            } else {
+                launched.add(launch(t, e));
             }
         }
         return CompletableFuture.allOf(launched.toArray(CompletableFuture[]::new));
     }
 
-    private CompletableFuture<Void> launch(Tracked t) {
-        QueueEntry e = t.entry;
+    /** The message's details for an attempt: read from disk (or the state a failed write left); null when gone. */
+    private QueueEntry details(Tracked t) {
+        if (t.unsaved != null) {
+            return t.unsaved;
+        }
+        try {
+            Optional<QueueEntry> e = queue.load(t.id);
+            if (e.isPresent()) {
+                return e.get();
+            }
+            log.warn("queue message id={} is gone from disk; dropped", t.id);
+        } catch (IOException ex) {
+            log.error("queue message id={} unreadable ({}); left for the next start to check", t.id, ex.toString());
+        }
+        tracked.remove(t.id);
+        return null;
+    }
+
+    private CompletableFuture<Void> launch(Tracked t, QueueEntry e) {
         List<String> rcpts = e.pending().stream().map(RecipientStatus::address).toList();
         OutboundMessage message = new OutboundMessage(e.id(), e.reversePath(), rcpts, e.totalSize(), e.eightBit(),
                 e.smtpUtf8(), queue.content(e));
@@ -267,7 +297,7 @@ public final class DeliveryWorker implements AutoCloseable {
         try {
             stage.whenCompleteAsync((results, failure) -> {
                 try {
-                    record(t, rcpts, results == null ? Map.of() : results, failure, start);
+                    record(t, e, rcpts, results == null ? Map.of() : results, failure, start);
                 } catch (RuntimeException ex) {
                     log.error("delivery bookkeeping failed id={}", e.id(), ex);
                 } finally {
@@ -285,9 +315,9 @@ public final class DeliveryWorker implements AutoCloseable {
         return handled;
     }
 
-    private void record(Tracked t, List<String> rcpts, Map<String, DeliveryResult> results, Throwable failure,
-                        long start) {
-        QueueId id = t.entry.id();
+    private void record(Tracked t, QueueEntry before, List<String> rcpts, Map<String, DeliveryResult> results,
+                        Throwable failure, long start) {
+        QueueId id = t.id;
         if (t.deleteRequested) {
             deleteAfterFlight(t);
             return;
@@ -296,7 +326,6 @@ public final class DeliveryWorker implements AutoCloseable {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         String upstream = forwarder.describe();
         Set<String> attempted = new HashSet<>(rcpts);
-        QueueEntry before = t.entry;
         QueueEntry after = before.withRecipients(r -> {
             if (r.state() != RecipientState.PENDING || !attempted.contains(r.address())) {
                 return r;
@@ -315,17 +344,12 @@ public final class DeliveryWorker implements AutoCloseable {
                             : next.state() == RecipientState.EXPIRED ? "- reason=expired" : "-");
             return next;
         });
-        t.entry = after;
         if (after.isFinal()) {
             finish(t, after);
             return;
         }
-        try {
-            queue.update(after);
-        } catch (IOException e) {
-            log.error("queue update failed id={} error={} (state kept in memory)", id, e.toString());
-        }
-        schedule(t);
+        save(t, after);
+        schedule(t, IndexEntry.of(after).due());
     }
 
     private RecipientStatus outcome(QueueEntry e, RecipientStatus r, DeliveryResult result, Instant now,
@@ -355,11 +379,7 @@ public final class DeliveryWorker implements AutoCloseable {
                 log.info("bounce id={} dsn={} to=<{}> rcpts={}", e.id(), dsn.id(), e.reversePath(), failed.size());
             } catch (IOException | RuntimeException ex) {
                 log.error("bounce failed id={} error={} (will try again)", e.id(), ex.toString());
-                try {
-                    queue.update(e);
-                } catch (IOException ignored) {
-                    // the state stays in memory; the bounce is tried again
-                }
+                save(t, e);
                 schedule(t, clock.instant().plus(BOUNCE_RETRY));
                 return;
             }
@@ -374,13 +394,24 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    private void deleteAfterFlight(Tracked t) {
-        tracked.remove(t.entry.id());
+    /** Writes the side file; when that fails the state is kept in memory until a later write succeeds. */
+    private void save(Tracked t, QueueEntry e) {
         try {
-            queue.remove(t.entry.id());
-            log.info("queue delete id={} by=operator state=removed-after-attempt", t.entry.id());
+            queue.update(e);
+            t.unsaved = null;
+        } catch (IOException ex) {
+            t.unsaved = e;
+            log.error("queue update failed id={} error={} (state kept in memory)", t.id, ex.toString());
+        }
+    }
+
+    private void deleteAfterFlight(Tracked t) {
+        tracked.remove(t.id);
+        try {
+            queue.remove(t.id);
+            log.info("queue delete id={} by=operator state=removed-after-attempt", t.id);
         } catch (IOException e) {
-            log.error("queue delete failed id={} error={}", t.entry.id(), e.toString());
+            log.error("queue delete failed id={} error={}", t.id, e.toString());
         }
     }
 

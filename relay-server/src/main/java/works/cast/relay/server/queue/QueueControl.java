@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the {@code queue} command does to a queue directory, with the relay stopped or running. Stopped (the
- * {@code .lock} is free): it changes the files itself, holding the lock. Running: it never writes a {@code .meta}
- * the relay owns; it drops a request in {@code control/} ({@code <id>.retry}, {@code all.retry}, {@code <id>.delete})
+ * {@code .lock} is free): it changes the files itself, holding the lock. Running: it never writes a file the relay
+ * owns; it drops a request in {@code control/} ({@code <id>.retry}, {@code all.retry}, {@code <id>.delete})
  * that the relay's {@link DeliveryWorker} reads within a second or two, and a delete of a message in flight waits
  * for the attempt to end.
  */
@@ -71,7 +71,7 @@ public final class QueueControl {
         List<QueueEntry> out = new ArrayList<>();
         for (QueueId id : files.ids()) {
             try {
-                out.add(files.readMeta(id));
+                out.add(files.read(id, false));
             } catch (NoSuchFileException e) {
                 // delivered meanwhile
             } catch (IOException e) {
@@ -84,7 +84,7 @@ public final class QueueControl {
     public Optional<QueueEntry> show(QueueId id) throws IOException {
         requireQueue();
         try {
-            return Optional.of(files.readMeta(id));
+            return Optional.of(files.read(id, false));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
@@ -115,7 +115,7 @@ public final class QueueControl {
 
     private Outcome act(Request r) throws IOException {
         requireQueue();
-        if (r.id().isPresent() && !Files.exists(files.meta(r.id().get()))) {
+        if (r.id().isPresent() && !files.contains(r.id().get())) {
             return Outcome.NOT_FOUND;
         }
         Optional<QueueLock> lock = QueueLock.tryAcquire(files.dir());
@@ -140,12 +140,12 @@ public final class QueueControl {
         boolean any = false;
         for (QueueId id : ids) {
             if (r.kind() == Kind.DELETE) {
-                any |= Files.exists(files.meta(id));
+                any |= files.contains(id);
                 files.remove(id);
                 continue;
             }
             try {
-                files.writeMeta(files.readMeta(id).dueNow(clock.instant()));
+                files.writeState(files.read(id, false).dueNow(clock.instant()));
                 any = true;
             } catch (NoSuchFileException e) {
                 // gone meanwhile

@@ -101,8 +101,8 @@ class QueueCommandTest {
 
         assertEquals(0, run("delete", id, "--queue-dir", dir.toString()), err);
         assertTrue(out.contains("delete " + id + ": done"), out);
-        assertFalse(Files.exists(dir.resolve(id + ".meta")));
-        assertFalse(Files.exists(dir.resolve(id + ".eml")));
+        assertFalse(Files.exists(dir.resolve(id + ".msg")));
+        assertFalse(Files.exists(dir.resolve(id + ".state")));
 
         assertEquals(1, run("show", id, "--queue-dir", dir.toString()));
         assertTrue(err.contains("no message " + id), err);
@@ -144,7 +144,7 @@ class QueueCommandTest {
             assertTrue(Files.exists(dir.resolve("control").resolve("all.retry")));
             assertEquals(0, run("delete", id, "--queue-dir", dir.toString()), err);
             assertTrue(Files.exists(dir.resolve("control").resolve(id + ".delete")));
-            assertTrue(Files.exists(dir.resolve(id + ".meta")), "the running relay deletes it");
+            assertTrue(Files.exists(dir.resolve(id + ".msg")), "the running relay deletes it");
         }
     }
 

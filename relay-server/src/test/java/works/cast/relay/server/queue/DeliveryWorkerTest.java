@@ -99,7 +99,7 @@ class DeliveryWorkerTest {
         get(worker.runDue());
         assertEquals(2, forwarder.calls().size());
         assertEquals(List.of(), queued());
-        assertFalse(Files.exists(dir.resolve(e.id() + ".eml")));
+        assertFalse(Files.exists(dir.resolve(e.id() + ".msg")));
         assertEquals(0, get(worker.size()));
     }
 
@@ -114,7 +114,7 @@ class DeliveryWorkerTest {
         QueueEntry dsn = left.get(0);
         assertTrue(dsn.isNullSender());
         assertEquals(List.of(SENDER), dsn.recipients().stream().map(RecipientStatus::address).toList());
-        assertFalse(Files.exists(dir.resolve(e.id() + ".meta")));
+        assertFalse(Files.exists(dir.resolve(e.id() + ".msg")));
 
         forwarder.thenAll(DeliveryResult.Delivered::new, RecordingForwarder.OK);
         get(worker.runDue());
@@ -177,7 +177,7 @@ class DeliveryWorkerTest {
         List<QueueEntry> left = queued();
         assertEquals(1, left.size());
         assertTrue(left.get(0).isNullSender());
-        String dsn = Files.readString(dir.resolve(left.get(0).id() + ".eml"), StandardCharsets.US_ASCII);
+        String dsn = Files.readString(dir.resolve(left.get(0).id() + ".msg"), StandardCharsets.US_ASCII);
         assertTrue(dsn.contains("Final-Recipient: rfc822; b@example.net"), dsn);
         assertFalse(dsn.contains("Final-Recipient: rfc822; a@example.net"), dsn);
         assertFalse(dsn.contains("Final-Recipient: rfc822; c@example.net"), dsn);
@@ -200,7 +200,7 @@ class DeliveryWorkerTest {
         List<QueueEntry> left = queued();
         assertEquals(1, left.size());
         assertTrue(left.get(0).isNullSender());
-        String dsn = Files.readString(dir.resolve(left.get(0).id() + ".eml"), StandardCharsets.US_ASCII);
+        String dsn = Files.readString(dir.resolve(left.get(0).id() + ".msg"), StandardCharsets.US_ASCII);
         assertTrue(dsn.contains("Action: failed\r\nStatus: 4.4.7\r\n"), dsn);
         assertTrue(dsn.contains("Diagnostic-Code: smtp; 451 4.4.1 Try again later"), dsn);
     }
@@ -232,7 +232,7 @@ class DeliveryWorkerTest {
         CompletableFuture<Void> round = worker.runDue();
         get(worker.size());
         assertTrue(get(worker.delete(e.id())));
-        assertTrue(Files.exists(dir.resolve(e.id() + ".meta")), "kept while the attempt runs");
+        assertTrue(Files.exists(dir.resolve(e.id() + ".msg")), "kept while the attempt runs");
         held.complete(Map.of("a@example.net", new DeliveryResult.Failed(RecordingForwarder.NO_USER)));
         get(round);
         assertEquals(List.of(), queued(), "removed, and no bounce");
