@@ -96,7 +96,8 @@ final class DeliveryStack implements AutoCloseable {
             throw e;
         }
         List<IndexEntry> recovered = queue.recover();
-        int inFlight = Math.max(4, delivery.smarthost().connections() * 2);
+        // Messages read from disk and handed to delivery at once: delivery's concurrency, capped by queue.active-limit.
+        int inFlight = Math.min(config.queue().activeLimit(), Math.max(4, delivery.smarthost().connections() * 2));
         DeliveryWorker worker = new DeliveryWorker(queue, forwarder, RetrySchedule.of(config.queue()), dsn, inFlight,
                 clock);
         worker.start(recovered);
