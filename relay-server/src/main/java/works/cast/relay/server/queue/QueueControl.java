@@ -65,11 +65,37 @@ public final class QueueControl {
         this.clock = clock;
     }
 
+    /**
+     * One page of the queue, oldest first.
+     *
+     * @param entries the readable messages of this page
+     * @param total   messages in the queue
+     * @param next    the id to list after for the next page; empty on the last page
+     */
+    public record Page(List<QueueEntry> entries, int total, Optional<QueueId> next) {
+    }
+
     /** Every readable queued message, oldest first; unreadable ones are logged and skipped. */
     public List<QueueEntry> list() throws IOException {
+        return list(Optional.empty(), Integer.MAX_VALUE).entries();
+    }
+
+    /** Up to {@code limit} messages with ids after {@code after}, oldest first; only those are read from disk. */
+    public Page list(Optional<QueueId> after, int limit) throws IOException {
         requireQueue();
+        List<QueueId> all = files.ids();
+        List<QueueId> page = all;
+        if (after.isPresent()) {
+            int i = java.util.Collections.binarySearch(all, after.get());
+            page = all.subList(i >= 0 ? i + 1 : -i - 1, all.size());
+        }
+        Optional<QueueId> next = Optional.empty();
+        if (page.size() > limit) {
+            page = page.subList(0, limit);
+            next = Optional.of(page.get(limit - 1));
+        }
         List<QueueEntry> out = new ArrayList<>();
-        for (QueueId id : files.ids()) {
+        for (QueueId id : page) {
             try {
                 out.add(files.read(id, false));
             } catch (NoSuchFileException e) {
@@ -78,7 +104,7 @@ public final class QueueControl {
                 log.warn("skipping unreadable message id={}: {}", id, e.getMessage());
             }
         }
-        return out;
+        return new Page(out, all.size(), next);
     }
 
     public Optional<QueueEntry> show(QueueId id) throws IOException {

@@ -20,6 +20,16 @@ public final class QueueFixtures {
 
     public static final String PREPEND = "DKIM-Signature: v=1; a=rsa-sha256; d=cast.works; s=s1; b=abc\r\n";
 
+    /** Prepended fields of a real size: a Received field and an RSA-2048 DKIM-Signature (about 900 bytes). */
+    static final String REAL_PREPEND = "Received: from app.cast.works (app.cast.works [10.0.0.5])\r\n"
+            + "\tby relay.test (dkim-relay) with ESMTPSA id 01JD3M8Q2W6XK9ZT\r\n"
+            + "\tfor <rcpt@example.net>; Sat, 28 Nov 2026 04:30:00 +0000\r\n"
+            + "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=cast.works; s=s1;\r\n"
+            + "\tt=1795833000; x=1796265000; h=from:from:to:to:subject:subject:date:date:message-id;\r\n"
+            + "\tbh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
+            + "\tb=" + "A".repeat(76) + "\r\n\t " + "B".repeat(76) + "\r\n\t " + "C".repeat(76) + "\r\n\t "
+            + "D".repeat(76) + "\r\n\t " + "E".repeat(40) + "==\r\n";
+
     private QueueFixtures() {
     }
 
@@ -70,7 +80,7 @@ public final class QueueFixtures {
                                         Instant next) throws IOException {
         Files.createDirectories(dir);
         List<QueueId> ids = new java.util.ArrayList<>(count);
-        byte[] prepend = PREPEND.getBytes(StandardCharsets.US_ASCII);
+        byte[] prepend = REAL_PREPEND.getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < count; i++) {
             QueueId id = QueueId.next();
             byte[] body = ("From: app@cast.works\r\nTo: " + rcpt + "\r\nSubject: fixture " + i + "\r\nX-Seq: " + i

@@ -29,6 +29,7 @@ class QueueMemoryIT {
     @Test
     void aHundredThousandQueuedMessagesFitA128MiBHeap(@TempDir Path dir) throws Exception {
         Instant now = Instant.now();
+        long written = System.nanoTime();
         Path queue = dir.resolve("queue");
         // Deferred by an upstream that was down, next attempt in an hour; a thousand more are due now.
         QueueFixtures.writeV2(queue, DEFERRED, 2000, "rcpt@example.net", now.minusSeconds(3600), now.plusSeconds(3600));
@@ -44,6 +45,8 @@ class QueueMemoryIT {
                 """.formatted(upstream, http));
         long start = System.nanoTime();
         try (RelayProcess relay = new RelayProcess(dir, conf, List.of("-Xmx128m")).start(port)) {
+            System.out.printf("queue memory test: fixture written in %d ms, relay listening after %d ms%n",
+                    TimeUnit.NANOSECONDS.toMillis(start - written), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             long deadline = start + TimeUnit.SECONDS.toNanos(30);
             int status = 0;
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -77,7 +80,32 @@ class QueueMemoryIT {
             assertTrue(tried >= DUE, "attempts recorded: " + tried + "\n" + tail(relay.logText()));
             assertTrue(relay.isAlive());
             assertTrue(!relay.logText().contains("OutOfMemoryError"), tail(relay.logText()));
+
+            // queue list pages through them, itself in a 128 MiB heap, reading only the page from disk.
+            String first = cli(dir, "queue", "list", "--limit", "100", "--queue-dir", queue.toString());
+            java.util.regex.Matcher more = java.util.regex.Pattern.compile("more: queue list --limit 100 --after (\\S+)")
+                    .matcher(first);
+            assertTrue(more.find(), first);
+            assertTrue(first.contains("100 of " + (DEFERRED + DUE + 1) + " messages"), first);
+            String second = cli(dir, "queue", "list", "--limit", "100", "--after", more.group(1), "--queue-dir",
+                    queue.toString());
+            assertTrue(second.contains("100 of " + (DEFERRED + DUE + 1) + " messages"), second);
+            assertTrue(!second.contains(more.group(1) + "  age="), "the next page starts after the last id");
         }
+    }
+
+    /** Runs the packaged command line with {@code -Xmx128m}; returns its output (bounded to 60 seconds). */
+    private static String cli(Path dir, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-jar",
+                RelayProcess.jar().toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "queue list finished");
+        String text = new String(out, java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), text);
+        return text;
     }
 
     private static long count(String text, String word) {
