@@ -105,8 +105,14 @@ final class MessageFile {
             throw new IOException(what + ": too short (" + length + " bytes)");
         }
         long bodyLength = trailerLength(readFully(ch, length - TRAILER, TRAILER), what);
-        byte[] start = readFully(ch, 0, (int) Math.min(length - TRAILER, MAX_HEADER));
-        int end = headerEnd(start);
+        byte[] start;
+        int end;
+        int want = 8192;
+        do { // most headers fit the first 8 KiB; a long recipient list may need more
+            start = readFully(ch, 0, (int) Math.min(length - TRAILER, want));
+            end = headerEnd(start);
+            want *= 4;
+        } while (end < 0 && start.length < Math.min(length - TRAILER, MAX_HEADER));
         if (end < 0 || !new String(start, 0, MAGIC.length() + 1, StandardCharsets.UTF_8).equals(MAGIC + "\n")) {
             throw new IOException(what + ": not a dkim-relay queue file of version 2");
         }

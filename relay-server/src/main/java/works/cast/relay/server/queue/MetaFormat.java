@@ -15,8 +15,10 @@ import java.util.Optional;
 import works.cast.relay.server.smtp.Reply;
 
 /**
- * The {@code <id>.meta} file: one {@code key value} per line, values percent-encoded so that no value holds a space
- * or line break, the prepended header bytes in base64, one {@code rcpt} line per recipient.
+ * The {@code key value} lines of the queue's files (values percent-encoded so that no value holds a space or line
+ * break, one {@code rcpt} line per recipient), shared by the v2 {@link MessageFile} header and {@link StateFile}, and
+ * the whole v1 {@code <id>.meta} file that relays before v2 wrote (still read for the upgrade, and rewritten by
+ * {@code queue retry} on a stopped relay's v1 messages), with the prepended header bytes in base64:
  *
  * <pre>
  * dkim-relay-queue 1
