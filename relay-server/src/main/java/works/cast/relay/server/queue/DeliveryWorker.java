@@ -7,12 +7,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,11 +20,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.server.delivery.AttemptOutcome;
 import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.delivery.DsnBuilder;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.OutboundMessage;
-import works.cast.relay.server.smtp.Reply;
 
 /**
  * Delivers the queue (RFC 5321 section 4.5.4.1): one scheduler thread picks due messages, hands their pending
@@ -322,49 +320,24 @@ public final class DeliveryWorker implements AutoCloseable {
             deleteAfterFlight(t);
             return;
         }
-        Instant now = clock.instant();
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         String upstream = forwarder.describe();
-        Set<String> attempted = new HashSet<>(rcpts);
-        QueueEntry after = before.withRecipients(r -> {
-            if (r.state() != RecipientState.PENDING || !attempted.contains(r.address())) {
-                return r;
-            }
-            DeliveryResult result = results.get(r.address());
-            if (result == null) {
-                result = new DeliveryResult.Deferred(new Reply(451, "4.3.0", failure == null
-                        ? "No result from the forwarder" : "Local error: " + failure)); // contract breach: retry
-            }
-            RecipientStatus next = outcome(before, r, result, now, upstream);
+        AttemptOutcome.Result outcome = AttemptOutcome.of(before, rcpts, results, Optional.ofNullable(failure),
+                schedule, clock.instant(), upstream);
+        for (AttemptOutcome.Line l : outcome.lines()) {
+            RecipientStatus next = l.status();
             log.info("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}", id,
-                    r.address(), upstream, result.reply().summary().replace('"', '\''), millis,
-                    next.state() == RecipientState.PENDING ? "deferred"
-                            : next.state() == RecipientState.DELIVERED ? "delivered" : "failed",
+                    l.address(), upstream, l.result().reply().summary().replace('"', '\''), millis, l.label(),
                     next.state() == RecipientState.PENDING ? next.nextAttempt()
                             : next.state() == RecipientState.EXPIRED ? "- reason=expired" : "-");
-            return next;
-        });
+        }
+        QueueEntry after = outcome.entry();
         if (after.isFinal()) {
             finish(t, after);
             return;
         }
         save(t, after);
         schedule(t, IndexEntry.of(after).due());
-    }
-
-    private RecipientStatus outcome(QueueEntry e, RecipientStatus r, DeliveryResult result, Instant now,
-                                    String upstream) {
-        if (result instanceof DeliveryResult.Delivered d) {
-            return r.attempted(RecipientState.DELIVERED, now, d.reply(), upstream);
-        }
-        if (result instanceof DeliveryResult.Failed f) {
-            return r.attempted(RecipientState.FAILED, now, f.reply(), upstream);
-        }
-        if (schedule.expired(e.received(), now)) {
-            return r.attempted(RecipientState.EXPIRED, now, result.reply(), upstream);
-        }
-        return r.attempted(RecipientState.PENDING, schedule.next(e.received(), now, r.attempts() + 1),
-                result.reply(), upstream);
     }
 
     /** Every recipient is final: bounce the failed ones (never for the null sender), then remove the message. */
