@@ -43,6 +43,15 @@ public final class AttemptOutcome {
                 case FAILED, EXPIRED -> "failed";
             };
         }
+
+        /** The next attempt, or {@code -} for a final recipient ({@code - reason=expired}), for the log. */
+        public String next() {
+            return switch (status.state()) {
+                case PENDING -> status.nextAttempt().toString();
+                case EXPIRED -> "- reason=expired";
+                case DELIVERED, FAILED -> "-";
+            };
+        }
     }
 
     /**

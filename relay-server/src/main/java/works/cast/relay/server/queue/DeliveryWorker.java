@@ -1,5 +1,6 @@
 package works.cast.relay.server.queue;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -51,14 +51,9 @@ public final class DeliveryWorker implements AutoCloseable {
     private final QueueControl control;
 
     private final Map<QueueId, Tracked> tracked = new HashMap<>();
-    /** Messages by when they are due next; stale slots (rescheduled, removed) are skipped when they come up. */
-    private final PriorityQueue<Slot> ready = new PriorityQueue<>(
-            Comparator.comparing(Slot::due).thenComparing(s -> s.tracked().id));
+    /** Messages waiting for their next attempt, by when it is due. */
+    private final DueQueue<Tracked> ready = new DueQueue<>(Comparator.comparing(t -> t.id));
     private int inFlight;
-
-    /** One place of a message in the ready queue; valid while its version is the message's current one. */
-    private record Slot(Instant due, Tracked tracked, long version) {
-    }
 
     /**
      * A queued message and what the worker is doing with it: its details stay on disk and are read when an attempt
@@ -68,7 +63,6 @@ public final class DeliveryWorker implements AutoCloseable {
         final QueueId id;
         boolean inFlight;
         boolean deleteRequested;
-        long version;
         QueueEntry unsaved;
 
         Tracked(QueueId id) {
@@ -98,11 +92,7 @@ public final class DeliveryWorker implements AutoCloseable {
         this.clock = clock;
         this.automatic = automatic;
         this.control = new QueueControl(queue.directory());
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "queue-delivery");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("queue-delivery", true));
     }
 
     /** Takes over the recovered messages and starts delivering; newly committed messages join as they commit. */
@@ -139,10 +129,7 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /** Reads the queue command's requests now (the timer does it every second). */
     CompletableFuture<Void> pollControl() {
-        return call(() -> {
-            readControl();
-            return null;
-        });
+        return call(this::readControl);
     }
 
     private void tick() {
@@ -154,7 +141,7 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    private void readControl() {
+    private Void readControl() {
         for (QueueControl.Request r : control.take()) {
             switch (r.kind()) {
                 case RETRY -> r.id().ifPresentOrElse(this::retryNow, this::retryAllNow);
@@ -162,18 +149,14 @@ public final class DeliveryWorker implements AutoCloseable {
                 default -> throw new IllegalStateException("unknown request " + r);
             }
         }
-    }
-
-    private void schedule(Tracked t, Instant due) {
-        t.version++;
-        ready.add(new Slot(due, t, t.version));
+        return null;
     }
 
     private void add(IndexEntry e) {
         if (!tracked.containsKey(e.id()) && queue.contains(e.id())) {
             Tracked t = new Tracked(e.id());
             tracked.put(e.id(), t);
-            schedule(t, e.due());
+            ready.schedule(t, e.due());
         }
         if (automatic) {
             round();
@@ -185,29 +168,26 @@ public final class DeliveryWorker implements AutoCloseable {
         if (t == null) {
             return false;
         }
-        Instant now = clock.instant();
-        if (t.unsaved != null) {
-            t.unsaved = t.unsaved.dueNow(now);
-        }
-        if (!t.inFlight) {
-            schedule(t, now);
-        }
+        dueNow(t, clock.instant());
         log.info("queue retry id={} by=operator", id);
         return true;
     }
 
     private int retryAllNow() {
         Instant now = clock.instant();
-        tracked.values().forEach(t -> {
-            if (t.unsaved != null) {
-                t.unsaved = t.unsaved.dueNow(now);
-            }
-            if (!t.inFlight) {
-                schedule(t, now);
-            }
-        });
+        tracked.values().forEach(t -> dueNow(t, now));
         log.info("queue retry all messages={} by=operator", tracked.size());
         return tracked.size();
+    }
+
+    /** Pending recipients due now; one in flight is rescheduled when its attempt ends. */
+    private void dueNow(Tracked t, Instant now) {
+        if (t.unsaved != null) {
+            t.unsaved = t.unsaved.dueNow(now);
+        }
+        if (!t.inFlight) {
+            ready.schedule(t, now);
+        }
     }
 
     private boolean deleteNow(QueueId id) {
@@ -217,7 +197,7 @@ public final class DeliveryWorker implements AutoCloseable {
             log.info("queue delete id={} by=operator state=in-flight (removed when the attempt ends)", id);
             return true;
         }
-        tracked.remove(id);
+        forget(id);
         boolean existed = queue.contains(id);
         try {
             queue.remove(id);
@@ -235,18 +215,12 @@ public final class DeliveryWorker implements AutoCloseable {
     private CompletableFuture<Void> round() {
         Instant now = clock.instant();
         List<CompletableFuture<Void>> launched = new ArrayList<>();
-        while (!ready.isEmpty() && !ready.peek().due().isAfter(now)) {
-            Slot slot = ready.peek();
-            Tracked t = slot.tracked();
-            boolean current = slot.version() == t.version && !t.inFlight && tracked.get(t.id) == t;
-            if (!current) {
-                ready.poll();
+        Tracked t;
+        while (inFlight < maxInFlight && (t = ready.firstDue(now)) != null) {
+            ready.take(t);
+            if (t.inFlight || tracked.get(t.id) != t) {
                 continue;
             }
-            if (inFlight >= maxInFlight) {
-                break;
-            }
-            ready.poll();
             QueueEntry e = details(t);
             if (e == null) {
                 continue;
@@ -274,7 +248,7 @@ public final class DeliveryWorker implements AutoCloseable {
         } catch (IOException ex) {
             log.error("queue message id={} unreadable ({}); left for the next start to check", t.id, ex.toString());
         }
-        tracked.remove(t.id);
+        forget(t.id);
         return null;
     }
 
@@ -315,7 +289,6 @@ public final class DeliveryWorker implements AutoCloseable {
 
     private void record(Tracked t, QueueEntry before, List<String> rcpts, Map<String, DeliveryResult> results,
                         Throwable failure, long start) {
-        QueueId id = t.id;
         if (t.deleteRequested) {
             deleteAfterFlight(t);
             return;
@@ -325,11 +298,9 @@ public final class DeliveryWorker implements AutoCloseable {
         AttemptOutcome.Result outcome = AttemptOutcome.of(before, rcpts, results, Optional.ofNullable(failure),
                 schedule, clock.instant(), upstream);
         for (AttemptOutcome.Line l : outcome.lines()) {
-            RecipientStatus next = l.status();
-            log.info("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}", id,
+            log.info("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}", t.id,
                     l.address(), upstream, l.result().reply().summary().replace('"', '\''), millis, l.label(),
-                    next.state() == RecipientState.PENDING ? next.nextAttempt()
-                            : next.state() == RecipientState.EXPIRED ? "- reason=expired" : "-");
+                    l.next());
         }
         QueueEntry after = outcome.entry();
         if (after.isFinal()) {
@@ -337,29 +308,23 @@ public final class DeliveryWorker implements AutoCloseable {
             return;
         }
         save(t, after);
-        schedule(t, IndexEntry.of(after).due());
+        ready.schedule(t, IndexEntry.of(after).due());
     }
 
     /** Every recipient is final: bounce the failed ones (never for the null sender), then remove the message. */
     private void finish(Tracked t, QueueEntry e) {
         List<RecipientStatus> failed = e.bounced();
-        if (!failed.isEmpty() && e.isNullSender()) {
-            log.warn("bounce dropped id={} rcpts={} reason=null-sender (a bounce is never bounced)", e.id(),
-                    failed.size());
-        } else if (!failed.isEmpty()) {
-            try {
-                QueueEntry dsn = bouncer.bounce(e);
-                log.info("bounce id={} dsn={} to=<{}> rcpts={}", e.id(), dsn.id(), e.reversePath(), failed.size());
-            } catch (IOException | RuntimeException ex) {
-                log.error("bounce failed id={} error={} (will try again)", e.id(), ex.toString());
-                save(t, e);
-                schedule(t, clock.instant().plus(BOUNCE_RETRY));
-                return;
-            }
+        try {
+            bouncer.bounceFailed(e);
+        } catch (IOException | RuntimeException ex) {
+            log.error("bounce failed id={} error={} (will try again)", e.id(), ex.toString());
+            save(t, e);
+            ready.schedule(t, clock.instant().plus(BOUNCE_RETRY));
+            return;
         }
         try {
             queue.remove(e.id());
-            tracked.remove(e.id());
+            forget(e.id());
             log.info("queue removed id={} delivered={} failed={}", e.id(),
                     e.recipients().size() - failed.size(), failed.size());
         } catch (IOException ex) {
@@ -379,13 +344,18 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     private void deleteAfterFlight(Tracked t) {
-        tracked.remove(t.id);
+        forget(t.id);
         try {
             queue.remove(t.id);
             log.info("queue delete id={} by=operator state=removed-after-attempt", t.id);
         } catch (IOException e) {
             log.error("queue delete failed id={} error={}", t.id, e.toString());
         }
+    }
+
+    /** Stops tracking a message: out of the index and the due queue. */
+    private void forget(QueueId id) {
+        Optional.ofNullable(tracked.remove(id)).ifPresent(ready::remove);
     }
 
     /** Messages the worker holds (queued, in flight or waiting). */
