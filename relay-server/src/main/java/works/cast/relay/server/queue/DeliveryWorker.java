@@ -31,7 +31,8 @@ import works.cast.relay.server.delivery.OutboundMessage;
  * recipients to the {@link Forwarder} with at most {@code maxInFlight} messages out at once, records each outcome
  * atomically, bounces failed recipients once every recipient is final and then removes the message.
  *
- * <p>Threads: every field is touched only on the scheduler thread; forwarder results hop back to it. Each second
+ * <p>Threads: every field is touched only on the scheduler thread; forwarder results and side-file writes (on the
+ * queue's store thread) hop back to it, so it never waits for an fsync but a bounce's commit. Each second
  * the worker also reads the requests the {@code queue} command drops in {@code <queue.dir>/control/}.
  */
 public final class DeliveryWorker implements AutoCloseable {
@@ -105,16 +106,6 @@ public final class DeliveryWorker implements AutoCloseable {
         if (automatic) {
             scheduler.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
         }
-    }
-
-    /** Makes a message due now; false when it is not queued. */
-    public CompletableFuture<Boolean> retry(QueueId id) {
-        return call(() -> retryNow(id));
-    }
-
-    /** Makes every message due now; the number of messages. */
-    public CompletableFuture<Integer> retryAll() {
-        return call(this::retryAllNow);
     }
 
     /** Removes a message without a bounce; one in flight goes when its attempt ends. False when not queued. */
@@ -268,14 +259,15 @@ public final class DeliveryWorker implements AutoCloseable {
         CompletableFuture<Void> handled = new CompletableFuture<>();
         try {
             stage.whenCompleteAsync((results, failure) -> {
+                CompletableFuture<Void> recorded = CompletableFuture.completedFuture(null);
                 try {
-                    record(t, e, rcpts, results == null ? Map.of() : results, failure, start);
+                    recorded = record(t, e, rcpts, results == null ? Map.of() : results, failure, start);
                 } catch (RuntimeException ex) {
                     log.error("delivery bookkeeping failed id={}", e.id(), ex);
                 } finally {
                     t.inFlight = false;
                     inFlight--;
-                    handled.complete(null);
+                    recorded.whenComplete((v, f) -> handled.complete(null));
                 }
                 if (automatic) {
                     round();
@@ -287,11 +279,12 @@ public final class DeliveryWorker implements AutoCloseable {
         return handled;
     }
 
-    private void record(Tracked t, QueueEntry before, List<String> rcpts, Map<String, DeliveryResult> results,
-                        Throwable failure, long start) {
+    /** Records an attempt's outcome; completes once the new state is durable (at once for a finished message). */
+    private CompletableFuture<Void> record(Tracked t, QueueEntry before, List<String> rcpts,
+                                           Map<String, DeliveryResult> results, Throwable failure, long start) {
         if (t.deleteRequested) {
             deleteAfterFlight(t);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         String upstream = forwarder.describe();
@@ -305,10 +298,10 @@ public final class DeliveryWorker implements AutoCloseable {
         QueueEntry after = outcome.entry();
         if (after.isFinal()) {
             finish(t, after);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        save(t, after);
         ready.schedule(t, IndexEntry.of(after).due());
+        return save(t, after);
     }
 
     /** Every recipient is final: bounce the failed ones (never for the null sender), then remove the message. */
@@ -332,15 +325,22 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    /** Writes the side file; when that fails the state is kept in memory until a later write succeeds. */
-    private void save(Tracked t, QueueEntry e) {
-        try {
-            queue.update(e);
-            t.unsaved = null;
-        } catch (IOException ex) {
-            t.unsaved = e;
-            log.error("queue update failed id={} error={} (state kept in memory)", t.id, ex.toString());
-        }
+    /**
+     * Writes the side file on the queue's store thread, so this thread never waits for an fsync. Until the write is
+     * durable, and after it fails, the state to use is the one kept here.
+     */
+    private CompletableFuture<Void> save(Tracked t, QueueEntry e) {
+        t.unsaved = e;
+        CompletableFuture<Void> saved = new CompletableFuture<>();
+        queue.updateLater(e).whenComplete((v, failure) -> submit(() -> {
+            if (failure != null) {
+                log.error("queue update failed id={} error={} (state kept in memory)", t.id, failure.toString());
+            } else if (t.unsaved == e) {
+                t.unsaved = null; // read from disk from now on
+            }
+            saved.complete(null);
+        }));
+        return saved;
     }
 
     private void deleteAfterFlight(Tracked t) {

@@ -1,5 +1,6 @@
 package works.cast.relay.server.queue;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,6 +13,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +33,8 @@ import works.cast.relay.server.smtp.Reply;
  * ({@link GroupCommit}); the 250 goes out only after it. The spool file itself is never fsynced.
  *
  * <p>Threads: {@link #commit} and {@link #enqueue} run their file work on the calling I/O thread and complete on the
- * commit thread; {@link #update} and {@link #remove} block the caller (the delivery worker's thread). Holds
+ * commit thread; {@link #updateLater} runs on the queue's store thread; {@link #update} and {@link #remove} block
+ * the caller. Holds
  * {@code <dir>/.lock} until {@link #close}. Call {@link #recover} once before the listener starts.
  */
 public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
@@ -40,6 +46,9 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     private final QueueLock lock;
     private final GroupCommit group;
     private final SpareFiles spares;
+    /** Side-file writes of the delivery worker, one at a time and in order, off the scheduler thread. */
+    private final ExecutorService store = Executors.newSingleThreadExecutor(
+            new DefaultThreadFactory("queue-store", true));
     private volatile Consumer<QueueEntry> listener = e -> { };
 
     public FileMessageQueue(Path dir, Clock clock) throws IOException {
@@ -227,6 +236,38 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
         }
     }
 
+    /**
+     * Writes the recipients' new state as {@link #update} does, on the queue's store thread, in the order asked;
+     * completes after the directory fsync. A message no longer queued is skipped.
+     */
+    public CompletableFuture<Void> updateLater(QueueEntry entry) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            store.execute(() -> {
+                try {
+                    if (!files.contains(entry.id())) {
+                        done.complete(null);
+                        return;
+                    }
+                    files.writeState(entry);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                    return;
+                }
+                group.sync().whenComplete((v, f) -> {
+                    if (f != null) {
+                        done.completeExceptionally(f);
+                    } else {
+                        done.complete(null);
+                    }
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new IOException("queue is closed"));
+        }
+        return done;
+    }
+
     /** Removes a message from the queue ({@code .msg} first, then its side file). */
     public void remove(QueueId id) throws IOException {
         files.remove(id);
@@ -240,6 +281,12 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     /** Stops the commit thread (after the batch in progress) and releases the directory lock. */
     @Override
     public void close() throws IOException {
+        store.shutdown();
+        try {
+            store.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         group.close();
         lock.close();
     }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -71,6 +72,31 @@ class DeliveryWorkerTest {
 
     private List<QueueEntry> queued() throws IOException {
         return new QueueControl(dir).list();
+    }
+
+    @Test
+    void theSchedulerNeverWaitsForTheSideFilesFsync() throws Exception {
+        worker.close();
+        queue.close();
+        TestGuard guard = new TestGuard();
+        queue = new FileMessageQueue(dir, clock, guard);
+        worker = new DeliveryWorker(queue, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
+                Duration.ofMinutes(10)), new DsnBuilder("relay.cast.works", clock), 4, clock, false);
+        worker.start(queue.recover());
+        QueueEntry e = commit(SENDER, "a@example.net");
+        guard.holdDirectoryFsync = new CountDownLatch(1);
+        forwarder.thenAll(DeliveryResult.Deferred::new, RecordingForwarder.BUSY);
+        CompletableFuture<Void> round = worker.runDue();
+        assertEquals(1, get(worker.size()), "the scheduler answers while the fsync is held");
+        assertFalse(get(worker.delete(QueueId.next())), "and acts on requests");
+        assertFalse(round.isDone(), "the round ends once the new state is durable");
+        guard.holdDirectoryFsync.countDown();
+        get(round);
+        assertEquals(1, queue.load(e.id()).orElseThrow().attempts());
+        clock.advance(Duration.ofMinutes(1));
+        forwarder.thenAll(DeliveryResult.Delivered::new, RecordingForwarder.OK);
+        get(worker.runDue());
+        assertEquals(List.of(), queued());
     }
 
     @Test
