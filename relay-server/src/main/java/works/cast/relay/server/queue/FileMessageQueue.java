@@ -238,7 +238,9 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
 
     /**
      * Writes the recipients' new state as {@link #update} does, on the queue's store thread, in the order asked;
-     * completes after the directory fsync. A message no longer queued is skipped.
+     * completes after the directory fsync. A message no longer queued is skipped. (A removal on another thread
+     * between that check and the rename can still leave a side file without its message; recovery moves it to
+     * {@code corrupt/}, and no message is delivered again for it.)
      */
     public CompletableFuture<Void> updateLater(QueueEntry entry) {
         CompletableFuture<Void> done = new CompletableFuture<>();

@@ -158,11 +158,19 @@ final class QueueFiles {
      * verify} also checks every byte's CRC (recovery). Throws {@link NoSuchFileException} when it is not queued.
      */
     QueueEntry read(QueueId id, boolean verify) throws IOException {
+        return read(id, verify, true);
+    }
+
+    /** As {@link #read(QueueId, boolean)}; {@code mayHaveState} false skips looking for a side file (recovery). */
+    QueueEntry read(QueueId id, boolean verify, boolean mayHaveState) throws IOException {
         QueueEntry e;
         try (FileChannel ch = FileChannel.open(msg(id), StandardOpenOption.READ)) {
             e = MessageFile.read(ch, id, verify, msg(id).toString());
         } catch (NoSuchFileException notV2) {
             return MetaFormat.parse(Files.readAllBytes(meta(id)), meta(id).toString());
+        }
+        if (!mayHaveState) {
+            return e;
         }
         byte[] state;
         try {

@@ -54,8 +54,10 @@ final class Recovery {
             }
         }
         upgradeV1();
-        for (QueueId id : files.ids(QueueFiles.STATE)) {
+        java.util.Set<QueueId> withState = new java.util.HashSet<>(files.ids(QueueFiles.STATE));
+        for (QueueId id : List.copyOf(withState)) {
             if (!Files.exists(files.msg(id))) {
+                withState.remove(id);
                 log.error("queue side file {} has no message file; moved to {}", files.state(id).getFileName(),
                         files.corrupt());
                 moveAside(files.state(id));
@@ -65,9 +67,9 @@ final class Recovery {
         List<IndexEntry> index = new ArrayList<>();
         for (QueueId id : files.ids(QueueFiles.MSG)) {
             try {
-                index.add(IndexEntry.of(files.read(id, true)));
+                index.add(IndexEntry.of(files.read(id, true, withState.contains(id))));
             } catch (IOException e) {
-                boolean side = Files.exists(files.state(id));
+                boolean side = withState.contains(id);
                 log.error("queue message id={} unusable ({}); moved to {}{}", id, e.getMessage(), files.corrupt(),
                         side ? " with its side file" : "");
                 moveAside(files.msg(id));
