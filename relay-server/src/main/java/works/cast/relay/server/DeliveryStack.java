@@ -31,7 +31,7 @@ import works.cast.relay.server.ops.MeteredForwarder;
 import works.cast.relay.server.ops.RelayMetrics;
 import works.cast.relay.server.queue.DeliveryWorker;
 import works.cast.relay.server.queue.FileMessageQueue;
-import works.cast.relay.server.queue.QueueEntry;
+import works.cast.relay.server.queue.IndexEntry;
 import works.cast.relay.server.queue.RetrySchedule;
 
 /**
@@ -102,8 +102,9 @@ final class DeliveryStack implements AutoCloseable {
         if (mx[0] != null && tlsCounts.isPresent()) {
             mx[0].closeWith(TlsReporting.start(config, tlsCounts.get(), policy, clock, queue::enqueue));
         }
-        List<QueueEntry> recovered = queue.recover();
-        int inFlight = Math.max(4, delivery.smarthost().connections() * 2);
+        List<IndexEntry> recovered = queue.recover();
+        // Messages read from disk and handed to delivery at once: delivery's concurrency, capped by queue.active-limit.
+        int inFlight = Math.min(config.queue().activeLimit(), Math.max(4, delivery.smarthost().connections() * 2));
         DeliveryWorker worker = new DeliveryWorker(queue, forwarder, RetrySchedule.of(config.queue()), dsn, inFlight,
                 clock);
         worker.start(recovered);

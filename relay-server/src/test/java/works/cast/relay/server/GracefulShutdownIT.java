@@ -70,9 +70,8 @@ class GracefulShutdownIT {
         Set<Integer> queued = ConcurrentHashMap.newKeySet();
         Pattern seq = Pattern.compile("X-Seq: (\\d+)");
         try (Stream<Path> files = Files.list(dir.resolve("queue"))) {
-            for (Path meta : files.filter(p -> p.toString().endsWith(".meta")).toList()) {
-                Path eml = Path.of(meta.toString().replace(".meta", ".eml"));
-                Matcher m = seq.matcher(Files.readString(eml, StandardCharsets.US_ASCII));
+            for (Path msg : files.filter(p -> p.toString().endsWith(".msg")).toList()) {
+                Matcher m = seq.matcher(Files.readString(msg, StandardCharsets.US_ASCII));
                 assertTrue(m.find());
                 queued.add(Integer.parseInt(m.group(1)));
             }

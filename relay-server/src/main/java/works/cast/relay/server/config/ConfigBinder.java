@@ -40,7 +40,8 @@ final class ConfigBinder {
         AccessConfig access = access();
         Path keysDir = r.path("relay.keys-dir", Path.of("keys"));
         QueueConfig queue = new QueueConfig(r.path("relay.queue.dir", Path.of("var/queue")),
-                r.durationList("relay.queue.retry"), r.duration("relay.queue.max-age", Duration.ofDays(5)));
+                r.durationList("relay.queue.retry"), r.duration("relay.queue.max-age", Duration.ofDays(5)),
+                r.intIn("relay.queue.active-limit", 1, 1_000_000, QueueConfig.ACTIVE_LIMIT));
         SigningConfig signing = new SigningBinder(r).bind(queue.maxAge());
         DeliveryConfig delivery = delivery(signing);
         if (queue.retry().isEmpty() && !r.isNull("relay.queue.retry")) {

@@ -11,7 +11,8 @@ import works.cast.relay.server.queue.QueueId;
 
 /**
  * Queue size and the age of its oldest message, read from the queue directory when metrics are scraped: one
- * {@code <id>.meta} per committed message, and the id tells when it arrived.
+ * {@code <id>.msg} per committed message (or {@code <id>.meta} of a v1 queue not yet upgraded), and the id tells when
+ * it arrived.
  */
 public final class QueueGauges {
 
@@ -43,10 +44,10 @@ public final class QueueGauges {
         if (!Files.isDirectory(dir)) {
             return new Snapshot(0, null);
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.meta")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.{msg,meta}")) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                String id = name.substring(0, name.length() - ".meta".length());
+                String id = name.substring(0, name.lastIndexOf('.'));
                 if (QueueId.isValid(id)) {
                     count++;
                     QueueId q = new QueueId(id);

@@ -12,6 +12,8 @@ import works.cast.relay.server.delivery.DsnBuilder;
  */
 final class Bouncer {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Bouncer.class);
+
     /** How much of the original header section a DSN carries. */
     static final int MAX_HEADERS = 256 * 1024;
 
@@ -21,6 +23,23 @@ final class Bouncer {
     Bouncer(FileMessageQueue queue, DsnBuilder dsn) {
         this.queue = queue;
         this.dsn = dsn;
+    }
+
+    /**
+     * Bounces the failed recipients of a finished message, if any: queues the DSN and waits until it is durable. A
+     * null-sender message's failures are only logged (a bounce is never bounced).
+     */
+    void bounceFailed(QueueEntry entry) throws IOException {
+        int failed = entry.bounced().size();
+        if (failed == 0) {
+            return;
+        }
+        if (entry.isNullSender()) {
+            log.warn("bounce dropped id={} rcpts={} reason=null-sender (a bounce is never bounced)", entry.id(), failed);
+            return;
+        }
+        QueueEntry dsn = bounce(entry);
+        log.info("bounce id={} dsn={} to=<{}> rcpts={}", entry.id(), dsn.id(), entry.reversePath(), failed);
     }
 
     /** Queues the DSN and waits until it is durable; the caller must not bounce a null-sender message. */

@@ -4,30 +4,29 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
- * A queued message as one stream: the prepended header fields, then the received bytes read from {@code <id>.eml}
- * as they are needed. Nothing is buffered beyond the caller's buffer.
+ * A queued message as one stream: prepended header fields held in memory (none for a v2 file, which stores them
+ * before the received bytes), then a region of a file read as it is needed. Nothing is buffered beyond the caller's
+ * buffer.
  */
 final class ContentChannel implements ReadableByteChannel {
 
     private final ByteBuffer prepend;
-    private final FileChannel body;
+    private final FileChannel file;
+    private long position;
+    private final long end;
 
-    private ContentChannel(byte[] prepend, FileChannel body) {
+    ContentChannel(byte[] prepend, FileChannel file, long start, long end) {
         this.prepend = ByteBuffer.wrap(prepend);
-        this.body = body;
-    }
-
-    static ContentChannel open(byte[] prepend, Path eml) throws IOException {
-        return new ContentChannel(prepend, FileChannel.open(eml, StandardOpenOption.READ));
+        this.file = file;
+        this.position = start;
+        this.end = end;
     }
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        if (!body.isOpen()) {
+        if (!file.isOpen()) {
             throw new java.nio.channels.ClosedChannelException();
         }
         if (prepend.hasRemaining()) {
@@ -38,16 +37,32 @@ final class ContentChannel implements ReadableByteChannel {
             prepend.position(prepend.position() + n);
             return n;
         }
-        return body.read(dst);
+        if (position >= end) {
+            return -1;
+        }
+        ByteBuffer view = dst;
+        if (dst.remaining() > end - position) {
+            view = dst.slice();
+            view.limit((int) (end - position));
+        }
+        int n = file.read(view, position);
+        if (n < 0) {
+            throw new IOException("queued file ends before its " + end + " bytes");
+        }
+        if (view != dst) {
+            dst.position(dst.position() + n);
+        }
+        position += n;
+        return n;
     }
 
     @Override
     public boolean isOpen() {
-        return body.isOpen();
+        return file.isOpen();
     }
 
     @Override
     public void close() throws IOException {
-        body.close();
+        file.close();
     }
 }

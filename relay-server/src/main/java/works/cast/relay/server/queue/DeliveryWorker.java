@@ -1,18 +1,16 @@
 package works.cast.relay.server.queue;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,18 +20,19 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.server.delivery.AttemptOutcome;
 import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.delivery.DsnBuilder;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.OutboundMessage;
-import works.cast.relay.server.smtp.Reply;
 
 /**
  * Delivers the queue (RFC 5321 section 4.5.4.1): one scheduler thread picks due messages, hands their pending
  * recipients to the {@link Forwarder} with at most {@code maxInFlight} messages out at once, records each outcome
  * atomically, bounces failed recipients once every recipient is final and then removes the message.
  *
- * <p>Threads: every field is touched only on the scheduler thread; forwarder results hop back to it. Each second
+ * <p>Threads: every field is touched only on the scheduler thread; forwarder results and side-file writes (on the
+ * queue's store thread) hop back to it, so it never waits for an fsync but a bounce's commit. Each second
  * the worker also reads the requests the {@code queue} command drops in {@code <queue.dir>/control/}.
  */
 public final class DeliveryWorker implements AutoCloseable {
@@ -53,24 +52,22 @@ public final class DeliveryWorker implements AutoCloseable {
     private final QueueControl control;
 
     private final Map<QueueId, Tracked> tracked = new HashMap<>();
-    /** Messages by when they are due next; stale slots (rescheduled, removed) are skipped when they come up. */
-    private final PriorityQueue<Slot> ready = new PriorityQueue<>(
-            Comparator.comparing(Slot::due).thenComparing(s -> s.tracked().entry.id()));
+    /** Messages waiting for their next attempt, by when it is due. */
+    private final DueQueue<Tracked> ready = new DueQueue<>(Comparator.comparing(t -> t.id));
     private int inFlight;
 
-    /** One place of a message in the ready queue; valid while its version is the message's current one. */
-    private record Slot(Instant due, Tracked tracked, long version) {
-    }
-
-    /** A queued message and what the worker is doing with it. */
+    /**
+     * A queued message and what the worker is doing with it: its details stay on disk and are read when an attempt
+     * starts ({@link IndexEntry}), except after a failed write, when the state to keep is only here.
+     */
     private static final class Tracked {
-        QueueEntry entry;
+        final QueueId id;
         boolean inFlight;
         boolean deleteRequested;
-        long version;
+        QueueEntry unsaved;
 
-        Tracked(QueueEntry entry) {
-            this.entry = entry;
+        Tracked(QueueId id) {
+            this.id = id;
         }
     }
 
@@ -96,30 +93,19 @@ public final class DeliveryWorker implements AutoCloseable {
         this.clock = clock;
         this.automatic = automatic;
         this.control = new QueueControl(queue.directory());
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "queue-delivery");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("queue-delivery", true));
     }
 
     /** Takes over the recovered messages and starts delivering; newly committed messages join as they commit. */
-    public void start(List<QueueEntry> recovered) {
-        queue.onCommitted(e -> submit(() -> add(e)));
+    public void start(List<IndexEntry> recovered) {
+        queue.onCommitted(e -> {
+            IndexEntry i = IndexEntry.of(e);
+            submit(() -> add(i));
+        });
         submit(() -> recovered.forEach(this::add));
         if (automatic) {
             scheduler.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
         }
-    }
-
-    /** Makes a message due now; false when it is not queued. */
-    public CompletableFuture<Boolean> retry(QueueId id) {
-        return call(() -> retryNow(id));
-    }
-
-    /** Makes every message due now; the number of messages. */
-    public CompletableFuture<Integer> retryAll() {
-        return call(this::retryAllNow);
     }
 
     /** Removes a message without a bounce; one in flight goes when its attempt ends. False when not queued. */
@@ -134,10 +120,7 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /** Reads the queue command's requests now (the timer does it every second). */
     CompletableFuture<Void> pollControl() {
-        return call(() -> {
-            readControl();
-            return null;
-        });
+        return call(this::readControl);
     }
 
     private void tick() {
@@ -149,7 +132,7 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    private void readControl() {
+    private Void readControl() {
         for (QueueControl.Request r : control.take()) {
             switch (r.kind()) {
                 case RETRY -> r.id().ifPresentOrElse(this::retryNow, this::retryAllNow);
@@ -157,23 +140,14 @@ public final class DeliveryWorker implements AutoCloseable {
                 default -> throw new IllegalStateException("unknown request " + r);
             }
         }
+        return null;
     }
 
-    /** Puts a message in the ready queue at its next attempt (or now, when it has none or is final). */
-    private void schedule(Tracked t) {
-        schedule(t, t.entry.isFinal() ? Instant.MIN : t.entry.nextAttempt().orElse(Instant.MIN));
-    }
-
-    private void schedule(Tracked t, Instant due) {
-        t.version++;
-        ready.add(new Slot(due, t, t.version));
-    }
-
-    private void add(QueueEntry e) {
-        if (!tracked.containsKey(e.id()) && Files.exists(queue.files().meta(e.id()))) {
-            Tracked t = new Tracked(e);
+    private void add(IndexEntry e) {
+        if (!tracked.containsKey(e.id()) && queue.contains(e.id())) {
+            Tracked t = new Tracked(e.id());
             tracked.put(e.id(), t);
-            schedule(t);
+            ready.schedule(t, e.due());
         }
         if (automatic) {
             round();
@@ -185,24 +159,26 @@ public final class DeliveryWorker implements AutoCloseable {
         if (t == null) {
             return false;
         }
-        t.entry = t.entry.dueNow(clock.instant());
-        if (!t.inFlight) {
-            schedule(t);
-        }
+        dueNow(t, clock.instant());
         log.info("queue retry id={} by=operator", id);
         return true;
     }
 
     private int retryAllNow() {
         Instant now = clock.instant();
-        tracked.values().forEach(t -> {
-            t.entry = t.entry.dueNow(now);
-            if (!t.inFlight) {
-                schedule(t);
-            }
-        });
+        tracked.values().forEach(t -> dueNow(t, now));
         log.info("queue retry all messages={} by=operator", tracked.size());
         return tracked.size();
+    }
+
+    /** Pending recipients due now; one in flight is rescheduled when its attempt ends. */
+    private void dueNow(Tracked t, Instant now) {
+        if (t.unsaved != null) {
+            t.unsaved = t.unsaved.dueNow(now);
+        }
+        if (!t.inFlight) {
+            ready.schedule(t, now);
+        }
     }
 
     private boolean deleteNow(QueueId id) {
@@ -212,8 +188,8 @@ public final class DeliveryWorker implements AutoCloseable {
             log.info("queue delete id={} by=operator state=in-flight (removed when the attempt ends)", id);
             return true;
         }
-        tracked.remove(id);
-        boolean existed = Files.exists(queue.files().meta(id));
+        forget(id);
+        boolean existed = queue.contains(id);
         try {
             queue.remove(id);
         } catch (IOException e) {
@@ -230,27 +206,44 @@ public final class DeliveryWorker implements AutoCloseable {
     private CompletableFuture<Void> round() {
         Instant now = clock.instant();
         List<CompletableFuture<Void>> launched = new ArrayList<>();
-        while (!ready.isEmpty() && !ready.peek().due().isAfter(now)) {
-            Slot slot = ready.peek();
-            Tracked t = slot.tracked();
-            boolean current = slot.version() == t.version && !t.inFlight && tracked.get(t.entry.id()) == t;
-            if (!current) {
-                ready.poll();
-            } else if (t.entry.isFinal()) {
-                ready.poll();
-                finish(t, t.entry);
-            } else if (inFlight < maxInFlight) {
-                ready.poll();
-                launched.add(launch(t));
+        Tracked t;
+        while (inFlight < maxInFlight && (t = ready.firstDue(now)) != null) {
+            ready.take(t);
+            if (t.inFlight || tracked.get(t.id) != t) {
+                continue;
+            }
+            QueueEntry e = details(t);
+            if (e == null) {
+                continue;
+            }
+            if (e.isFinal()) {
+                finish(t, e);
             } else {
-                break;
+                launched.add(launch(t, e));
             }
         }
         return CompletableFuture.allOf(launched.toArray(CompletableFuture[]::new));
     }
 
-    private CompletableFuture<Void> launch(Tracked t) {
-        QueueEntry e = t.entry;
+    /** The message's details for an attempt: read from disk (or the state a failed write left); null when gone. */
+    private QueueEntry details(Tracked t) {
+        if (t.unsaved != null) {
+            return t.unsaved;
+        }
+        try {
+            Optional<QueueEntry> e = queue.load(t.id);
+            if (e.isPresent()) {
+                return e.get();
+            }
+            log.warn("queue message id={} is gone from disk; dropped", t.id);
+        } catch (IOException ex) {
+            log.error("queue message id={} unreadable ({}); left for the next start to check", t.id, ex.toString());
+        }
+        forget(t.id);
+        return null;
+    }
+
+    private CompletableFuture<Void> launch(Tracked t, QueueEntry e) {
         List<String> rcpts = e.pending().stream().map(RecipientStatus::address).toList();
         OutboundMessage message = new OutboundMessage(e.id(), e.reversePath(), rcpts, e.totalSize(), e.eightBit(),
                 e.smtpUtf8(), queue.content(e));
@@ -266,14 +259,15 @@ public final class DeliveryWorker implements AutoCloseable {
         CompletableFuture<Void> handled = new CompletableFuture<>();
         try {
             stage.whenCompleteAsync((results, failure) -> {
+                CompletableFuture<Void> recorded = CompletableFuture.completedFuture(null);
                 try {
-                    record(t, rcpts, results == null ? Map.of() : results, failure, start);
+                    recorded = record(t, e, rcpts, results == null ? Map.of() : results, failure, start);
                 } catch (RuntimeException ex) {
                     log.error("delivery bookkeeping failed id={}", e.id(), ex);
                 } finally {
                     t.inFlight = false;
                     inFlight--;
-                    handled.complete(null);
+                    recorded.whenComplete((v, f) -> handled.complete(null));
                 }
                 if (automatic) {
                     round();
@@ -285,97 +279,53 @@ public final class DeliveryWorker implements AutoCloseable {
         return handled;
     }
 
-    private void record(Tracked t, List<String> rcpts, Map<String, DeliveryResult> results, Throwable failure,
-                        long start) {
-        QueueId id = t.entry.id();
+    /** Records an attempt's outcome; completes once the new state is durable (at once for a finished message). */
+    private CompletableFuture<Void> record(Tracked t, QueueEntry before, List<String> rcpts,
+                                           Map<String, DeliveryResult> results, Throwable failure, long start) {
         if (t.deleteRequested) {
             deleteAfterFlight(t);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        Instant now = clock.instant();
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         String upstream = forwarder.describe();
-        Set<String> attempted = new HashSet<>(rcpts);
-        QueueEntry before = t.entry;
-        QueueEntry after = before.withRecipients(r -> {
-            if (r.state() != RecipientState.PENDING || !attempted.contains(r.address())) {
-                return r;
-            }
-            DeliveryResult result = results.get(r.address());
-            if (result == null) {
-                result = new DeliveryResult.Deferred(new Reply(451, "4.3.0", failure == null
-                        ? "No result from the forwarder" : "Local error: " + failure)); // contract breach: retry
-            }
-            RecipientStatus next = outcome(before, r, result, now, upstream);
-            String reply = result.reply().summary().replace('"', '\'');
-            String outcome = next.state() == RecipientState.PENDING ? "deferred"
-                    : next.state() == RecipientState.DELIVERED ? "delivered" : "failed";
-            String then = next.state() == RecipientState.PENDING ? next.nextAttempt().toString()
-                    : next.state() == RecipientState.EXPIRED ? "- reason=expired" : "-";
+        AttemptOutcome.Result outcome = AttemptOutcome.of(before, rcpts, results, Optional.ofNullable(failure),
+                schedule, clock.instant(), upstream);
+        for (AttemptOutcome.Line l : outcome.lines()) {
+            String reply = l.result().reply().summary().replace('"', '\'');
             // the key-value pairs are the JSON log format's fields (logstash names); the text is the plain line
-            var line = log.atInfo().addKeyValue("queue_id", id.toString()).addKeyValue("rcpt", r.address())
+            var line = log.atInfo().addKeyValue("queue_id", t.id.toString()).addKeyValue("rcpt", l.address())
                     .addKeyValue("upstream", upstream).addKeyValue("reply", reply).addKeyValue("duration_ms", millis)
-                    .addKeyValue("result", outcome)
-                    .addKeyValue("next", next.state() == RecipientState.PENDING ? then : "-");
-            if (next.state() == RecipientState.EXPIRED) {
+                    .addKeyValue("result", l.label())
+                    .addKeyValue("next", l.status().state() == RecipientState.PENDING ? l.next() : "-");
+            if (l.status().state() == RecipientState.EXPIRED) {
                 line = line.addKeyValue("reason", "expired");
             }
-            line.log("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}", id,
-                    r.address(), upstream, reply, millis, outcome, then);
-            return next;
-        });
-        t.entry = after;
+            line.log("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}", t.id,
+                    l.address(), upstream, reply, millis, l.label(), l.next());
+        }
+        QueueEntry after = outcome.entry();
         if (after.isFinal()) {
             finish(t, after);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        try {
-            queue.update(after);
-        } catch (IOException e) {
-            log.error("queue update failed id={} error={} (state kept in memory)", id, e.toString());
-        }
-        schedule(t);
-    }
-
-    private RecipientStatus outcome(QueueEntry e, RecipientStatus r, DeliveryResult result, Instant now,
-                                    String upstream) {
-        if (result instanceof DeliveryResult.Delivered d) {
-            return r.attempted(RecipientState.DELIVERED, now, d.reply(), upstream);
-        }
-        if (result instanceof DeliveryResult.Failed f) {
-            return r.attempted(RecipientState.FAILED, now, f.reply(), upstream);
-        }
-        if (schedule.expired(e.received(), now)) {
-            return r.attempted(RecipientState.EXPIRED, now, result.reply(), upstream);
-        }
-        return r.attempted(RecipientState.PENDING, schedule.next(e.received(), now, r.attempts() + 1),
-                result.reply(), upstream);
+        ready.schedule(t, IndexEntry.of(after).due());
+        return save(t, after);
     }
 
     /** Every recipient is final: bounce the failed ones (never for the null sender), then remove the message. */
     private void finish(Tracked t, QueueEntry e) {
         List<RecipientStatus> failed = e.bounced();
-        if (!failed.isEmpty() && e.isNullSender()) {
-            log.warn("bounce dropped id={} rcpts={} reason=null-sender (a bounce is never bounced)", e.id(),
-                    failed.size());
-        } else if (!failed.isEmpty()) {
-            try {
-                QueueEntry dsn = bouncer.bounce(e);
-                log.info("bounce id={} dsn={} to=<{}> rcpts={}", e.id(), dsn.id(), e.reversePath(), failed.size());
-            } catch (IOException | RuntimeException ex) {
-                log.error("bounce failed id={} error={} (will try again)", e.id(), ex.toString());
-                try {
-                    queue.update(e);
-                } catch (IOException ignored) {
-                    // the state stays in memory; the bounce is tried again
-                }
-                schedule(t, clock.instant().plus(BOUNCE_RETRY));
-                return;
-            }
+        try {
+            bouncer.bounceFailed(e);
+        } catch (IOException | RuntimeException ex) {
+            log.error("bounce failed id={} error={} (will try again)", e.id(), ex.toString());
+            save(t, e);
+            ready.schedule(t, clock.instant().plus(BOUNCE_RETRY));
+            return;
         }
         try {
             queue.remove(e.id());
-            tracked.remove(e.id());
+            forget(e.id());
             log.info("queue removed id={} delivered={} failed={}", e.id(),
                     e.recipients().size() - failed.size(), failed.size());
         } catch (IOException ex) {
@@ -383,14 +333,37 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the side file on the queue's store thread, so this thread never waits for an fsync. Until the write is
+     * durable, and after it fails, the state to use is the one kept here.
+     */
+    private CompletableFuture<Void> save(Tracked t, QueueEntry e) {
+        t.unsaved = e;
+        CompletableFuture<Void> saved = new CompletableFuture<>();
+        queue.updateLater(e).whenComplete((v, failure) -> submit(() -> {
+            if (failure != null) {
+                log.error("queue update failed id={} error={} (state kept in memory)", t.id, failure.toString());
+            } else if (t.unsaved == e) {
+                t.unsaved = null; // read from disk from now on
+            }
+            saved.complete(null);
+        }));
+        return saved;
+    }
+
     private void deleteAfterFlight(Tracked t) {
-        tracked.remove(t.entry.id());
+        forget(t.id);
         try {
-            queue.remove(t.entry.id());
-            log.info("queue delete id={} by=operator state=removed-after-attempt", t.entry.id());
+            queue.remove(t.id);
+            log.info("queue delete id={} by=operator state=removed-after-attempt", t.id);
         } catch (IOException e) {
-            log.error("queue delete failed id={} error={}", t.entry.id(), e.toString());
+            log.error("queue delete failed id={} error={}", t.id, e.toString());
         }
+    }
+
+    /** Stops tracking a message: out of the index and the due queue. */
+    private void forget(QueueId id) {
+        Optional.ofNullable(tracked.remove(id)).ifPresent(ready::remove);
     }
 
     /** Messages the worker holds (queued, in flight or waiting). */

@@ -1,21 +1,22 @@
 package works.cast.relay.server.queue;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,12 +27,14 @@ import works.cast.relay.server.smtp.Reply;
 
 /**
  * The durable queue on {@code queue.dir} (RFC 5321 section 4.5.4: once the relay answers 250 it owns the message).
- * Commit order per STYLE.md section 3: fsync the spooled {@code .eml}, move it into the queue, write {@code .meta.tmp},
- * fsync, rename to {@code .meta} (the commit point), fsync the directory. The directory fsync is shared by every
- * message ready before it started ({@link GroupCommit}); the 250 goes out only after it.
+ * Commit order: write {@code <id>.msg.tmp} (header, prepended fields, the received bytes copied from the spool file,
+ * trailer with length and CRC32C; {@link MessageFile}), fsync it, rename it to {@code <id>.msg}, fsync the
+ * directory: that fsync is the commit point. It is shared by every message ready before it started
+ * ({@link GroupCommit}); the 250 goes out only after it. The spool file itself is never fsynced.
  *
  * <p>Threads: {@link #commit} and {@link #enqueue} run their file work on the calling I/O thread and complete on the
- * commit thread; {@link #update} and {@link #remove} block the caller (the delivery worker's thread). Holds
+ * commit thread; {@link #updateLater} runs on the queue's store thread; {@link #update} and {@link #remove} block
+ * the caller. Holds
  * {@code <dir>/.lock} until {@link #close}. Call {@link #recover} once before the listener starts.
  */
 public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
@@ -43,6 +46,9 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     private final QueueLock lock;
     private final GroupCommit group;
     private final SpareFiles spares;
+    /** Side-file writes of the delivery worker, one at a time and in order, off the scheduler thread. */
+    private final ExecutorService store = Executors.newSingleThreadExecutor(
+            new DefaultThreadFactory("queue-store", true));
     private volatile Consumer<QueueEntry> listener = e -> { };
 
     public FileMessageQueue(Path dir, Clock clock) throws IOException {
@@ -54,8 +60,18 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
         this.clock = clock;
         files.createDirectories();
         this.lock = acquire(dir);
-        this.spares = files.useSpares();
         this.group = new GroupCommit(files::fsyncDirectory, "queue-commit");
+        this.spares = files.useSpares(new SpareFiles.Generations() {
+            @Override
+            public long next() {
+                return group.nextGeneration();
+            }
+
+            @Override
+            public long durable() {
+                return group.durableGeneration();
+            }
+        });
     }
 
     private static QueueLock acquire(Path dir) throws IOException {
@@ -147,15 +163,16 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     private CompletableFuture<QueueEntry> commitEntry(QueueEntry entry, Path spoolFile) {
         QueueId id = entry.id();
         try {
-            try (FileChannel ch = FileChannel.open(spoolFile, StandardOpenOption.WRITE)) {
-                files.guard().force(ch);
-            }
-            Files.move(spoolFile, files.eml(id), StandardCopyOption.ATOMIC_MOVE);
-            files.writeMeta(entry);
+            files.writeMessage(entry, spoolFile);
         } catch (IOException | RuntimeException e) {
             rollback(id, spoolFile);
             spares.release(); // most likely the disk is full: give the space back
             return CompletableFuture.failedFuture(e);
+        }
+        try {
+            spares.recycle(spoolFile); // its bytes are in the message file now
+        } catch (IOException e) {
+            log.debug("cannot remove spool file {}: {}", spoolFile, e.toString());
         }
         CompletableFuture<QueueEntry> done = new CompletableFuture<>();
         group.sync().whenComplete((v, failure) -> {
@@ -174,9 +191,9 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
         return done;
     }
 
-    /** Leaves nothing half-accepted: no {@code .meta} without its bytes, no temporary files. */
+    /** Leaves nothing half-accepted: no message file the client was not told about, no temporary files. */
     private void rollback(QueueId id, Path spoolFile) {
-        for (Path p : List.of(files.metaTmp(id), files.meta(id), files.eml(id), spoolFile)) {
+        for (Path p : List.of(QueueFiles.tmp(files.msg(id)), files.msg(id), spoolFile)) {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException e) {
@@ -187,97 +204,31 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
 
     /**
      * Brings the directory back to committed messages only, after a crash or a clean stop: removes temporary files
-     * and messages never answered 250, moves unusable ones to {@code corrupt/}, and returns every committed message.
+     * and messages never answered 250, rewrites v1 messages as v2, checks every message file (version, id, length,
+     * CRC) and side file, moves unusable ones to {@code corrupt/} with one log line each, and returns the index of
+     * every usable message. Reads one message at a time: memory does not grow with the queue beyond the index.
      */
-    public List<QueueEntry> recover() throws IOException {
-        int removed = 0;
-        int corrupt = 0;
-        for (Path f : list(files.dir(), "*" + QueueFiles.TMP)) {
-            Files.deleteIfExists(f);
-            removed++;
-        }
-        for (Path f : list(files.incoming(), "*")) {
-            Optional<QueueId> id = idOf(f, QueueFiles.EML);
-            if (id.isPresent() && Files.exists(files.meta(id.get())) && !Files.exists(files.eml(id.get()))) {
-                Files.move(f, files.eml(id.get()), StandardCopyOption.ATOMIC_MOVE);
-                log.warn("queue recovered message file id={} from incoming", id.get());
-            } else {
-                Files.deleteIfExists(f);
-                log.warn("queue removed uncommitted file={} (the client never got a 250)", f.getFileName());
-                removed++;
-            }
-        }
-        for (Path f : list(files.dir(), "*" + QueueFiles.EML)) {
-            Optional<QueueId> id = idOf(f, QueueFiles.EML);
-            if (id.isPresent() && !Files.exists(files.meta(id.get()))) {
-                Files.deleteIfExists(f);
-                log.warn("queue removed uncommitted message id={} (no .meta; the client never got a 250)", id.get());
-                removed++;
-            }
-        }
-        List<QueueEntry> entries = new ArrayList<>();
-        for (QueueId id : files.ids()) {
-            if (!Files.exists(files.eml(id))) {
-                log.error("queue message id={} has a .meta without its .eml; moved to {}", id, files.corrupt());
-                moveAside(files.meta(id));
-                corrupt++;
-                continue;
-            }
-            try {
-                entries.add(files.readMeta(id));
-            } catch (IOException e) {
-                log.error("queue message id={} unreadable ({}); moved to {}", id, e.getMessage(), files.corrupt());
-                moveAside(files.meta(id));
-                moveAside(files.eml(id));
-                corrupt++;
-            }
-        }
-        if (removed + corrupt > 0) {
-            files.fsyncDirectory();
-        }
-        log.info("queue recovered dir={} messages={} removed={} corrupt={}", files.dir(), entries.size(), removed,
-                corrupt);
-        return entries;
-    }
-
-    private void moveAside(Path f) throws IOException {
-        Files.createDirectories(files.corrupt());
-        Files.move(f, files.corrupt().resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static List<Path> list(Path dir, String glob) throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, glob)) {
-            for (Path p : s) {
-                if (Files.isRegularFile(p)) {
-                    out.add(p);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static Optional<QueueId> idOf(Path f, String suffix) {
-        String name = f.getFileName().toString();
-        if (!name.endsWith(suffix)) {
-            return Optional.empty();
-        }
-        String base = name.substring(0, name.length() - suffix.length());
-        return QueueId.isValid(base) ? Optional.of(new QueueId(base)) : Optional.empty();
+    public List<IndexEntry> recover() throws IOException {
+        return new Recovery(files).run();
     }
 
     /** The message's current state, or empty when it is no longer queued. */
     public Optional<QueueEntry> load(QueueId id) throws IOException {
         try {
-            return Optional.of(files.readMeta(id));
+            return Optional.of(files.read(id, false));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
     }
 
-    /** Writes a new state atomically and waits for the directory fsync. */
+    /** True while the message is queued. */
+    public boolean contains(QueueId id) {
+        return files.contains(id);
+    }
+
+    /** Writes the recipients' new state to the side file atomically and waits for the directory fsync. */
     public void update(QueueEntry entry) throws IOException {
-        files.writeMeta(entry);
+        files.writeState(entry);
         try {
             group.sync().join();
         } catch (java.util.concurrent.CompletionException e) {
@@ -285,7 +236,41 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
         }
     }
 
-    /** Removes a message from the queue ({@code .meta} first, then {@code .eml}). */
+    /**
+     * Writes the recipients' new state as {@link #update} does, on the queue's store thread, in the order asked;
+     * completes after the directory fsync. A message no longer queued is skipped. (A removal on another thread
+     * between that check and the rename can still leave a side file without its message; recovery moves it to
+     * {@code corrupt/}, and no message is delivered again for it.)
+     */
+    public CompletableFuture<Void> updateLater(QueueEntry entry) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            store.execute(() -> {
+                try {
+                    if (!files.contains(entry.id())) {
+                        done.complete(null);
+                        return;
+                    }
+                    files.writeState(entry);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                    return;
+                }
+                group.sync().whenComplete((v, f) -> {
+                    if (f != null) {
+                        done.completeExceptionally(f);
+                    } else {
+                        done.complete(null);
+                    }
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new IOException("queue is closed"));
+        }
+        return done;
+    }
+
+    /** Removes a message from the queue ({@code .msg} first, then its side file). */
     public void remove(QueueId id) throws IOException {
         files.remove(id);
     }
@@ -298,6 +283,12 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     /** Stops the commit thread (after the batch in progress) and releases the directory lock. */
     @Override
     public void close() throws IOException {
+        store.shutdown();
+        try {
+            store.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         group.close();
         lock.close();
     }

@@ -11,6 +11,10 @@ import org.slf4j.LoggerFactory;
  * Batches directory fsyncs: every caller of {@link #sync()} whose renames are done waits for the next fsync of the
  * queue directory, and one fsync serves every caller that asked before it started. Runs on its own thread, so no
  * caller (least of all a Netty event loop) waits on the disk.
+ *
+ * <p>Each fsync has a generation number, counted from 1. {@link #nextGeneration()} read after a rename names the
+ * first fsync that covers that rename; once {@link #durableGeneration()} reaches it, the rename survives a power
+ * loss. {@link SpareFiles} uses this to reuse a removed message's file only after its removal is durable.
  */
 final class GroupCommit implements AutoCloseable {
 
@@ -27,6 +31,8 @@ final class GroupCommit implements AutoCloseable {
     private final Object lock = new Object();
     private List<CompletableFuture<Void>> waiting = new ArrayList<>();
     private boolean closed;
+    private long started;
+    private volatile long durable;
 
     GroupCommit(Action action, String name) {
         this.action = action;
@@ -49,6 +55,18 @@ final class GroupCommit implements AutoCloseable {
         return f;
     }
 
+    /** The generation of the first fsync that starts after this call: it covers every rename done before. */
+    long nextGeneration() {
+        synchronized (lock) {
+            return started + 1;
+        }
+    }
+
+    /** The generation of the last fsync that completed; every rename that it covers is durable. */
+    long durableGeneration() {
+        return durable;
+    }
+
     private void loop() {
         while (true) {
             List<CompletableFuture<Void>> batch;
@@ -65,7 +83,9 @@ final class GroupCommit implements AutoCloseable {
                 }
                 batch = waiting;
                 waiting = new ArrayList<>();
+                started++;
             }
+            long generation = started;
             IOException failure = null;
             try {
                 action.run();
@@ -74,7 +94,9 @@ final class GroupCommit implements AutoCloseable {
             } catch (RuntimeException e) {
                 failure = new IOException(e);
             }
-            if (failure != null) {
+            if (failure == null) {
+                durable = generation;
+            } else {
                 log.error("queue fsync failed batch={} error={}", batch.size(), failure.toString());
             }
             for (CompletableFuture<Void> f : batch) {

@@ -15,8 +15,10 @@ import java.util.Optional;
 import works.cast.relay.server.smtp.Reply;
 
 /**
- * The {@code <id>.meta} file: one {@code key value} per line, values percent-encoded so that no value holds a space
- * or line break, the prepended header bytes in base64, one {@code rcpt} line per recipient.
+ * The {@code key value} lines of the queue's files (values percent-encoded so that no value holds a space or line
+ * break, one {@code rcpt} line per recipient), shared by the v2 {@link MessageFile} header and {@link StateFile}, and
+ * the whole v1 {@code <id>.meta} file that relays before v2 wrote (still read for the upgrade, and rewritten by
+ * {@code queue retry} on a stopped relay's v1 messages), with the prepended header bytes in base64:
  *
  * <pre>
  * dkim-relay-queue 1
@@ -41,17 +43,28 @@ final class MetaFormat {
 
     static byte[] write(QueueEntry e) {
         StringBuilder sb = new StringBuilder(512 + e.prepend().length * 4 / 3);
-        sb.append(MAGIC).append('\n')
-                .append("id ").append(e.id().value()).append('\n')
+        sb.append(MAGIC).append('\n');
+        common(sb, e);
+        sb.append("size ").append(e.size()).append('\n');
+        sb.append("prepend ").append(Base64.getEncoder().encodeToString(e.prepend())).append('\n');
+        recipients(sb, e.recipients());
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The fields both formats share: id, received, from, eight-bit, smtp-utf8, client and user. */
+    static void common(StringBuilder sb, QueueEntry e) {
+        sb.append("id ").append(e.id().value()).append('\n')
                 .append("received ").append(e.received()).append('\n')
                 .append("from ").append(enc(e.reversePath())).append('\n')
-                .append("size ").append(e.size()).append('\n')
                 .append("eight-bit ").append(e.eightBit()).append('\n')
                 .append("smtp-utf8 ").append(e.smtpUtf8()).append('\n')
                 .append("client ").append(enc(e.client())).append('\n');
         e.authUser().ifPresent(u -> sb.append("user ").append(enc(u)).append('\n'));
-        sb.append("prepend ").append(Base64.getEncoder().encodeToString(e.prepend())).append('\n');
-        for (RecipientStatus r : e.recipients()) {
+    }
+
+    /** One {@code rcpt} line per recipient. */
+    static void recipients(StringBuilder sb, List<RecipientStatus> recipients) {
+        for (RecipientStatus r : recipients) {
             sb.append("rcpt ").append(enc(r.address()))
                     .append(" state=").append(r.state().label())
                     .append(" attempts=").append(r.attempts())
@@ -62,19 +75,29 @@ final class MetaFormat {
             r.remote().ifPresent(remote -> sb.append(" remote=").append(enc(remote)));
             sb.append('\n');
         }
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Parses a whole file; {@code name} names it in errors. */
+    /** Parses a whole v1 {@code .meta} file; {@code name} names it in errors. */
     static QueueEntry parse(byte[] data, String name) throws IOException {
-        String[] lines = new String(data, StandardCharsets.UTF_8).split("\n", -1);
-        if (lines.length < 2 || !lines[0].equals(MAGIC) || !lines[lines.length - 1].isEmpty()) {
+        String text = new String(data, StandardCharsets.UTF_8);
+        if (!text.startsWith(MAGIC + "\n") || !text.endsWith("\n")) {
             throw new IOException("meta file " + name + ": not a complete dkim-relay queue file");
         }
+        Fields f = fields(text.substring(MAGIC.length() + 1), "meta file " + name);
+        try {
+            return f.entry(Long.parseLong(f.take("size")), Base64.getDecoder().decode(f.take("prepend")));
+        } catch (IllegalArgumentException | DateTimeParseException e) {
+            throw new IOException("meta file " + name + ": " + e.getMessage());
+        }
+    }
+
+    /** The {@code key value} lines of a file, each ending in a line feed; {@code what} names the file in errors. */
+    static Fields fields(String lines, String what) throws IOException {
+        String[] split = lines.split("\n", -1);
         Map<String, String> fields = new HashMap<>();
         List<RecipientStatus> recipients = new ArrayList<>();
-        for (int i = 1; i < lines.length - 1; i++) {
-            String line = lines[i];
+        for (int i = 0; i < split.length - 1; i++) {
+            String line = split[i];
             int sp = line.indexOf(' ');
             String key = sp < 0 ? line : line.substring(0, sp);
             String value = sp < 0 ? "" : line.substring(sp + 1);
@@ -85,23 +108,35 @@ final class MetaFormat {
                     throw new IllegalArgumentException("repeated " + key);
                 }
             } catch (IllegalArgumentException | DateTimeParseException e) {
-                throw new IOException("meta file " + name + " line " + (i + 1) + ": " + e.getMessage());
+                throw new IOException(what + " line " + (i + 2) + ": " + e.getMessage());
             }
         }
-        try {
-            QueueEntry entry = new QueueEntry(new QueueId(need(fields, "id")), dec(need(fields, "from")), recipients,
-                    Instant.parse(need(fields, "received")), Long.parseLong(need(fields, "size")),
-                    bool(need(fields, "eight-bit")), bool(need(fields, "smtp-utf8")),
-                    Base64.getDecoder().decode(need(fields, "prepend")), dec(need(fields, "client")),
-                    Optional.ofNullable(fields.get("user")).map(MetaFormat::dec));
-            fields.keySet().removeAll(List.of("id", "from", "received", "size", "eight-bit", "smtp-utf8", "prepend",
-                    "client", "user"));
-            if (!fields.isEmpty()) {
-                throw new IllegalArgumentException("unknown fields " + fields.keySet());
+        return new Fields(fields, recipients, what);
+    }
+
+    /** Parsed lines: the single-valued fields and the recipients in file order. */
+    record Fields(Map<String, String> values, List<RecipientStatus> recipients, String what) {
+
+        String take(String key) {
+            return need(values, key);
+        }
+
+        /** The entry these fields describe, once the format's own fields are taken; unknown fields are errors. */
+        QueueEntry entry(long size, byte[] prepend) throws IOException {
+            try {
+                QueueEntry entry = new QueueEntry(new QueueId(take("id")), dec(take("from")), recipients,
+                        Instant.parse(take("received")), size, bool(take("eight-bit")), bool(take("smtp-utf8")),
+                        prepend, dec(take("client")), Optional.ofNullable(values.get("user")).map(MetaFormat::dec));
+                Map<String, String> rest = new HashMap<>(values);
+                rest.keySet().removeAll(List.of("id", "from", "received", "size", "eight-bit", "smtp-utf8",
+                        "prepend", "client", "user"));
+                if (!rest.isEmpty()) {
+                    throw new IllegalArgumentException("unknown fields " + rest.keySet());
+                }
+                return entry;
+            } catch (IllegalArgumentException | DateTimeParseException e) {
+                throw new IOException(what + ": " + e.getMessage());
             }
-            return entry;
-        } catch (IllegalArgumentException | DateTimeParseException e) {
-            throw new IOException("meta file " + name + ": " + e.getMessage());
         }
     }
 

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the {@code queue} command does to a queue directory, with the relay stopped or running. Stopped (the
- * {@code .lock} is free): it changes the files itself, holding the lock. Running: it never writes a {@code .meta}
- * the relay owns; it drops a request in {@code control/} ({@code <id>.retry}, {@code all.retry}, {@code <id>.delete})
+ * {@code .lock} is free): it changes the files itself, holding the lock. Running: it never writes a file the relay
+ * owns; it drops a request in {@code control/} ({@code <id>.retry}, {@code all.retry}, {@code <id>.delete})
  * that the relay's {@link DeliveryWorker} reads within a second or two, and a delete of a message in flight waits
  * for the attempt to end.
  */
@@ -65,32 +65,57 @@ public final class QueueControl {
         this.clock = clock;
     }
 
+    /**
+     * One page of the queue, oldest first.
+     *
+     * @param entries the readable messages of this page
+     * @param total   messages in the queue
+     * @param next    the id to list after for the next page; empty on the last page
+     */
+    public record Page(List<QueueEntry> entries, int total, Optional<QueueId> next) {
+    }
+
     /** Every readable queued message, oldest first; unreadable ones are logged and skipped. */
     public List<QueueEntry> list() throws IOException {
-        return list(Integer.MAX_VALUE);
+        return list(Optional.empty(), Integer.MAX_VALUE).entries();
     }
 
     /** As {@link #list()}, reading at most the {@code max} oldest messages. */
     public List<QueueEntry> list(int max) throws IOException {
+        return list(Optional.empty(), max).entries();
+    }
+
+    /** Up to {@code limit} messages with ids after {@code after}, oldest first; only those are read from disk. */
+    public Page list(Optional<QueueId> after, int limit) throws IOException {
         requireQueue();
+        List<QueueId> all = files.ids();
+        List<QueueId> page = all;
+        if (after.isPresent()) {
+            int i = java.util.Collections.binarySearch(all, after.get());
+            page = all.subList(i >= 0 ? i + 1 : -i - 1, all.size());
+        }
+        Optional<QueueId> next = Optional.empty();
+        if (page.size() > limit) {
+            page = page.subList(0, limit);
+            next = Optional.of(page.get(limit - 1));
+        }
         List<QueueEntry> out = new ArrayList<>();
-        List<QueueId> ids = files.ids();
-        for (QueueId id : ids.subList(0, Math.min(max, ids.size()))) {
+        for (QueueId id : page) {
             try {
-                out.add(files.readMeta(id));
+                out.add(files.read(id, false));
             } catch (NoSuchFileException e) {
                 // delivered meanwhile
             } catch (IOException e) {
                 log.warn("skipping unreadable message id={}: {}", id, e.getMessage());
             }
         }
-        return out;
+        return new Page(out, all.size(), next);
     }
 
     public Optional<QueueEntry> show(QueueId id) throws IOException {
         requireQueue();
         try {
-            return Optional.of(files.readMeta(id));
+            return Optional.of(files.read(id, false));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
@@ -121,7 +146,7 @@ public final class QueueControl {
 
     private Outcome act(Request r) throws IOException {
         requireQueue();
-        if (r.id().isPresent() && !Files.exists(files.meta(r.id().get()))) {
+        if (r.id().isPresent() && !files.contains(r.id().get())) {
             return Outcome.NOT_FOUND;
         }
         Optional<QueueLock> lock = QueueLock.tryAcquire(files.dir());
@@ -146,12 +171,12 @@ public final class QueueControl {
         boolean any = false;
         for (QueueId id : ids) {
             if (r.kind() == Kind.DELETE) {
-                any |= Files.exists(files.meta(id));
+                any |= files.contains(id);
                 files.remove(id);
                 continue;
             }
             try {
-                files.writeMeta(files.readMeta(id).dueNow(clock.instant()));
+                files.writeState(files.read(id, false).dueNow(clock.instant()));
                 any = true;
             } catch (NoSuchFileException e) {
                 // gone meanwhile

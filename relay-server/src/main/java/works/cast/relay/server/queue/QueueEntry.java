@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
- * One committed message as its {@code .meta} file describes it: envelope, the header fields to prepend, facts for
+ * One committed message as its {@code <id>.msg} file and side file describe it: envelope, the header fields to prepend, facts for
  * logs and the per-recipient delivery state (RFC 5321 section 4.5.4). Immutable; every state change is a new entry
  * written atomically.
  *
@@ -17,7 +17,7 @@ import java.util.function.UnaryOperator;
  * @param reversePath MAIL FROM without angle brackets, empty for the null sender
  * @param recipients  per-recipient state, in RCPT TO order
  * @param received    when the relay accepted the message
- * @param size        size of the received bytes ({@code <id>.eml}), without the prepended fields
+ * @param size        size of the received bytes, without the prepended fields
  * @param eightBit    BODY=8BITMIME
  * @param smtpUtf8    SMTPUTF8
  * @param prepend     the header fields that go above the received bytes, in wire form

@@ -5,7 +5,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,9 +23,10 @@ import works.cast.relay.server.delivery.OutboundMessage;
  * {@code queue} command.
  *
  * <pre>
- * &lt;dir&gt;/&lt;id&gt;.eml          the received bytes, untouched
- * &lt;dir&gt;/&lt;id&gt;.meta         envelope, prepended fields, per-recipient state ({@link MetaFormat}); the commit point
- * &lt;dir&gt;/&lt;id&gt;.meta.tmp     a .meta being written; removed at start
+ * &lt;dir&gt;/&lt;id&gt;.msg          the message, v2 ({@link MessageFile}): written once; its rename is the commit point
+ * &lt;dir&gt;/&lt;id&gt;.state        recipient state after an attempt that did not finish the message ({@link StateFile})
+ * &lt;dir&gt;/&lt;id&gt;.eml + .meta   a message queued by a v1 relay; recovery rewrites it as v2
+ * &lt;dir&gt;/*.tmp               a file being written; removed at start
  * &lt;dir&gt;/incoming/&lt;id&gt;.eml messages still arriving (no 250 yet); removed at start
  * &lt;dir&gt;/spare/             files of removed messages, reused by the running relay ({@link SpareFiles})
  * &lt;dir&gt;/corrupt/            files recovery could not use, kept for the operator
@@ -33,6 +36,8 @@ import works.cast.relay.server.delivery.OutboundMessage;
  */
 final class QueueFiles {
 
+    static final String MSG = ".msg";
+    static final String STATE = ".state";
     static final String EML = ".eml";
     static final String META = ".meta";
     static final String TMP = ".tmp";
@@ -47,8 +52,8 @@ final class QueueFiles {
     }
 
     /** From now on new files come from, and removed ones go to, {@code spare/} (the running relay only). */
-    SpareFiles useSpares() throws IOException {
-        spares = new SpareFiles(dir.resolve("spare"));
+    SpareFiles useSpares(SpareFiles.Generations generations) throws IOException {
+        spares = new SpareFiles(dir.resolve("spare"), generations);
         return spares;
     }
 
@@ -78,6 +83,14 @@ final class QueueFiles {
         return dir.resolve("control");
     }
 
+    Path msg(QueueId id) {
+        return dir.resolve(id.value() + MSG);
+    }
+
+    Path state(QueueId id) {
+        return dir.resolve(id.value() + STATE);
+    }
+
     Path eml(QueueId id) {
         return dir.resolve(id.value() + EML);
     }
@@ -86,61 +99,124 @@ final class QueueFiles {
         return dir.resolve(id.value() + META);
     }
 
-    Path metaTmp(QueueId id) {
-        return dir.resolve(id.value() + META + TMP);
-    }
-
     void createDirectories() throws IOException {
         Files.createDirectories(incoming());
         Files.createDirectories(control());
     }
 
-    /** Writes {@code <id>.meta.tmp}, fsyncs it and renames it over {@code <id>.meta}; the caller fsyncs the dir. */
-    void writeMeta(QueueEntry entry) throws IOException {
-        Path tmp = metaTmp(entry.id());
+    /** True when the message is queued, in either format. */
+    boolean contains(QueueId id) {
+        return Files.exists(msg(id)) || Files.exists(meta(id));
+    }
+
+    /**
+     * Writes {@code <id>.msg.tmp} (the head, {@code entry.size()} bytes of {@code body}, the trailer), fsyncs it and
+     * renames it to {@code <id>.msg}; the caller fsyncs the directory, which commits the message.
+     */
+    void writeMessage(QueueEntry entry, Path body) throws IOException {
+        Path tmp = tmp(msg(entry.id()));
+        try {
+            try (FileChannel out = create(tmp); FileChannel in = FileChannel.open(body, StandardOpenOption.READ)) {
+                MessageFile.write(out, entry, in, guard);
+                guard.force(out);
+            }
+            Files.move(tmp, msg(entry.id()), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
+    /**
+     * Writes the recipients' state atomically: {@code <id>.state.tmp}, fsync, rename over {@code <id>.state}; a v1
+     * message gets its {@code .meta} rewritten the same way. The caller fsyncs the directory.
+     */
+    void writeState(QueueEntry entry) throws IOException {
+        boolean v2 = Files.exists(msg(entry.id()));
+        Path target = v2 ? state(entry.id()) : meta(entry.id());
+        Path tmp = tmp(target);
         try {
             try (FileChannel ch = create(tmp)) {
-                byte[] meta = MetaFormat.write(entry);
-                guard.write(ch, ByteBuffer.wrap(meta));
-                ch.truncate(meta.length);
+                byte[] data = v2 ? StateFile.write(entry) : MetaFormat.write(entry);
+                guard.write(ch, ByteBuffer.wrap(data));
+                ch.truncate(data.length);
                 guard.force(ch);
             }
-            Files.move(tmp, meta(entry.id()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp); // after a successful rename there is nothing to remove
             throw e;
         }
     }
 
-    QueueEntry readMeta(QueueId id) throws IOException {
-        return MetaFormat.parse(Files.readAllBytes(meta(id)), meta(id).toString());
+    static Path tmp(Path file) {
+        return file.resolveSibling(file.getFileName() + TMP);
     }
 
-    /** The ids with a {@code .meta} file, oldest first. */
+    /**
+     * The message's current state, from {@code <id>.msg} and its side file, or from a v1 {@code .meta}. {@code
+     * verify} also checks every byte's CRC (recovery). Throws {@link NoSuchFileException} when it is not queued.
+     */
+    QueueEntry read(QueueId id, boolean verify) throws IOException {
+        return read(id, verify, true);
+    }
+
+    /** As {@link #read(QueueId, boolean)}; {@code mayHaveState} false skips looking for a side file (recovery). */
+    QueueEntry read(QueueId id, boolean verify, boolean mayHaveState) throws IOException {
+        QueueEntry e;
+        try (FileChannel ch = FileChannel.open(msg(id), StandardOpenOption.READ)) {
+            e = MessageFile.read(ch, id, verify, msg(id).toString());
+        } catch (NoSuchFileException notV2) {
+            return MetaFormat.parse(Files.readAllBytes(meta(id)), meta(id).toString());
+        }
+        if (!mayHaveState) {
+            return e;
+        }
+        byte[] state;
+        try {
+            state = Files.readAllBytes(state(id));
+        } catch (NoSuchFileException none) {
+            return e;
+        }
+        return StateFile.apply(e, state, state(id).toString());
+    }
+
+    /** The ids with a {@code .msg} or a v1 {@code .meta} file, oldest first. */
     List<QueueId> ids() throws IOException {
-        List<QueueId> ids = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + META)) {
+        return ids(MSG, META);
+    }
+
+    /** The ids of the files with one of these suffixes, oldest first, each once. */
+    List<QueueId> ids(String... suffixes) throws IOException {
+        java.util.TreeSet<QueueId> ids = new java.util.TreeSet<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                String base = name.substring(0, name.length() - META.length());
-                if (QueueId.isValid(base)) {
-                    ids.add(new QueueId(base));
+                for (String suffix : suffixes) {
+                    if (name.endsWith(suffix)) {
+                        String base = name.substring(0, name.length() - suffix.length());
+                        if (QueueId.isValid(base)) {
+                            ids.add(new QueueId(base));
+                        }
+                    }
                 }
             }
         }
-        ids.sort(null);
-        return ids;
+        return new ArrayList<>(ids);
     }
 
-    /** Removes a message: the {@code .meta} first (it stops being committed), then its {@code .eml}. */
+    /**
+     * Removes a message: its {@code .msg} first (it stops being committed), then its side file; for v1 the
+     * {@code .meta}, then the {@code .eml}. Files go to {@code spare/} when the relay runs.
+     */
     void remove(QueueId id) throws IOException {
-        if (spares != null) {
-            spares.recycle(meta(id));
-            spares.recycle(eml(id));
-            return;
+        for (Path p : List.of(msg(id), state(id), meta(id), eml(id))) {
+            if (spares != null) {
+                spares.recycle(p);
+            } else {
+                Files.deleteIfExists(p);
+            }
         }
-        Files.deleteIfExists(meta(id));
-        Files.deleteIfExists(eml(id));
     }
 
     void fsyncDirectory() throws IOException {
@@ -151,11 +227,34 @@ final class QueueFiles {
         return guard;
     }
 
-    /** The bytes to send: prepended fields, then {@code <id>.eml}, opened anew for every attempt. */
+    /** The bytes to send: prepended fields, then the received bytes, from a file opened anew for every attempt. */
     OutboundMessage.Content content(QueueEntry entry) {
+        QueueId id = entry.id();
         byte[] prepend = entry.prepend();
-        Path eml = eml(entry.id());
-        return () -> ContentChannel.open(prepend, eml);
+        return () -> {
+            try {
+                FileChannel ch = FileChannel.open(msg(id), StandardOpenOption.READ);
+                long start = MessageFile.contentOffset(entry, ch.size());
+                return new ContentChannel(new byte[0], ch, start, start + entry.totalSize());
+            } catch (NoSuchFileException v1) {
+                FileChannel ch = FileChannel.open(eml(id), StandardOpenOption.READ);
+                return new ContentChannel(prepend, ch, 0, entry.size());
+            }
+        };
+    }
+
+    /** The received bytes alone (without the prepended fields), streamed from disk. */
+    InputStream received(QueueEntry entry) throws IOException {
+        FileChannel ch;
+        long start;
+        try {
+            ch = FileChannel.open(msg(entry.id()), StandardOpenOption.READ);
+            start = MessageFile.contentOffset(entry, ch.size()) + entry.prepend().length;
+        } catch (NoSuchFileException v1) {
+            ch = FileChannel.open(eml(entry.id()), StandardOpenOption.READ);
+            start = 0;
+        }
+        return Channels.newInputStream(new ContentChannel(new byte[0], ch, start, start + entry.size()));
     }
 
     /**
@@ -166,7 +265,7 @@ final class QueueFiles {
         ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
         byte[] prepend = entry.prepend();
         out.write(prepend, 0, Math.min(prepend.length, max));
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(eml(entry.id())))) {
+        try (InputStream in = new BufferedInputStream(received(entry))) {
             int prev = -1;
             int c;
             while (out.size() < max && (c = in.read()) >= 0) {

@@ -18,7 +18,7 @@ public enum RecipientState {
         return this == FAILED || this == EXPIRED;
     }
 
-    /** The name in {@code .meta} files and CLI output. */
+    /** The name in queue files and CLI output. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

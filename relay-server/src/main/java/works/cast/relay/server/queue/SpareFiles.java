@@ -20,6 +20,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The pool is bounded in files and bytes; larger files are unlinked as before. Spare files are never read: a crash
  * leaves at worst a few more of them, which the next start adopts. Thread-safe.
+ *
+ * <p>A file leaves the pool only once a directory fsync that started after its removal has completed ({@link
+ * Generations}). Why this order is safe after a power loss: reusing a file writes another message's bytes into the
+ * same inode. Were the removal of {@code <old>.msg} still only in memory when those bytes reach the disk, a power
+ * loss could bring back the name {@code <old>.msg} pointing at the new bytes, and recovery would deliver them as the
+ * old message (a v2 file would fail its id check, a v1 one would not). Once the queue directory's fsync covering the
+ * removal has completed, the old name is gone for good, whatever happens to the inode later: it is then reachable
+ * only from {@code spare/}, a directory that is never read. (A rename between two directories is one journal
+ * transaction on ext4 and XFS, so a crash leaves the file in exactly one of them.)
  */
 final class SpareFiles {
 
@@ -34,11 +43,41 @@ final class SpareFiles {
     private long bytes;
     private long seq;
 
-    private record Spare(Path path, long size) {
+    private final Generations generations;
+
+    /** The directory fsyncs of the queue, numbered (see {@link GroupCommit}). */
+    interface Generations {
+        /** Every fsync does: for a pool whose files were never in a committed message's place. */
+        Generations NONE = new Generations() {
+            @Override
+            public long next() {
+                return 0;
+            }
+
+            @Override
+            public long durable() {
+                return 0;
+            }
+        };
+
+        /** The first fsync that covers a rename done before this call. */
+        long next();
+
+        /** The last fsync that completed. */
+        long durable();
+    }
+
+    /** @param ready the generation whose completion makes the file safe to reuse */
+    private record Spare(Path path, long size, long ready) {
     }
 
     SpareFiles(Path dir) throws IOException {
+        this(dir, Generations.NONE);
+    }
+
+    SpareFiles(Path dir, Generations generations) throws IOException {
         this.dir = dir;
+        this.generations = generations;
         Files.createDirectories(dir);
         adopt();
     }
@@ -53,7 +92,7 @@ final class SpareFiles {
                 long size = Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) ? Files.size(f) : -1;
                 if (n >= 0 && size >= 0 && free.size() < MAX_FILES && size <= MAX_FILE_BYTES
                         && bytes + size <= MAX_BYTES) {
-                    free.add(new Spare(f, size));
+                    free.add(new Spare(f, size, generations.next())); // a removal may be all that was durable
                     bytes += size;
                 } else {
                     try {
@@ -85,7 +124,18 @@ final class SpareFiles {
         return FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
 
+    /** The oldest spare file whose removal is durable, or null; files are ready in the order they came. */
     private synchronized Spare take() {
+        Spare s = free.peek();
+        if (s == null || s.ready() > generations.durable()) {
+            return null;
+        }
+        free.poll();
+        bytes -= s.size();
+        return s;
+    }
+
+    private synchronized Spare takeAny() {
         Spare s = free.poll();
         if (s != null) {
             bytes -= s.size();
@@ -124,15 +174,16 @@ final class SpareFiles {
             Files.deleteIfExists(file); // the message must go either way
             return;
         }
+        long ready = generations.next(); // read after the rename, so that fsync covers it
         synchronized (this) {
-            free.add(new Spare(to, size));
+            free.add(new Spare(to, size, ready));
         }
     }
 
     /** Unlinks every spare file: room for messages when the disk is full. */
     void release() {
         Spare s;
-        while ((s = take()) != null) {
+        while ((s = takeAny()) != null) {
             try {
                 Files.deleteIfExists(s.path());
             } catch (IOException e) {

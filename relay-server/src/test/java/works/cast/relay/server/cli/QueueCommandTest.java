@@ -67,6 +67,32 @@ class QueueCommandTest {
     }
 
     @Test
+    void listPagesThroughALargeQueue() throws Exception {
+        java.time.Instant t = java.time.Instant.parse("2026-11-28T04:30:00Z");
+        List<works.cast.relay.server.queue.QueueId> ids = works.cast.relay.server.queue.QueueFixtures.writeV2(dir, 5,
+                200, "rcpt@example.net", t, t.plusSeconds(60));
+        List<String> seen = new java.util.ArrayList<>();
+        String after = null;
+        for (int page = 0; page < 5; page++) {
+            List<String> args = new java.util.ArrayList<>(List.of("list", "--limit", "2", "--queue-dir", dir.toString()));
+            if (after != null) {
+                args.addAll(List.of("--after", after));
+            }
+            assertEquals(0, run(args.toArray(String[]::new)), err);
+            out.lines().filter(l -> l.matches("[0-9A-Z]{16}  age=.*")).forEach(l -> seen.add(l.substring(0, 16)));
+            java.util.regex.Matcher more = java.util.regex.Pattern.compile("more: queue list --limit 2 --after (\\S+)")
+                    .matcher(out);
+            if (!more.find()) {
+                assertTrue(out.contains("1 of 5 messages"), out);
+                break;
+            }
+            assertTrue(out.contains("2 of 5 messages"), out);
+            after = more.group(1);
+        }
+        assertEquals(ids.stream().map(works.cast.relay.server.queue.QueueId::value).sorted().toList(), seen);
+    }
+
+    @Test
     void listShowRetryDeleteOnAStoppedRelay() throws Exception {
         QueueEntry e;
         try (FileMessageQueue queue = new FileMessageQueue(dir, Clock.systemUTC())) {
@@ -101,8 +127,8 @@ class QueueCommandTest {
 
         assertEquals(0, run("delete", id, "--queue-dir", dir.toString()), err);
         assertTrue(out.contains("delete " + id + ": done"), out);
-        assertFalse(Files.exists(dir.resolve(id + ".meta")));
-        assertFalse(Files.exists(dir.resolve(id + ".eml")));
+        assertFalse(Files.exists(dir.resolve(id + ".msg")));
+        assertFalse(Files.exists(dir.resolve(id + ".state")));
 
         assertEquals(1, run("show", id, "--queue-dir", dir.toString()));
         assertTrue(err.contains("no message " + id), err);
@@ -144,7 +170,7 @@ class QueueCommandTest {
             assertTrue(Files.exists(dir.resolve("control").resolve("all.retry")));
             assertEquals(0, run("delete", id, "--queue-dir", dir.toString()), err);
             assertTrue(Files.exists(dir.resolve("control").resolve(id + ".delete")));
-            assertTrue(Files.exists(dir.resolve(id + ".meta")), "the running relay deletes it");
+            assertTrue(Files.exists(dir.resolve(id + ".msg")), "the running relay deletes it");
         }
     }
 

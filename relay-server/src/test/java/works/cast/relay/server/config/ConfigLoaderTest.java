@@ -316,6 +316,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void queueActiveLimitIsReadAndChecked() throws IOException {
+        assertEquals(2000, load("relay.queue.dir = q").queue().activeLimit());
+        assertEquals(50, load("relay.queue.active-limit = 50").queue().activeLimit());
+        List<String> p = problems("""
+                relay {
+                  queue.active-limit = 0
+                }
+                """);
+        assertEquals(List.of(file() + ":2: relay.queue.active-limit: must be a whole number in 1..1000000, got 0"), p);
+    }
+
+    @Test
     void singleCanonicalizationWordMeansSimpleBody() throws IOException {
         assertEquals("relaxed/simple", load("relay.signing.canonicalization = relaxed").signing().canonicalization());
     }

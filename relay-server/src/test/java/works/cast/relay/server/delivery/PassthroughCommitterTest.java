@@ -137,7 +137,7 @@ class PassthroughCommitterTest {
         server.rcptReply = r -> "250 2.1.5 Ok";
         try (DeliveryWorker worker = new DeliveryWorker(queue(), forwarder, schedule,
                 new DsnBuilder("relay.test", Clock.systemUTC()), 2, Clock.systemUTC())) {
-            worker.start(List.of(queued));
+            worker.start(List.of(works.cast.relay.server.queue.IndexEntry.of(queued)));
             ScriptedSmtpServer.Message retried = server.next(Duration.ofSeconds(10));
             assertEquals(List.of("busy@example.net"), retried.recipients());
             assertEquals("Received: from test\r\nSubject: hi\r\n\r\n.dot\r\n", retried.text());

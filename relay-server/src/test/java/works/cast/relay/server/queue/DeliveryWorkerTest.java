@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -74,6 +75,31 @@ class DeliveryWorkerTest {
     }
 
     @Test
+    void theSchedulerNeverWaitsForTheSideFilesFsync() throws Exception {
+        worker.close();
+        queue.close();
+        TestGuard guard = new TestGuard();
+        queue = new FileMessageQueue(dir, clock, guard);
+        worker = new DeliveryWorker(queue, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
+                Duration.ofMinutes(10)), new DsnBuilder("relay.cast.works", clock), 4, clock, false);
+        worker.start(queue.recover());
+        QueueEntry e = commit(SENDER, "a@example.net");
+        guard.holdDirectoryFsync = new CountDownLatch(1);
+        forwarder.thenAll(DeliveryResult.Deferred::new, RecordingForwarder.BUSY);
+        CompletableFuture<Void> round = worker.runDue();
+        assertEquals(1, get(worker.size()), "the scheduler answers while the fsync is held");
+        assertFalse(get(worker.delete(QueueId.next())), "and acts on requests");
+        assertFalse(round.isDone(), "the round ends once the new state is durable");
+        guard.holdDirectoryFsync.countDown();
+        get(round);
+        assertEquals(1, queue.load(e.id()).orElseThrow().attempts());
+        clock.advance(Duration.ofMinutes(1));
+        forwarder.thenAll(DeliveryResult.Delivered::new, RecordingForwarder.OK);
+        get(worker.runDue());
+        assertEquals(List.of(), queued());
+    }
+
+    @Test
     void deferredThenDelivered() throws Exception {
         QueueEntry e = commit(SENDER, "a@example.net");
         forwarder.thenAll(DeliveryResult.Deferred::new, RecordingForwarder.BUSY);
@@ -99,7 +125,7 @@ class DeliveryWorkerTest {
         get(worker.runDue());
         assertEquals(2, forwarder.calls().size());
         assertEquals(List.of(), queued());
-        assertFalse(Files.exists(dir.resolve(e.id() + ".eml")));
+        assertFalse(Files.exists(dir.resolve(e.id() + ".msg")));
         assertEquals(0, get(worker.size()));
     }
 
@@ -114,7 +140,7 @@ class DeliveryWorkerTest {
         QueueEntry dsn = left.get(0);
         assertTrue(dsn.isNullSender());
         assertEquals(List.of(SENDER), dsn.recipients().stream().map(RecipientStatus::address).toList());
-        assertFalse(Files.exists(dir.resolve(e.id() + ".meta")));
+        assertFalse(Files.exists(dir.resolve(e.id() + ".msg")));
 
         forwarder.thenAll(DeliveryResult.Delivered::new, RecordingForwarder.OK);
         get(worker.runDue());
@@ -177,7 +203,7 @@ class DeliveryWorkerTest {
         List<QueueEntry> left = queued();
         assertEquals(1, left.size());
         assertTrue(left.get(0).isNullSender());
-        String dsn = Files.readString(dir.resolve(left.get(0).id() + ".eml"), StandardCharsets.US_ASCII);
+        String dsn = Files.readString(dir.resolve(left.get(0).id() + ".msg"), StandardCharsets.US_ASCII);
         assertTrue(dsn.contains("Final-Recipient: rfc822; b@example.net"), dsn);
         assertFalse(dsn.contains("Final-Recipient: rfc822; a@example.net"), dsn);
         assertFalse(dsn.contains("Final-Recipient: rfc822; c@example.net"), dsn);
@@ -200,7 +226,7 @@ class DeliveryWorkerTest {
         List<QueueEntry> left = queued();
         assertEquals(1, left.size());
         assertTrue(left.get(0).isNullSender());
-        String dsn = Files.readString(dir.resolve(left.get(0).id() + ".eml"), StandardCharsets.US_ASCII);
+        String dsn = Files.readString(dir.resolve(left.get(0).id() + ".msg"), StandardCharsets.US_ASCII);
         assertTrue(dsn.contains("Action: failed\r\nStatus: 4.4.7\r\n"), dsn);
         assertTrue(dsn.contains("Diagnostic-Code: smtp; 451 4.4.1 Try again later"), dsn);
     }
@@ -232,7 +258,7 @@ class DeliveryWorkerTest {
         CompletableFuture<Void> round = worker.runDue();
         get(worker.size());
         assertTrue(get(worker.delete(e.id())));
-        assertTrue(Files.exists(dir.resolve(e.id() + ".meta")), "kept while the attempt runs");
+        assertTrue(Files.exists(dir.resolve(e.id() + ".msg")), "kept while the attempt runs");
         held.complete(Map.of("a@example.net", new DeliveryResult.Failed(RecordingForwarder.NO_USER)));
         get(round);
         assertEquals(List.of(), queued(), "removed, and no bounce");

@@ -60,14 +60,13 @@ class FileMessageQueueTest {
         CompletableFuture<Reply> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
         assertTrue(guard.fsyncEntered.await(30, TimeUnit.SECONDS));
         assertFalse(reply.isDone(), "250 before the directory fsync");
-        assertTrue(Files.exists(dir.resolve(m.id() + ".meta")));
-        assertTrue(Files.exists(dir.resolve(m.id() + ".eml")));
+        assertTrue(Files.exists(dir.resolve(m.id() + ".msg")), "renamed into place before the directory fsync");
         guard.holdDirectoryFsync.countDown();
         assertEquals(MessageCommitter.queued(m.id()), reply.get(30, TimeUnit.SECONDS));
 
         assertEquals(List.of(), TestMessages.names(queue.spoolDirectory()));
-        assertEquals(List.of(m.id() + ".eml", m.id() + ".meta", "control", "incoming", "spare"), TestMessages.names(dir));
-        assertEquals(2, guard.fileFsyncs.get(), ".eml and .meta.tmp are fsynced");
+        assertEquals(List.of(m.id() + ".msg", "control", "incoming", "spare"), TestMessages.names(dir));
+        assertEquals(1, guard.fileFsyncs.get(), "one file per message, fsynced once");
         QueueEntry e = queue.load(m.id()).orElseThrow();
         assertEquals("billing@cast.works", e.reversePath());
         assertEquals(List.of(RecipientStatus.pending("a@example.net", T0)), e.recipients());
@@ -107,7 +106,7 @@ class FileMessageQueueTest {
             assertEquals(250, r.get(30, TimeUnit.SECONDS).code());
         }
         assertEquals(2, guard.directoryFsyncs.get(), "11 commits, one held batch and one shared batch");
-        assertEquals(22, guard.fileFsyncs.get());
+        assertEquals(11, guard.fileFsyncs.get());
     }
 
     @Test
@@ -149,42 +148,99 @@ class FileMessageQueueTest {
     void recoveryKeepsCommittedMessagesOnly() throws Exception {
         open();
         QueueEntry kept = TestMessages.commit(queue, "billing@cast.works", List.of("a@example.net"), T0);
-        QueueEntry noEml = TestMessages.commit(queue, "billing@cast.works", List.of("a@example.net"), T0);
-        QueueEntry unreadable = TestMessages.commit(queue, "billing@cast.works", List.of("a@example.net"), T0);
+        QueueEntry deferred = TestMessages.commit(queue, "billing@cast.works", List.of("a@example.net"), T0);
+        QueueEntry deferredState = deferred.withRecipients(r -> r.attempted(RecipientState.PENDING,
+                T0.plusSeconds(60), new Reply(451, "4.4.1", "Try again later"), "smarthost mail.example.net:587"));
+        queue.update(deferredState);
         queue.close();
         queue = null;
-        // The states a crash can leave, one message each.
-        String inData = QueueId.next().value();
-        Files.writeString(dir.resolve("incoming").resolve(inData + ".eml"), "partial");
-        String movedOnly = QueueId.next().value();
-        Files.writeString(dir.resolve(movedOnly + ".eml"), TestMessages.BODY);
-        String tmpOnly = QueueId.next().value();
-        Files.writeString(dir.resolve(tmpOnly + ".eml"), TestMessages.BODY);
-        Files.writeString(dir.resolve(tmpOnly + ".meta.tmp"), "dkim-relay-queue 1\nid ");
-        Files.delete(dir.resolve(noEml.id() + ".eml"));
-        Files.writeString(dir.resolve(unreadable.id() + ".meta"), "dkim-relay-queue 1\nid " + unreadable.id());
+        // The states a crash can leave, one message each: none was answered 250.
+        Files.writeString(dir.resolve("incoming").resolve(QueueId.next() + ".eml"), "partial");
+        Files.writeString(dir.resolve(QueueId.next() + ".msg.tmp"), "dkim-relay-queue 2\nid ");
+        Files.writeString(dir.resolve(kept.id() + ".state.tmp"), "dkim-relay-state 1\n");
 
         open();
-        List<QueueEntry> recovered = queue.recover();
-        assertEquals(List.of(kept.id()), recovered.stream().map(QueueEntry::id).toList());
-        assertEquals(kept.recipients(), recovered.get(0).recipients());
-        assertEquals(List.of(kept.id() + ".eml", kept.id() + ".meta", "control", "corrupt", "incoming", "spare"),
-                TestMessages.names(dir));
+        List<IndexEntry> recovered = queue.recover();
+        assertEquals(java.util.stream.Stream.of(kept.id(), deferred.id()).sorted().toList(),
+                recovered.stream().map(IndexEntry::id).toList(), "ids in order");
+        assertEquals(T0.plusSeconds(60), recovered.stream().filter(i -> i.id().equals(deferred.id())).findFirst()
+                .orElseThrow().due());
+        assertEquals(deferredState.recipients(), queue.load(deferred.id()).orElseThrow().recipients());
+        assertEquals(java.util.stream.Stream.of(kept.id() + ".msg", deferred.id() + ".msg", deferred.id() + ".state",
+                "control", "incoming", "spare").sorted().toList(), TestMessages.names(dir));
         assertEquals(List.of(), TestMessages.names(dir.resolve("incoming")));
-        assertEquals(List.of(noEml.id() + ".meta", unreadable.id() + ".eml", unreadable.id() + ".meta"),
-                TestMessages.names(dir.resolve("corrupt")));
     }
 
     @Test
-    void recoveryFinishesAMoveOutOfIncoming() throws Exception {
+    void recoveryMovesDamagedFilesAsideOneLogLineEach() throws Exception {
         open();
-        QueueEntry e = TestMessages.commit(queue, "billing@cast.works", List.of("a@example.net"), T0);
+        List<QueueEntry> all = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            all.add(TestMessages.commit(queue, "billing@cast.works", List.of("a@example.net"), T0));
+        }
+        QueueEntry withState = all.get(6);
+        queue.update(withState.withRecipients(r -> r.attempted(RecipientState.PENDING, T0.plusSeconds(60),
+                new Reply(451, "4.4.1", "Try again later"), "smarthost")));
         queue.close();
         queue = null;
-        Files.move(dir.resolve(e.id() + ".eml"), dir.resolve("incoming").resolve(e.id() + ".eml"));
+        Path truncated = dir.resolve(all.get(0).id() + ".msg");
+        Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(truncated), (int) Files.size(truncated) - 7));
+        Path extended = dir.resolve(all.get(1).id() + ".msg");
+        Files.write(extended, "more\r\n".getBytes(StandardCharsets.US_ASCII), java.nio.file.StandardOpenOption.APPEND);
+        flip(dir.resolve(all.get(2).id() + ".msg"), Files.size(dir.resolve(all.get(2).id() + ".msg")) / 2);
+        QueueId stranger = QueueId.next();
+        Files.move(dir.resolve(all.get(3).id() + ".msg"), dir.resolve(stranger + ".msg")); // id does not match its name
+        Path state = dir.resolve(withState.id() + ".state");
+        Path orphan = dir.resolve(QueueId.next() + ".state");
+        Files.copy(state, orphan);
+        flip(state, 30);
+
         open();
-        assertEquals(List.of(e.id()), queue.recover().stream().map(QueueEntry::id).toList());
-        assertTrue(Files.exists(dir.resolve(e.id() + ".eml")));
+        List<QueueId> recovered = queue.recover().stream().map(IndexEntry::id).toList();
+        assertEquals(java.util.stream.Stream.of(all.get(4).id(), all.get(5).id()).sorted().toList(), recovered);
+        assertEquals(java.util.stream.Stream.of(all.get(0).id() + ".msg", all.get(1).id() + ".msg",
+                        all.get(2).id() + ".msg", stranger + ".msg", withState.id() + ".msg", withState.id() + ".state",
+                        orphan.getFileName().toString()).sorted().toList(),
+                TestMessages.names(dir.resolve("corrupt")));
+        for (QueueId id : recovered) {
+            assertEquals(TestMessages.PREPEND + TestMessages.BODY, text(queue.load(id).orElseThrow()));
+        }
+    }
+
+    @Test
+    void everyByteOfAMessageFileIsChecked() throws Exception {
+        open();
+        QueueEntry e = TestMessages.commit(queue, "billing@cast.works", List.of("a@example.net"), T0);
+        Path f = dir.resolve(e.id() + ".msg");
+        byte[] good = Files.readAllBytes(f);
+        for (int i = 0; i < good.length; i++) {
+            byte[] bad = good.clone();
+            bad[i] ^= 0x01;
+            Files.write(f, bad);
+            int at = i;
+            assertThrows(IOException.class, () -> queue.files().read(e.id(), true), () -> "byte " + at);
+        }
+        Files.write(f, good);
+        assertEquals(e.recipients(), queue.files().read(e.id(), true).recipients());
+    }
+
+    private static void flip(Path f, long at) throws IOException {
+        byte[] b = Files.readAllBytes(f);
+        b[(int) at] ^= 0x20;
+        Files.write(f, b);
+    }
+
+    private String text(QueueEntry e) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (ReadableByteChannel ch = queue.content(e).open()) {
+            ByteBuffer b = ByteBuffer.allocate(5);
+            while (ch.read(b) >= 0) {
+                b.flip();
+                sb.append(StandardCharsets.US_ASCII.decode(b));
+                b.clear();
+            }
+        }
+        return sb.toString();
     }
 
     @Test
