@@ -1,7 +1,6 @@
 package works.cast.relay.server.delivery;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,8 +10,6 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
-import org.xbill.DNS.AAAARecord;
-import org.xbill.DNS.ARecord;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Type;
@@ -100,23 +97,7 @@ public final class MxResolver implements AutoCloseable {
 
     /** The addresses of a host, IPv4 first; fails when it has none or DNS does not answer. */
     public CompletableFuture<List<InetAddress>> addresses(String host) {
-        CompletableFuture<DnsAnswer> v4 = dns.query(host, Type.A);
-        CompletableFuture<DnsAnswer> v6 = dns.query(host, Type.AAAA);
-        return v4.handle((a, e) -> a).thenCombineAsync(v6.handle((a, e) -> a), (a, b) -> {
-            List<InetAddress> out = new ArrayList<>();
-            if (a != null) {
-                a.records().forEach(r -> out.add(((ARecord) r).getAddress()));
-            }
-            if (b != null) {
-                b.records().forEach(r -> out.add(((AAAARecord) r).getAddress()));
-            }
-            if (out.isEmpty()) {
-                String why = a == null && b == null ? "no answer from " + dns.describe()
-                        : a != null && a.noSuchName() ? "no such name (NXDOMAIN)" : "no A or AAAA record";
-                throw new java.util.concurrent.CompletionException(new UnknownHostException(host + ": " + why));
-            }
-            return List.copyOf(out);
-        }, loop);
+        return dns.addresses(host).thenApplyAsync(a -> a, loop);
     }
 
     /** Nothing to release: the client's sockets are dnsjava's, shared by the process. */

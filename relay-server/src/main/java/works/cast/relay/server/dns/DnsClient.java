@@ -1,13 +1,18 @@
 package works.cast.relay.server.dns;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.ExtendedResolver;
@@ -19,6 +24,7 @@ import org.xbill.DNS.Resolver;
 import org.xbill.DNS.ResolverConfig;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
 
 /**
  * The relay's one DNS client (dnsjava): every lookup the relay and its commands make goes through it, to the servers
@@ -109,6 +115,30 @@ public final class DnsClient {
     }
 
     /** Lower case, stripped of blanks and the trailing dot. */
+    /**
+     * The addresses of a host, IPv4 first (A and AAAA asked together); fails with an {@link UnknownHostException}
+     * saying why when it has none or the servers do not answer.
+     */
+    public CompletableFuture<List<InetAddress>> addresses(String host) {
+        CompletableFuture<DnsAnswer> v4 = query(host, Type.A);
+        CompletableFuture<DnsAnswer> v6 = query(host, Type.AAAA);
+        return v4.handle((a, e) -> a).thenCombine(v6.handle((a, e) -> a), (a, b) -> {
+            List<InetAddress> out = new ArrayList<>();
+            if (a != null) {
+                a.records().forEach(r -> out.add(((ARecord) r).getAddress()));
+            }
+            if (b != null) {
+                b.records().forEach(r -> out.add(((AAAARecord) r).getAddress()));
+            }
+            if (out.isEmpty()) {
+                String why = a == null && b == null ? "no answer from " + describe()
+                        : a != null && a.noSuchName() ? "no such name (NXDOMAIN)" : "no A or AAAA record";
+                throw new CompletionException(new UnknownHostException(host + ": " + why));
+            }
+            return List.copyOf(out);
+        });
+    }
+
     static String normalize(String name) {
         String n = name.strip().toLowerCase(Locale.ROOT);
         return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;

@@ -2,7 +2,6 @@ package works.cast.relay.server.delivery.tls;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,8 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xbill.DNS.AAAARecord;
-import org.xbill.DNS.ARecord;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 import works.cast.relay.server.dns.DnsAnswer;
@@ -173,20 +170,6 @@ public final class MtaSts {
 
     /** The policy host's addresses through the relay's DNS servers, IPv4 first. */
     private CompletableFuture<List<InetAddress>> addresses(String host) {
-        CompletableFuture<DnsAnswer> v4 = dns.query(host, Type.A);
-        CompletableFuture<DnsAnswer> v6 = dns.query(host, Type.AAAA);
-        return v4.handle((a, e) -> a).thenCombine(v6.handle((a, e) -> a), (a, b) -> {
-            List<InetAddress> out = new ArrayList<>();
-            if (a != null) {
-                a.records().forEach(r -> out.add(((ARecord) r).getAddress()));
-            }
-            if (b != null) {
-                b.records().forEach(r -> out.add(((AAAARecord) r).getAddress()));
-            }
-            if (out.isEmpty()) {
-                throw new CompletionException(new UnknownHostException(host + ": no address"));
-            }
-            return out;
-        });
+        return dns.addresses(host);
     }
 }
