@@ -51,8 +51,12 @@ class QueueMemoryIT {
             int status = 0;
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             while (System.nanoTime() < deadline) {
-                status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/readyz"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+                try {
+                    status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/readyz"))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+                } catch (java.net.ConnectException e) {
+                    status = 0; // the management port opens a moment after SMTP: not ready yet
+                }
                 if (status == 200) {
                     break;
                 }
