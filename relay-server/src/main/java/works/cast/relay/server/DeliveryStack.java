@@ -25,14 +25,15 @@ import works.cast.relay.server.delivery.MxForwarder;
 import works.cast.relay.server.delivery.PassthroughCommitter;
 import works.cast.relay.server.delivery.QueueDeferrals;
 import works.cast.relay.server.delivery.SmarthostForwarder;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.intake.MessageCommitter;
+import works.cast.relay.server.intake.StoreCommitter;
 import works.cast.relay.server.ops.MeteredForwarder;
 import works.cast.relay.server.ops.RelayMetrics;
 import works.cast.relay.server.queue.DeliveryWorker;
 import works.cast.relay.server.queue.FileMessageQueue;
-import works.cast.relay.server.queue.IndexEntry;
-import works.cast.relay.server.queue.RetrySchedule;
+import works.cast.relay.server.message.IndexEntry;
+import works.cast.relay.server.delivery.RetrySchedule;
 
 /**
  * Where accepted messages go, by {@code delivery.mode}: the outbox directory; or the durable queue and a delivery
@@ -114,7 +115,7 @@ final class DeliveryStack implements AutoCloseable {
         MessageCommitter committer = delivery.passthrough()
                 ? new PassthroughCommitter(forwarder, queue.spoolDirectory(), io, bounces(queue, dsn),
                         new QueueDeferrals(queue, RetrySchedule.of(config.queue()), clock))
-                : queue;
+                : new StoreCommitter(queue);
         return new DeliveryStack(committer, Optional.of(queue), Optional.of(worker), Optional.of(forwarder),
                 Optional.of(io));
     }

@@ -8,11 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import works.cast.relay.server.queue.QueueEntry;
-import works.cast.relay.server.queue.RecipientState;
-import works.cast.relay.server.queue.RecipientStatus;
-import works.cast.relay.server.queue.RetrySchedule;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The bookkeeping of one delivery attempt as a pure function (RFC 5321 section 4.5.4.1): the queued message, the

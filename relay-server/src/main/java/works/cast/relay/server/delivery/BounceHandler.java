@@ -2,7 +2,7 @@ package works.cast.relay.server.delivery;
 
 import java.nio.file.Path;
 import java.util.Map;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.message.AcceptedMessage;
 
 /**
  * Receives the recipients that a passthrough delivery could not deliver while others were delivered, so that a

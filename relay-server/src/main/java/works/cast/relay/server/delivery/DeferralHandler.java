@@ -3,7 +3,7 @@ package works.cast.relay.server.delivery;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.message.AcceptedMessage;
 
 /**
  * Takes over the recipients that a passthrough delivery deferred (4xx) while others were delivered, so that they are

@@ -29,7 +29,7 @@ import works.cast.relay.server.delivery.tls.TlsFailure;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * Delivers straight to each recipient domain's MX hosts ({@code delivery.mode = mx}, RFC 5321 section 5.1): the

@@ -1,10 +1,9 @@
 package works.cast.relay.server.delivery;
 
-import java.io.IOException;
-import java.nio.channels.ReadableByteChannel;
 import java.util.List;
 import java.util.Objects;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.MessageContent;
+import works.cast.relay.server.message.QueueId;
 
 /**
  * One message to hand to an upstream, for some of its recipients.
@@ -18,7 +17,7 @@ import works.cast.relay.server.queue.QueueId;
  * @param content     opens the bytes to send, prepended fields first, not dot-stuffed
  */
 public record OutboundMessage(QueueId id, String reversePath, List<String> recipients, long size, boolean eightBit,
-                              boolean smtpUtf8, Content content) {
+                              boolean smtpUtf8, MessageContent content) {
 
     public OutboundMessage {
         Objects.requireNonNull(id, "id");
@@ -27,9 +26,4 @@ public record OutboundMessage(QueueId id, String reversePath, List<String> recip
         Objects.requireNonNull(content, "content");
     }
 
-    /** The message bytes, readable any number of times (each attempt streams them from disk again). */
-    @FunctionalInterface
-    public interface Content {
-        ReadableByteChannel open() throws IOException;
-    }
 }

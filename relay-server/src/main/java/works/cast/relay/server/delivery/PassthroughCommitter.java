@@ -14,9 +14,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.intake.MessageCommitter;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * Delivery without a queue ({@code delivery.passthrough = true}): each message is forwarded at the end of DATA and

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The Netty side of one upstream SMTP connection (RFC 5321 section 4.5.3.2): pairs replies with the requests that

@@ -1,7 +1,7 @@
 package works.cast.relay.server.delivery;
 
 import java.util.Objects;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * A failure of an upstream connection as a whole: it could not be opened, timed out, broke the protocol or refused

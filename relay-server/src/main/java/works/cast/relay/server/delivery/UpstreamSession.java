@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.delivery.tls.PeerVerifier;
 import works.cast.relay.server.delivery.tls.TlsFailure;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * One SMTP client session with an upstream server (RFC 5321 section 3, RFC 2920 pipelining, RFC 3207 STARTTLS,

@@ -4,7 +4,7 @@ import java.util.Locale;
 import works.cast.relay.server.config.RateLimitConfig.Match;
 import works.cast.relay.server.intake.AuthorGate;
 import works.cast.relay.server.smtp.Replies;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.SenderGate;
 import works.cast.relay.server.smtp.SessionInfo;
 

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import works.cast.relay.server.delivery.DsnBuilder;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.RecipientState;
 
 /**
  * Turns the failed recipients of a finished message into one DSN to its envelope sender, queued through the same

@@ -25,6 +25,12 @@ import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.delivery.DsnBuilder;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.OutboundMessage;
+import works.cast.relay.server.delivery.RetrySchedule;
+import works.cast.relay.server.message.IndexEntry;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
 
 /**
  * Delivers the queue (RFC 5321 section 4.5.4.1): one scheduler thread picks due messages, hands their pending
@@ -133,7 +139,7 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     private Void readControl() {
-        for (QueueControl.Request r : control.take()) {
+        for (works.cast.relay.server.message.OperatorRequest r : queue.takeRequests()) {
             switch (r.kind()) {
                 case RETRY -> r.id().ifPresentOrElse(this::retryNow, this::retryAllNow);
                 case DELETE -> r.id().ifPresent(this::deleteNow);

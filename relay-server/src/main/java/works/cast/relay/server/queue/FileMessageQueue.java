@@ -20,10 +20,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import works.cast.relay.server.delivery.OutboundMessage;
-import works.cast.relay.server.intake.AcceptedMessage;
-import works.cast.relay.server.intake.MessageCommitter;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.MessageContent;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.IndexEntry;
+import works.cast.relay.server.message.MessageStore;
+import works.cast.relay.server.message.OperatorRequest;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientStatus;
 
 /**
  * The durable queue on {@code queue.dir} (RFC 5321 section 4.5.4: once the relay answers 250 it owns the message).
@@ -37,7 +41,7 @@ import works.cast.relay.server.smtp.Reply;
  * the caller. Holds
  * {@code <dir>/.lock} until {@link #close}. Call {@link #recover} once before the listener starts.
  */
-public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
+public final class FileMessageQueue implements MessageStore, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FileMessageQueue.class);
 
@@ -50,6 +54,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     private final ExecutorService store = Executors.newSingleThreadExecutor(
             new DefaultThreadFactory("queue-store", true));
     private volatile Consumer<QueueEntry> listener = e -> { };
+    private final QueueControl control;
 
     public FileMessageQueue(Path dir, Clock clock) throws IOException {
         this(dir, clock, FileSystemGuard.REAL);
@@ -60,6 +65,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
         this.clock = clock;
         files.createDirectories();
         this.lock = acquire(dir);
+        this.control = new QueueControl(dir, clock);
         this.group = new GroupCommit(files::fsyncDirectory, "queue-commit");
         this.spares = files.useSpares(new SpareFiles.Generations() {
             @Override
@@ -99,6 +105,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     }
 
     /** Hears every message once it is durably committed, on the commit thread; set before the listener starts. */
+    @Override
     public void onCommitted(Consumer<QueueEntry> listener) {
         this.listener = listener;
     }
@@ -119,17 +126,18 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     }
 
     @Override
-    public CompletionStage<Reply> commit(AcceptedMessage m, Path spoolFile) {
+    public CompletionStage<QueueEntry> commit(AcceptedMessage m, Path spoolFile) {
         Instant now = clock.instant();
         List<RecipientStatus> rcpts = m.envelope().recipients().stream()
                 .map(r -> RecipientStatus.pending(r, now)).toList();
-        return commit(m, spoolFile, rcpts).thenApply(e -> MessageCommitter.queued(e.id()));
+        return commit(m, spoolFile, rcpts);
     }
 
     /**
      * Commits a message whose recipients already have a state, such as those a passthrough delivery deferred (tried
      * once, due again later); otherwise as {@link #commit(AcceptedMessage, Path)}.
      */
+    @Override
     public CompletionStage<QueueEntry> commit(AcceptedMessage m, Path spoolFile, List<RecipientStatus> recipients) {
         return commitEntry(new QueueEntry(m.id(), m.envelope().reversePath(), recipients, m.received(), m.size(),
                 m.envelope().eightBit(), m.envelope().smtpUtf8(), m.prepend(), m.clientAddress(), m.authUser()),
@@ -143,6 +151,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
      * @param recipients  RCPT TO
      * @param message     the whole message in wire form (CRLF)
      */
+    @Override
     public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message) {
         QueueId id = QueueId.next();
         Path spool = spoolFile(id);
@@ -208,11 +217,13 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
      * CRC) and side file, moves unusable ones to {@code corrupt/} with one log line each, and returns the index of
      * every usable message. Reads one message at a time: memory does not grow with the queue beyond the index.
      */
+    @Override
     public List<IndexEntry> recover() throws IOException {
         return new Recovery(files).run();
     }
 
     /** The message's current state, or empty when it is no longer queued. */
+    @Override
     public Optional<QueueEntry> load(QueueId id) throws IOException {
         try {
             return Optional.of(files.read(id, false));
@@ -222,6 +233,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     }
 
     /** True while the message is queued. */
+    @Override
     public boolean contains(QueueId id) {
         return files.contains(id);
     }
@@ -242,6 +254,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
      * between that check and the rename can still leave a side file without its message; recovery moves it to
      * {@code corrupt/}, and no message is delivered again for it.)
      */
+    @Override
     public CompletableFuture<Void> updateLater(QueueEntry entry) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
@@ -275,8 +288,39 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
         files.remove(id);
     }
 
+    /** As {@link #remove}, on the queue's store thread after the writes asked before it. */
+    @Override
+    public CompletableFuture<Boolean> removeLater(QueueId id) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        try {
+            store.execute(() -> {
+                try {
+                    boolean existed = files.contains(id);
+                    files.remove(id);
+                    done.complete(existed);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new IOException("queue is closed"));
+        }
+        return done;
+    }
+
+    @Override
+    public byte[] headers(QueueEntry entry, int max) throws IOException {
+        return files.headers(entry, max);
+    }
+
+    @Override
+    public List<OperatorRequest> takeRequests() {
+        return control.take();
+    }
+
     /** The bytes to send: prepended fields, then the received bytes, streamed from disk for every attempt. */
-    public OutboundMessage.Content content(QueueEntry entry) {
+    @Override
+    public MessageContent content(QueueEntry entry) {
         return files.content(entry);
     }
 

@@ -12,7 +12,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The {@code key value} lines of the queue's files (values percent-encoded so that no value holds a space or line

@@ -1,6 +1,7 @@
 package works.cast.relay.server.smtp;
 
 import java.util.List;
+import works.cast.relay.server.message.Reply;
 
 /**
  * Factory for the fixed SMTP replies of the submission server (RFC 5321 section 4.2.2, RFC 3463 codes).

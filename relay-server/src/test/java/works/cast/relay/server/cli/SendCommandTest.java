@@ -30,7 +30,7 @@ import works.cast.relay.server.smtp.Authenticator;
 import works.cast.relay.server.smtp.MessageReceiver;
 import works.cast.relay.server.smtp.MessageSink;
 import works.cast.relay.server.smtp.NetworkAcl;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.SessionInfo;
 import works.cast.relay.server.smtp.SmtpServer;
 import works.cast.relay.server.smtp.SmtpServerSettings;

@@ -10,12 +10,11 @@ import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
-import works.cast.relay.server.queue.QueueEntry;
-import works.cast.relay.server.queue.QueueId;
-import works.cast.relay.server.queue.RecipientState;
-import works.cast.relay.server.queue.RecipientStatus;
-import works.cast.relay.server.queue.RetrySchedule;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.Reply;
 
 /** The bookkeeping of one attempt, as tables: result, attempts so far and age in, state and next attempt out. */
 class AttemptOutcomeTest {

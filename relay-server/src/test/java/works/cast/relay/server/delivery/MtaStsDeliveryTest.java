@@ -346,7 +346,7 @@ class MtaStsDeliveryTest {
     @Test
     void aTlsReportIgnoresTheMandatoryPolicyAndIsNotCounted() throws Exception {
         byte[] content = "TLS-Required: No\r\n\r\n{}\r\n".getBytes(StandardCharsets.US_ASCII);
-        OutboundMessage report = new OutboundMessage(works.cast.relay.server.queue.QueueId.next(), "tlsrpt@cast.works",
+        OutboundMessage report = new OutboundMessage(works.cast.relay.server.message.QueueId.next(), "tlsrpt@cast.works",
                 List.of("tls-reports@selfsigned.test"), content.length, false, false,
                 () -> java.nio.channels.Channels.newChannel(new java.io.ByteArrayInputStream(content)));
         DeliveryResult r = await(forwarder, report).get("tls-reports@selfsigned.test");

@@ -21,7 +21,7 @@ import works.cast.relay.server.queue.MutableClock;
 import works.cast.relay.server.sender.DmarcLookup;
 import works.cast.relay.server.sender.DomainReport;
 import works.cast.relay.server.sender.SpfResult;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /** The console's data and page: history per minute and hour, the stricter TLS profile, escaping of mail's values. */
 class ConsoleStatusTest {

@@ -29,6 +29,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.delivery.DsnBuilder;
+import works.cast.relay.server.delivery.RetrySchedule;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
 
 class DeliveryWorkerTest {
 

@@ -24,9 +24,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import works.cast.relay.server.intake.AcceptedMessage;
-import works.cast.relay.server.intake.MessageCommitter;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.IndexEntry;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.Reply;
 
 class FileMessageQueueTest {
 
@@ -57,12 +61,12 @@ class FileMessageQueueTest {
         open();
         guard.holdDirectoryFsync = new CountDownLatch(1);
         AcceptedMessage m = TestMessages.spool(queue, "billing@cast.works", List.of("a@example.net"), T0);
-        CompletableFuture<Reply> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
+        CompletableFuture<QueueEntry> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
         assertTrue(guard.fsyncEntered.await(30, TimeUnit.SECONDS));
         assertFalse(reply.isDone(), "250 before the directory fsync");
         assertTrue(Files.exists(dir.resolve(m.id() + ".msg")), "renamed into place before the directory fsync");
         guard.holdDirectoryFsync.countDown();
-        assertEquals(MessageCommitter.queued(m.id()), reply.get(30, TimeUnit.SECONDS));
+        assertEquals(m.id(), reply.get(30, TimeUnit.SECONDS).id());
 
         assertEquals(List.of(), TestMessages.names(queue.spoolDirectory()));
         assertEquals(List.of(m.id() + ".msg", "control", "incoming", "spare"), TestMessages.names(dir));
@@ -80,13 +84,13 @@ class FileMessageQueueTest {
         open();
         guard.holdDirectoryFsync = new CountDownLatch(1);
         AcceptedMessage first = TestMessages.spool(queue, "a@cast.works", List.of("x@example.net"), T0);
-        List<CompletableFuture<Reply>> replies = new ArrayList<>();
+        List<CompletableFuture<QueueEntry>> replies = new ArrayList<>();
         replies.add(queue.commit(first, queue.spoolFile(first.id())).toCompletableFuture());
         assertTrue(guard.fsyncEntered.await(30, TimeUnit.SECONDS));
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             AcceptedMessage m = TestMessages.spool(queue, "a@cast.works", List.of("x@example.net"), T0);
-            CompletableFuture<Reply> r = new CompletableFuture<>();
+            CompletableFuture<QueueEntry> r = new CompletableFuture<>();
             replies.add(r);
             Thread t = new Thread(() -> queue.commit(m, queue.spoolFile(m.id())).whenComplete((v, f) -> {
                 if (f != null) {
@@ -102,8 +106,8 @@ class FileMessageQueueTest {
             t.join();
         }
         guard.holdDirectoryFsync.countDown();
-        for (CompletableFuture<Reply> r : replies) {
-            assertEquals(250, r.get(30, TimeUnit.SECONDS).code());
+        for (CompletableFuture<QueueEntry> r : replies) {
+            assertFalse(r.get(30, TimeUnit.SECONDS).isFinal());
         }
         assertEquals(2, guard.directoryFsyncs.get(), "11 commits, one held batch and one shared batch");
         assertEquals(11, guard.fileFsyncs.get());
@@ -114,7 +118,7 @@ class FileMessageQueueTest {
         open();
         guard.diskFull = true;
         AcceptedMessage m = TestMessages.spool(queue, "billing@cast.works", List.of("a@example.net"), T0);
-        CompletableFuture<Reply> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
+        CompletableFuture<QueueEntry> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
         ExecutionException e = assertThrows(ExecutionException.class, () -> reply.get(30, TimeUnit.SECONDS));
         assertInstanceOf(IOException.class, e.getCause());
         assertEquals("No space left on device", e.getCause().getMessage());
@@ -128,7 +132,7 @@ class FileMessageQueueTest {
         open();
         guard.directoryFsyncFails = true;
         AcceptedMessage m = TestMessages.spool(queue, "billing@cast.works", List.of("a@example.net"), T0);
-        CompletableFuture<Reply> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
+        CompletableFuture<QueueEntry> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
         assertThrows(ExecutionException.class, () -> reply.get(30, TimeUnit.SECONDS));
         assertEquals(List.of("control", "incoming", "spare"), TestMessages.names(dir));
     }

@@ -11,7 +11,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.Reply;
 
 class MetaFormatTest {
 

@@ -17,6 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.delivery.DsnBuilder;
+import works.cast.relay.server.delivery.RetrySchedule;
+import works.cast.relay.server.message.IndexEntry;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
 
 /** A relay started on a queue a v1 relay wrote delivers those messages and writes new ones as v2. */
 class QueueUpgradeTest {

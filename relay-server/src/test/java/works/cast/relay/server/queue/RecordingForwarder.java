@@ -17,7 +17,7 @@ import java.util.function.Function;
 import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.OutboundMessage;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /** A forwarder that records each call with the bytes it would send and answers from a per-call script. */
 final class RecordingForwarder implements Forwarder {

@@ -8,7 +8,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import works.cast.relay.core.mail.Envelope;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
 
 /** Accepted messages with their spool files, as the intake hands them over. */
 final class TestMessages {

@@ -1,9 +1,8 @@
-package works.cast.relay.server.queue;
+package works.cast.relay.server.message;
 
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import works.cast.relay.server.smtp.Reply;
 
 /**
  * The delivery state of one recipient of a queued message.
