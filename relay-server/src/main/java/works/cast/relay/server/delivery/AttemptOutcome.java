@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.QueueEntry;
 import works.cast.relay.server.message.RecipientState;
 import works.cast.relay.server.message.RecipientStatus;

@@ -29,6 +29,7 @@ import works.cast.relay.server.delivery.tls.TlsFailure;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
+import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.Reply;
 
 /**

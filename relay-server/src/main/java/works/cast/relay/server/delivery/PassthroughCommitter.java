@@ -14,8 +14,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.bounce.BounceHandler;
 import works.cast.relay.server.intake.MessageCommitter;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.Reply;
 
 /**

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import works.cast.relay.core.mail.Envelope;
 import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.MessageStore;
 import works.cast.relay.server.message.RecipientState;
 import works.cast.relay.server.message.RecipientStatus;

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.server.config.DeliveryConfig;
 import works.cast.relay.server.config.SmarthostConfig;
+import works.cast.relay.server.message.DeliveryResult;
 
 /**
  * Forwards every message to one smarthost ({@code delivery.mode = smarthost}; RFC 6409 submission with STARTTLS and

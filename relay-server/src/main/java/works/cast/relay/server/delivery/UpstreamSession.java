@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.delivery.tls.PeerVerifier;
 import works.cast.relay.server.delivery.tls.TlsFailure;
+import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.Reply;
 
 /**

@@ -20,12 +20,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.server.bounce.Bouncer;
+import works.cast.relay.server.bounce.DsnBuilder;
 import works.cast.relay.server.delivery.AttemptOutcome;
-import works.cast.relay.server.delivery.DeliveryResult;
-import works.cast.relay.server.delivery.DsnBuilder;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.OutboundMessage;
 import works.cast.relay.server.delivery.RetrySchedule;
+import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.IndexEntry;
 import works.cast.relay.server.message.QueueEntry;
 import works.cast.relay.server.message.QueueId;
@@ -322,8 +323,8 @@ public final class DeliveryWorker implements AutoCloseable {
     private void finish(Tracked t, QueueEntry e) {
         List<RecipientStatus> failed = e.bounced();
         try {
-            bouncer.bounceFailed(e);
-        } catch (IOException | RuntimeException ex) {
+            bouncer.bounceFailed(e).toCompletableFuture().join();
+        } catch (RuntimeException ex) {
             log.error("bounce failed id={} error={} (will try again)", e.id(), ex.toString());
             save(t, e);
             ready.schedule(t, clock.instant().plus(BOUNCE_RETRY));

@@ -33,11 +33,12 @@ import works.cast.relay.server.config.MxConfig;
 import works.cast.relay.server.config.MxTlsConfig;
 import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.delivery.tls.MxTlsPolicies;
+import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.delivery.tls.TlsReportCounts;
 import works.cast.relay.server.delivery.tls.TlsReporter;
-import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
+import works.cast.relay.server.message.DeliveryResult;
 
 /**
  * MTA-STS (RFC 8461) with real peers on loopback: dnsmasq for the MX, {@code _mta-sts} TXT and policy host records,

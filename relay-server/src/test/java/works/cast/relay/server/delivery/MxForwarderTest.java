@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.server.config.MxConfig;
 import works.cast.relay.server.config.OutboundTls;
+import works.cast.relay.server.message.DeliveryResult;
 
 /**
  * MX delivery against dnsmasq on loopback and two SMTP servers on 127.0.0.21 and 127.0.0.22. The forwarder runs as

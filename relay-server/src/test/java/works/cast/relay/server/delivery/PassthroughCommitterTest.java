@@ -22,14 +22,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.core.mail.Envelope;
+import works.cast.relay.server.bounce.DsnBuilder;
 import works.cast.relay.server.message.AcceptedMessage;
-import works.cast.relay.server.queue.DeliveryWorker;
-import works.cast.relay.server.queue.FileMessageQueue;
+import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.QueueEntry;
 import works.cast.relay.server.message.QueueId;
 import works.cast.relay.server.message.RecipientState;
 import works.cast.relay.server.message.RecipientStatus;
 import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.queue.DeliveryWorker;
+import works.cast.relay.server.queue.FileMessageQueue;
 
 /** Passthrough delivery answers with the upstream's reply; deferred recipients go into the durable queue first. */
 class PassthroughCommitterTest {

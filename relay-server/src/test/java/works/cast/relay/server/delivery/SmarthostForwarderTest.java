@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import works.cast.relay.server.message.DeliveryResult;
 
 /** The smarthost client against a scripted SMTP server on loopback. */
 class SmarthostForwarderTest {

@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.OutboundMessage;
+import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.Reply;
 
 /** A forwarder that records each call with the bytes it would send and answers from a per-call script. */

@@ -1,4 +1,4 @@
-package works.cast.relay.server.delivery;
+package works.cast.relay.server.bounce;
 
 import jakarta.activation.DataHandler;
 import jakarta.mail.MessagingException;

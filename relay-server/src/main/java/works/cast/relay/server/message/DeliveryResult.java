@@ -1,7 +1,6 @@
-package works.cast.relay.server.delivery;
+package works.cast.relay.server.message;
 
 import java.util.Objects;
-import works.cast.relay.server.message.Reply;
 
 /**
  * What happened to one recipient in one delivery attempt (Kumo's Permfail/Tempfail, RFC 5321 section 4.2.1).
