@@ -12,6 +12,7 @@ import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.bounce.Bouncer;
 import works.cast.relay.server.bounce.DsnBuilder;
 import works.cast.relay.server.config.RelayConfig;
+import works.cast.relay.server.delivery.DeliveryWorker;
 import works.cast.relay.server.delivery.DirectoryOutbox;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.MxForwarder;
@@ -25,7 +26,6 @@ import works.cast.relay.server.intake.StoreCommitter;
 import works.cast.relay.server.message.IndexEntry;
 import works.cast.relay.server.ops.MeteredForwarder;
 import works.cast.relay.server.ops.RelayMetrics;
-import works.cast.relay.server.queue.DeliveryWorker;
 import works.cast.relay.server.queue.FileMessageQueue;
 
 /**
@@ -99,14 +99,15 @@ final class DeliveryStack implements AutoCloseable {
         List<IndexEntry> recovered = queue.recover();
         // Messages read from disk and handed to delivery at once: delivery's concurrency, capped by queue.active-limit.
         int inFlight = Math.min(config.queue().activeLimit(), Math.max(4, delivery.smarthost().connections() * 2));
-        DeliveryWorker worker = new DeliveryWorker(queue, forwarder, RetrySchedule.of(config.queue()), dsn, inFlight,
-                clock);
+        Bouncer bouncer = new Bouncer(queue, dsn);
+        DeliveryWorker worker = new DeliveryWorker(queue, forwarder, RetrySchedule.of(config.queue()), bouncer,
+                inFlight, clock);
         worker.start(recovered);
         if (!recovered.isEmpty()) {
             log.info("queue recovered messages={} dir={}", recovered.size(), config.queue().dir());
         }
         MessageCommitter committer = delivery.passthrough()
-                ? new PassthroughCommitter(forwarder, queue.spoolDirectory(), io, new Bouncer(queue, dsn),
+                ? new PassthroughCommitter(forwarder, queue.spoolDirectory(), io, bouncer,
                         new QueueDeferrals(queue, RetrySchedule.of(config.queue()), clock))
                 : new StoreCommitter(queue);
         return new DeliveryStack(committer, Optional.of(queue), Optional.of(worker), Optional.of(forwarder),

@@ -36,10 +36,11 @@ import works.cast.relay.server.message.RecipientStatus;
  * directory: that fsync is the commit point. It is shared by every message ready before it started
  * ({@link GroupCommit}); the 250 goes out only after it. The spool file itself is never fsynced.
  *
- * <p>Threads: {@link #commit} and {@link #enqueue} run their file work on the calling I/O thread and complete on the
- * commit thread; {@link #updateLater} runs on the queue's store thread; {@link #update} and {@link #remove} block
- * the caller. Holds
- * {@code <dir>/.lock} until {@link #close}. Call {@link #recover} once before the listener starts.
+ * <p>It is the relay's {@link MessageStore} and knows nothing about SMTP or delivery. Threads: {@link #commit} and
+ * {@link #enqueue} run their file work on the calling I/O thread and complete on the commit thread;
+ * {@link #updateLater} and {@link #removeLater} run on the queue's store thread, one at a time in the order asked;
+ * {@link #update} and {@link #remove} block the caller (the command line and tests). Holds {@code <dir>/.lock} until
+ * {@link #close}. Call {@link #recover} once before the listener starts.
  */
 public final class FileMessageQueue implements MessageStore, AutoCloseable {
 
@@ -50,7 +51,7 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
     private final QueueLock lock;
     private final GroupCommit group;
     private final SpareFiles spares;
-    /** Side-file writes of the delivery worker, one at a time and in order, off the scheduler thread. */
+    /** Side-file writes and removals of the delivery scheduler, one at a time and in order, off its thread. */
     private final ExecutorService store = Executors.newSingleThreadExecutor(
             new DefaultThreadFactory("queue-store", true));
     private volatile Consumer<QueueEntry> listener = e -> { };

@@ -22,7 +22,7 @@ import works.cast.relay.server.message.QueueId;
  * What the {@code queue} command does to a queue directory, with the relay stopped or running. Stopped (the
  * {@code .lock} is free): it changes the files itself, holding the lock. Running: it never writes a file the relay
  * owns; it drops a request in {@code control/} ({@code <id>.retry}, {@code all.retry}, {@code <id>.delete})
- * that the relay's {@link DeliveryWorker} reads within a second or two, and a delete of a message in flight waits
+ * that the running relay's delivery scheduler reads within a second or two, and a delete of a message in flight waits
  * for the attempt to end.
  */
 public final class QueueControl {

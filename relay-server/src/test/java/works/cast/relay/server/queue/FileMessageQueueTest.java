@@ -31,6 +31,7 @@ import works.cast.relay.server.message.QueueId;
 import works.cast.relay.server.message.RecipientState;
 import works.cast.relay.server.message.RecipientStatus;
 import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.message.TestMessages;
 
 class FileMessageQueueTest {
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.server.message.QueueEntry;
 import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.TestMessages;
 
 class SpareFilesTest {
 

@@ -1,4 +1,4 @@
-package works.cast.relay.server.queue;
+package works.cast.relay.server.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,20 +20,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import works.cast.relay.server.bounce.Bouncer;
 import works.cast.relay.server.bounce.DsnBuilder;
-import works.cast.relay.server.delivery.RetrySchedule;
 import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.QueueEntry;
 import works.cast.relay.server.message.QueueId;
 import works.cast.relay.server.message.RecipientState;
 import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.TestMessages;
+import works.cast.relay.server.queue.FileMessageQueue;
+import works.cast.relay.server.queue.MutableClock;
+import works.cast.relay.server.queue.QueueControl;
 
 class DeliveryWorkerTest {
 
@@ -57,7 +60,7 @@ class DeliveryWorkerTest {
         queue = new FileMessageQueue(dir, clock);
         worker = new DeliveryWorker(queue, forwarder,
                 new RetrySchedule(List.of(Duration.ofMinutes(1), Duration.ofMinutes(5)), Duration.ofMinutes(10)),
-                new DsnBuilder("relay.cast.works", clock), maxInFlight, clock, false);
+                new Bouncer(queue, new DsnBuilder("relay.cast.works", clock)), maxInFlight, clock, false);
         worker.start(queue.recover());
     }
 
@@ -83,25 +86,53 @@ class DeliveryWorkerTest {
     void theSchedulerNeverWaitsForTheSideFilesFsync() throws Exception {
         worker.close();
         queue.close();
-        TestGuard guard = new TestGuard();
-        queue = new FileMessageQueue(dir, clock, guard);
-        worker = new DeliveryWorker(queue, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
-                Duration.ofMinutes(10)), new DsnBuilder("relay.cast.works", clock), 4, clock, false);
+        queue = new FileMessageQueue(dir, clock);
+        HeldStore held = new HeldStore(queue);
+        worker = new DeliveryWorker(held, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
+                Duration.ofMinutes(10)), new Bouncer(held, new DsnBuilder("relay.cast.works", clock)), 4, clock, false);
         worker.start(queue.recover());
         QueueEntry e = commit(SENDER, "a@example.net");
-        guard.holdDirectoryFsync = new CountDownLatch(1);
+        held.hold();
         forwarder.thenAll(DeliveryResult.Deferred::new, RecordingForwarder.BUSY);
         CompletableFuture<Void> round = worker.runDue();
-        assertEquals(1, get(worker.size()), "the scheduler answers while the fsync is held");
-        assertFalse(get(worker.delete(QueueId.next())), "and acts on requests");
+        QueueEntry other = commit(SENDER, "b@example.net");
+        assertEquals(2, get(worker.size()), "the scheduler answers while the write is held");
+        CompletableFuture<Boolean> deleted = worker.delete(other.id());
+        assertEquals(1, get(worker.size()), "and acts on requests");
         assertFalse(round.isDone(), "the round ends once the new state is durable");
-        guard.holdDirectoryFsync.countDown();
+        assertFalse(deleted.isDone(), "a delete completes once the files are gone");
+        held.release();
         get(round);
+        assertTrue(get(deleted));
         assertEquals(1, queue.load(e.id()).orElseThrow().attempts());
         clock.advance(Duration.ofMinutes(1));
         forwarder.thenAll(DeliveryResult.Delivered::new, RecordingForwarder.OK);
         get(worker.runDue());
         assertEquals(List.of(), queued());
+    }
+
+    @Test
+    void theSchedulerNeverWaitsForABouncesCommit() throws Exception {
+        worker.close();
+        queue.close();
+        queue = new FileMessageQueue(dir, clock);
+        HeldStore held = new HeldStore(queue);
+        worker = new DeliveryWorker(held, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
+                Duration.ofMinutes(10)), new Bouncer(held, new DsnBuilder("relay.cast.works", clock)), 4, clock, false);
+        worker.start(queue.recover());
+        QueueEntry e = commit(SENDER, "a@example.net");
+        held.hold();
+        forwarder.thenAll(DeliveryResult.Failed::new, RecordingForwarder.NO_USER);
+        CompletableFuture<Void> round = worker.runDue();
+        assertEquals(1, get(worker.size()), "the scheduler answers while the report's commit is held");
+        assertFalse(round.isDone(), "the round ends once the report is queued and the message removed");
+        assertTrue(Files.exists(dir.resolve(e.id() + ".msg")), "kept until its report is durable");
+        held.release();
+        get(round);
+        assertEquals(1, get(worker.size()), "the report");
+        List<QueueEntry> left = queued();
+        assertEquals(1, left.size());
+        assertTrue(left.get(0).isNullSender(), "only the report is left");
     }
 
     @Test
@@ -312,7 +343,7 @@ class DeliveryWorkerTest {
         queue.close();
         queue = new FileMessageQueue(dir, clock);
         worker = new DeliveryWorker(queue, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
-                Duration.ofHours(1)), new DsnBuilder("relay.cast.works", clock), 4, clock);
+                Duration.ofHours(1)), new Bouncer(queue, new DsnBuilder("relay.cast.works", clock)), 4, clock);
         worker.start(queue.recover());
         forwarder.thenAll(DeliveryResult.Deferred::new, RecordingForwarder.BUSY);
         QueueEntry e = commit(SENDER, "a@example.net");
