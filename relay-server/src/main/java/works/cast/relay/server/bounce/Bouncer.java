@@ -54,13 +54,14 @@ public final class Bouncer implements BounceHandler {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         if (entry.isNullSender()) {
-            log.warn("bounce dropped id={} rcpts={} reason=null-sender (a bounce is never bounced)", entry.id(), failed);
+            log.warn("bounce dropped id={} rcpts={} reason=null-sender (a bounce is never bounced)", entry.id(),
+                    failed);
             return CompletableFuture.completedFuture(Optional.empty());
         }
         List<DsnBuilder.FailedRecipient> recipients = entry.bounced().stream()
                 .map(r -> new DsnBuilder.FailedRecipient(r.address(),
                         DsnBuilder.status(r.lastReply(), r.state() == RecipientState.EXPIRED),
-                        r.remote().flatMap(Bouncer::remoteHost), r.lastReply()))
+                        r.remoteHost(), r.lastReply()))
                 .toList();
         byte[] report;
         try {
@@ -87,7 +88,7 @@ public final class Bouncer implements BounceHandler {
         }
         List<DsnBuilder.FailedRecipient> list = new ArrayList<>();
         failed.forEach((rcpt, r) -> list.add(new DsnBuilder.FailedRecipient(rcpt,
-                DsnBuilder.status(Optional.of(r.reply()), false), Optional.empty(), Optional.of(r.reply()))));
+                DsnBuilder.status(Optional.of(r.reply()), false), r.remoteHost(), Optional.of(r.reply()))));
         try {
             byte[] report = dsn.build(m.id(), m.envelope().reversePath(), m.received(), list,
                     headers(m, receivedBytes));
@@ -115,23 +116,5 @@ public final class Bouncer implements BounceHandler {
             }
         }
         return out.toByteArray();
-    }
-
-    /**
-     * The host name in a forwarder's description ({@code smarthost mail.example.net:587} gives
-     * {@code mail.example.net}), for the Remote-MTA field; empty when there is none.
-     */
-    static Optional<String> remoteHost(String upstream) {
-        String[] words = upstream.trim().split("\\s+");
-        String last = words[words.length - 1];
-        if (last.startsWith("[")) {
-            int end = last.indexOf(']');
-            return end > 1 ? Optional.of(last.substring(1, end)) : Optional.empty();
-        }
-        int colon = last.lastIndexOf(':');
-        if (colon > 0 && last.indexOf(':') == colon) {
-            last = last.substring(0, colon);
-        }
-        return last.matches("[A-Za-z0-9.:-]+") && last.contains(".") ? Optional.of(last) : Optional.empty();
     }
 }

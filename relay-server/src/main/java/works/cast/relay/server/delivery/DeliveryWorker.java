@@ -186,7 +186,7 @@ public final class DeliveryWorker implements AutoCloseable {
         return CompletableFuture.allOf(launched.toArray(CompletableFuture[]::new));
     }
 
-    /** The message's details for an attempt: read from the store (or the state a pending write keeps); null when gone. */
+    /** The message's details for an attempt: from the store, or the state a pending write keeps; null when gone. */
     private QueueEntry details(Tracked t) {
         if (t.unsaved != null) {
             return t.unsaved;

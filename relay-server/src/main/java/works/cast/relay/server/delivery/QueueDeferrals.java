@@ -37,7 +37,7 @@ public final class QueueDeferrals implements DeferralHandler {
         Instant next = schedule.next(m.received(), now, 1);
         List<RecipientStatus> rcpts = new ArrayList<>();
         deferred.forEach((r, result) -> rcpts.add(RecipientStatus.pending(r, now)
-                .attempted(RecipientState.PENDING, next, result.reply(), upstream)));
+                .attempted(RecipientState.PENDING, next, result.reply(), upstream, result.remoteHost())));
         Envelope e = m.envelope();
         AcceptedMessage part = new AcceptedMessage(m.id(), new Envelope(e.reversePath(), List.copyOf(deferred.keySet()),
                 e.smtpUtf8(), e.eightBit()), m.prepend(), m.received(), m.clientAddress(), m.authUser(),

@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -259,7 +260,7 @@ public final class UpstreamSession {
                     log.info("upstream failed id={} peer={} error=\"{}\"", message.id(), peer(), u.getMessage());
                     conn.fail(u);
                     for (String r : message.recipients()) {
-                        results.putIfAbsent(r, new DeliveryResult.Deferred(u.reply()));
+                        results.putIfAbsent(r, new DeliveryResult.Deferred(u.reply(), Optional.of(host)));
                     }
                 }
                 if (state == State.BUSY) {
@@ -296,7 +297,7 @@ public final class UpstreamSession {
     private CompletableFuture<Void> transaction(OutboundMessage m, Map<String, DeliveryResult> results) {
         Reply refusal = precheck(m);
         if (refusal != null) {
-            m.recipients().forEach(r -> results.put(r, new DeliveryResult.Failed(refusal)));
+            m.recipients().forEach(r -> results.put(r, new DeliveryResult.Failed(refusal, Optional.of(host))));
             return CompletableFuture.completedFuture(null);
         }
         transactions++;
@@ -384,7 +385,7 @@ public final class UpstreamSession {
         return reply;
     }
 
-    private static void recipient(String r, Reply reply, List<String> accepted, Map<String, DeliveryResult> results) {
+    private void recipient(String r, Reply reply, List<String> accepted, Map<String, DeliveryResult> results) {
         if (reply.code() / 100 == 2) {
             accepted.add(r);
         } else {
@@ -438,12 +439,17 @@ public final class UpstreamSession {
         return new AsciiString(s.getBytes(StandardCharsets.UTF_8), false);
     }
 
-    /** The outcome of a 2xx, 4xx or 5xx reply (3xx replies never get here, see {@link #completion}). */
-    static DeliveryResult result(Reply reply) {
+    /**
+     * The outcome of a 2xx, 4xx or 5xx reply of this server (3xx replies never get here, see {@link #completion}),
+     * naming the server for the DSN's Remote-MTA.
+     */
+    private DeliveryResult result(Reply reply) {
+        Optional<String> remote = Optional.of(host);
         if (reply.code() / 100 == 2) {
-            return new DeliveryResult.Delivered(reply);
+            return new DeliveryResult.Delivered(reply, remote);
         }
-        return reply.isTransient() ? new DeliveryResult.Deferred(reply) : new DeliveryResult.Failed(reply);
+        return reply.isTransient() ? new DeliveryResult.Deferred(reply, remote)
+                : new DeliveryResult.Failed(reply, remote);
     }
 
     /** Says QUIT (after RSET when a DATA was refused) and closes; completes when closed. Idempotent. */

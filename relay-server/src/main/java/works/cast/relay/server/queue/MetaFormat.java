@@ -35,7 +35,7 @@ import works.cast.relay.server.message.Reply;
  * client 10.0.0.5
  * user billing
  * prepend UmVjZWl2ZWQ6IGZyb20...
- * rcpt a%40example.net state=pending attempts=1 next=2026-11-28T04:31:00Z code=451 enhanced=4.4.1 text=... remote=...
+ * rcpt a%40example.net state=pending attempts=1 next=2026-11-28T04:31:00Z code=451 enhanced=4.4.1 text=... remote=... host=...
  * </pre>
  */
 final class MetaFormat {
@@ -77,6 +77,7 @@ final class MetaFormat {
                     .append(" enhanced=").append(enc(reply.enhanced()))
                     .append(" text=").append(enc(String.join("\n", reply.lines()))));
             r.remote().ifPresent(remote -> sb.append(" remote=").append(enc(remote)));
+            r.remoteHost().ifPresent(host -> sb.append(" host=").append(enc(host)));
             sb.append('\n');
         }
     }
@@ -160,7 +161,8 @@ final class MetaFormat {
         }
         return new RecipientStatus(dec(parts[0]), RecipientState.parse(need(tags, "state")),
                 Integer.parseInt(need(tags, "attempts")), Instant.parse(need(tags, "next")), reply,
-                Optional.ofNullable(tags.get("remote")).map(MetaFormat::dec));
+                Optional.ofNullable(tags.get("remote")).map(MetaFormat::dec),
+                Optional.ofNullable(tags.get("host")).map(MetaFormat::dec));
     }
 
     private static String need(Map<String, String> m, String key) {

@@ -59,9 +59,10 @@ class QueueCommandTest {
         Instant later = Instant.parse("2030-01-01T00:00:00Z");
         QueueEntry changed = e.withRecipients(r -> r.address().startsWith("a")
                 ? r.attempted(works.cast.relay.server.message.RecipientState.DELIVERED, later,
-                        new Reply(250, "2.0.0", "Ok"), "smarthost mail.example.net:587")
+                        new Reply(250, "2.0.0", "Ok"), "smarthost mail.example.net:587", Optional.of("mail.example.net"))
                 : r.attempted(works.cast.relay.server.message.RecipientState.PENDING, later,
-                        new Reply(451, "4.4.1", "Connection timed out"), "smarthost mail.example.net:587"));
+                        new Reply(451, "4.4.1", "Connection timed out"), "smarthost mail.example.net:587",
+                        Optional.of("mail.example.net")));
         queue.update(changed);
         return changed;
     }
@@ -143,7 +144,7 @@ class QueueCommandTest {
             e = queueOne(queue);
             e = e.withRecipients(r -> r.attempted(works.cast.relay.server.message.RecipientState.PENDING,
                     Instant.parse("2030-01-01T00:00:00Z"), new Reply(451, "4.4.1", "Try\u001b[2J later\rFAKE: 1"),
-                    "mx\u001b]0;owned\u0007.example.net"));
+                    "mx\u001b]0;owned\u0007.example.net", Optional.empty()));
             queue.update(e);
         }
         for (String[] args : List.of(new String[] {"list"}, new String[] {"show", e.id().value()},

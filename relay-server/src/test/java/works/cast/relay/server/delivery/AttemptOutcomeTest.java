@@ -56,7 +56,7 @@ class AttemptOutcomeTest {
     void oneRecipient(String kind, int attempts, int minutes, RecipientState state, int nextMinutes) {
         Instant now = T0.plus(Duration.ofMinutes(minutes));
         RecipientStatus r = new RecipientStatus("a@example.net", RecipientState.PENDING, attempts, now,
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty());
         AttemptOutcome.Result out = AttemptOutcome.of(entry(r), List.of("a@example.net"),
                 Map.of("a@example.net", result(kind)), Optional.empty(), SCHEDULE, now, UPSTREAM);
         RecipientStatus after = out.entry().recipients().get(0);
@@ -69,9 +69,20 @@ class AttemptOutcomeTest {
     }
 
     @Test
+    void theServerThatAnsweredIsKeptForTheBounce() {
+        RecipientStatus r = RecipientStatus.pending("a@example.net", T0);
+        AttemptOutcome.Result out = AttemptOutcome.of(entry(r), List.of("a@example.net"),
+                Map.of("a@example.net", new DeliveryResult.Failed(new Reply(550, "5.1.1", "No such user"),
+                        Optional.of("mx1.example.org"))), Optional.empty(), SCHEDULE, T0, UPSTREAM);
+        RecipientStatus after = out.entry().recipients().get(0);
+        assertEquals(Optional.of("mx1.example.org"), after.remoteHost());
+        assertEquals(Optional.of(UPSTREAM), after.remote(), "the forwarder's description stays for listings");
+    }
+
+    @Test
     void onlyThePendingRecipientsTriedChange() {
         RecipientStatus done = RecipientStatus.pending("done@example.net", T0)
-                .attempted(RecipientState.DELIVERED, T0, new Reply(250, "2.0.0", "Ok"), UPSTREAM);
+                .attempted(RecipientState.DELIVERED, T0, new Reply(250, "2.0.0", "Ok"), UPSTREAM, Optional.empty());
         RecipientStatus tried = RecipientStatus.pending("tried@example.net", T0);
         RecipientStatus notTried = RecipientStatus.pending("later@example.net", T0);
         AttemptOutcome.Result out = AttemptOutcome.of(entry(done, tried, notTried), List.of("tried@example.net"),

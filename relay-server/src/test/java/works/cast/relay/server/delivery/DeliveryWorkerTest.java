@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -89,7 +90,8 @@ class DeliveryWorkerTest {
         queue = new FileMessageQueue(dir, clock);
         HeldStore held = new HeldStore(queue);
         worker = new DeliveryWorker(held, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
-                Duration.ofMinutes(10)), new Bouncer(held, new DsnBuilder("relay.cast.works", clock)), 4, clock, false);
+                Duration.ofMinutes(10)), new Bouncer(held, new DsnBuilder("relay.cast.works", clock)), 4, clock,
+                false);
         worker.start(queue.recover());
         QueueEntry e = commit(SENDER, "a@example.net");
         held.hold();
@@ -118,7 +120,8 @@ class DeliveryWorkerTest {
         queue = new FileMessageQueue(dir, clock);
         HeldStore held = new HeldStore(queue);
         worker = new DeliveryWorker(held, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
-                Duration.ofMinutes(10)), new Bouncer(held, new DsnBuilder("relay.cast.works", clock)), 4, clock, false);
+                Duration.ofMinutes(10)), new Bouncer(held, new DsnBuilder("relay.cast.works", clock)), 4, clock,
+                false);
         worker.start(queue.recover());
         QueueEntry e = commit(SENDER, "a@example.net");
         held.hold();
@@ -168,7 +171,9 @@ class DeliveryWorkerTest {
     @Test
     void permanentFailureSendsExactlyOneReportToTheSender() throws Exception {
         QueueEntry e = commit(SENDER, "a@example.net");
-        forwarder.thenAll(DeliveryResult.Failed::new, RecordingForwarder.NO_USER);
+        // the server that refused is the forwarder's to report: not the host of its description (mail.example.net)
+        forwarder.thenAll(r -> new DeliveryResult.Failed(r, Optional.of("mx1.example.org")),
+                RecordingForwarder.NO_USER);
         get(worker.runDue());
 
         List<QueueEntry> left = queued();
@@ -200,7 +205,7 @@ class DeliveryWorkerTest {
         String status = new String(parts.getBodyPart(1).getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         assertTrue(status.startsWith("Reporting-MTA: dns; relay.cast.works\r\n"), status);
         for (String field : List.of("Arrival-Date: Sat, 28 Nov 2026 04:30:00 +0000", "Final-Recipient: rfc822; a@example.net",
-                "Action: failed", "Status: 5.1.1", "Remote-MTA: dns; mail.example.net",
+                "Action: failed", "Status: 5.1.1", "Remote-MTA: dns; mx1.example.org",
                 "Diagnostic-Code: smtp; 550 5.1.1 No such user")) {
             assertTrue(status.contains(field + "\r\n"), field + " in\n" + status);
         }

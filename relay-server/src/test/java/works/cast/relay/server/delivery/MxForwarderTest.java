@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +144,8 @@ class MxForwarderTest {
         mx1.close();
         Map<String, DeliveryResult> r = await(forwarder, message("x\r\n", "a@example.test"));
         assertInstanceOf(DeliveryResult.Delivered.class, r.get("a@example.test"));
+        assertEquals(Optional.of("mx2.example.test"), r.get("a@example.test").remoteHost(),
+                "the host that answered, for a DSN's Remote-MTA");
         assertEquals(List.of("a@example.test"), mx2.next(Duration.ofSeconds(5)).recipients());
     }
 

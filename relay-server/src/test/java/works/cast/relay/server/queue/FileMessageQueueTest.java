@@ -155,7 +155,8 @@ class FileMessageQueueTest {
         QueueEntry kept = TestMessages.commit(queue, "billing@cast.works", List.of("a@example.net"), T0);
         QueueEntry deferred = TestMessages.commit(queue, "billing@cast.works", List.of("a@example.net"), T0);
         QueueEntry deferredState = deferred.withRecipients(r -> r.attempted(RecipientState.PENDING,
-                T0.plusSeconds(60), new Reply(451, "4.4.1", "Try again later"), "smarthost mail.example.net:587"));
+                T0.plusSeconds(60), new Reply(451, "4.4.1", "Try again later"), "smarthost mail.example.net:587",
+                Optional.of("mail.example.net")));
         queue.update(deferredState);
         queue.close();
         queue = null;
@@ -185,7 +186,7 @@ class FileMessageQueueTest {
         }
         QueueEntry withState = all.get(6);
         queue.update(withState.withRecipients(r -> r.attempted(RecipientState.PENDING, T0.plusSeconds(60),
-                new Reply(451, "4.4.1", "Try again later"), "smarthost")));
+                new Reply(451, "4.4.1", "Try again later"), "smarthost", Optional.empty())));
         queue.close();
         queue = null;
         Path truncated = dir.resolve(all.get(0).id() + ".msg");
