@@ -133,6 +133,13 @@ final class UpstreamConnection extends SimpleChannelInboundHandler<Reply> {
         return p.reply;
     }
 
+    /** Writes and flushes a request and awaits its reply: one step in lock-step. */
+    CompletableFuture<Reply> command(Object request, Duration timeout, String step) {
+        CompletableFuture<Reply> r = send(request, timeout, step);
+        flush();
+        return r;
+    }
+
     /** Writes a request (not flushed) and awaits its reply. */
     CompletableFuture<Reply> send(Object request, Duration timeout, String step) {
         CompletableFuture<Reply> reply = expect(timeout, step);
