@@ -246,7 +246,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private CompletableFuture<Void> launch(Tracked t, QueueEntry e) {
         List<String> rcpts = e.pending().stream().map(RecipientStatus::address).toList();
         OutboundMessage message = new OutboundMessage(e.id(), e.reversePath(), rcpts, e.totalSize(), e.eightBit(),
-                e.smtpUtf8(), queue.content(e));
+                e.smtpUtf8(), queue.content(e), e.tls());
         t.inFlight = true;
         inFlight++;
         long start = System.nanoTime();
