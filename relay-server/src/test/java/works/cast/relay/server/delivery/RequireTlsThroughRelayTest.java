@@ -52,6 +52,8 @@ class RequireTlsThroughRelayTest {
                 print('sent')
             except smtplib.SMTPSenderRefused as e:
                 print('refused', e.smtp_code, e.smtp_error.decode())
+            except smtplib.SMTPDataError as e:
+                print('data', e.smtp_code, e.smtp_error.decode())
             s.quit()
             """;
 
@@ -194,6 +196,32 @@ class RequireTlsThroughRelayTest {
             // The DSN of a REQUIRETLS message asks for REQUIRETLS where the hop offers it (RFC 8689 section 5).
             assertTrue(up.commands.stream().anyMatch(c -> c.startsWith("MAIL FROM:<>") && c.endsWith(" REQUIRETLS")),
                     up.commands.toString());
+        }
+    }
+
+    /** Passthrough delivery carries the flag too: the client gets the smarthost's answer, or the refusal. */
+    @Test
+    void passthroughCarriesTheFlagAndAnswersWithTheOutcome() throws Exception {
+        TestPki pki = new TestPki();
+        Path ca = pki.writeCa(dir.resolve("ca.pem"));
+        try (ScriptedSmtpServer offers = sink(pki, 0, true);
+             TestRelay relay = relay(dir.resolve("relay"), smarthost(offers.port(), "required", ca)
+                     + "delivery.passthrough = true")) {
+            assertTrue(smtplib(relay.port(1), "starttls").contains("sent"));
+            ScriptedSmtpServer.Message m = offers.messages.poll(30, TimeUnit.SECONDS);
+            assertNotNull(m);
+            assertTrue(m.mailFrom().endsWith(" REQUIRETLS"), m.mailFrom());
+        }
+        try (ScriptedSmtpServer lacks = sink(pki, 0, false);
+             TestRelay relay = relay(dir.resolve("relay2"), smarthost(lacks.port(), "required", ca)
+                     + "delivery.passthrough = true")) {
+            String out = smtplib(relay.port(1), "starttls");
+            assertTrue(out.contains("data 550 5.7.30 "), out);
+            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < deadline) {
+                assertTrue(lacks.messages.isEmpty(), "neither the message nor a DSN: the client was told");
+                Thread.sleep(100);
+            }
         }
     }
 
