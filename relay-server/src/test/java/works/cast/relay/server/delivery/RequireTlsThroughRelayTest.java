@@ -33,7 +33,7 @@ import works.cast.relay.server.tls.TestCertificates;
 class RequireTlsThroughRelayTest {
 
     /** Submits one message with smtplib; prints what the EHLO replies offered and what became of MAIL FROM. */
-    private static final String SMTPLIB = """
+    static final String SMTPLIB = """
             import smtplib, ssl, sys
             port, mode, sender, rcpt = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
             s = smtplib.SMTP('127.0.0.1', port, timeout=30)
@@ -81,7 +81,7 @@ class RequireTlsThroughRelayTest {
                 """.formatted(listenerCert.certificate(), listenerCert.privateKey(), delivery));
     }
 
-    private static String smtplib(int port, String mode) throws Exception {
+    static String smtplib(int port, String mode) throws Exception {
         ExternalTools.Run r = ExternalTools.run(List.of(ExternalTools.require("/usr/bin/python3"), "-c", SMTPLIB,
                 String.valueOf(port), mode, "app@cast.works", "rcpt@example.net"), Duration.ofSeconds(60));
         assertEquals(0, r.exit(), r.output());
@@ -130,7 +130,7 @@ class RequireTlsThroughRelayTest {
         }
     }
 
-    private static ScriptedSmtpServer sink(TestPki pki, int port, boolean offersRequireTls) throws Exception {
+    static ScriptedSmtpServer sink(TestPki pki, int port, boolean offersRequireTls) throws Exception {
         ScriptedSmtpServer s = new ScriptedSmtpServer("127.0.0.1", port);
         s.tls = pki.issue("127.0.0.1").serverContext();
         s.tlsCapabilities = offersRequireTls ? List.of("REQUIRETLS") : List.of();
