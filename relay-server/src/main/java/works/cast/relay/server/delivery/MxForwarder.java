@@ -249,7 +249,7 @@ public final class MxForwarder implements Forwarder {
         }
         String host = hosts.get(index);
         CompletableFuture<HostTls> hostTls = a.report() ? CompletableFuture.completedFuture(HostTls.opportunistic())
-                : a.requireTls() ? policies.requireTlsHost(a.sts(), host, config.port(), a.mxSecure())
+                : a.requireTls() ? policies.requireTlsHost(domain, a.sts(), host, config.port(), a.mxSecure())
                 : policies.host(a.sts(), host, config.port(), a.mxSecure());
         return resolver.addresses(host).thenCombine(hostTls, HostPlan::new).handle((plan, e) -> {
             if (e != null) {

@@ -41,7 +41,7 @@ import works.cast.relay.server.dns.DnsServers;
  * dnsmasq for MX, {@code _mta-sts} and policy host records, a JDK HTTPS server of a private CA serving enforce
  * policies, and SMTP sinks: one with a certificate of that CA that offers REQUIRETLS after STARTTLS (127.0.0.51),
  * one with a CA certificate that does not offer it (.52), one self-signed that offers it (.53), one with a CA
- * certificate that offers it for a domain without any policy (.54).
+ * certificate that offers it for a domain without any policy (.54), also the address of a domain without MX.
  */
 class RequireTlsDeliveryTest {
 
@@ -91,7 +91,7 @@ class RequireTlsDeliveryTest {
         noOffer.tls = pki.issue("mx.nooffer.test").serverContext();
         selfSigned.tls = TestPki.selfSigned("mx.selfsigned.test", "mx1.twomx.test").serverContext();
         selfSigned.tlsCapabilities = List.of("REQUIRETLS");
-        noPolicy.tls = pki.issue("mx.nopolicy.test").serverContext();
+        noPolicy.tls = pki.issue("mx.nopolicy.test", "implicit.test").serverContext();
         noPolicy.tlsCapabilities = List.of("REQUIRETLS");
 
         web = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(WEB), 0), 0);
@@ -117,7 +117,7 @@ class RequireTlsDeliveryTest {
                 "--host-record=mx.good.test,127.0.0.51", "--host-record=mx2.twomx.test,127.0.0.51",
                 "--host-record=mx.nooffer.test,127.0.0.52",
                 "--host-record=mx.selfsigned.test,127.0.0.53", "--host-record=mx1.twomx.test,127.0.0.53",
-                "--host-record=mx.nopolicy.test,127.0.0.54",
+                "--host-record=mx.nopolicy.test,127.0.0.54", "--host-record=implicit.test,127.0.0.54",
                 "--mx-host=good.test,mx.good.test,10", "--mx-host=nooffer.test,mx.nooffer.test,10",
                 "--mx-host=selfsigned.test,mx.selfsigned.test,10", "--mx-host=nopolicy.test,mx.nopolicy.test,10",
                 "--mx-host=twomx.test,mx1.twomx.test,10", "--mx-host=twomx.test,mx2.twomx.test,20"));
@@ -261,6 +261,14 @@ class RequireTlsDeliveryTest {
         assertInstanceOf(DeliveryResult.Failed.class, r, r.toString());
         assertTrue(r.reply().summary().startsWith("550 5.7.10 "), r.toString());
         assertEquals(0, noPolicy.connections.get(), "not even connected");
+    }
+
+    /** Without an MX record the domain itself is the host, and a certificate valid for it suffices. */
+    @Test
+    void aDomainWithoutMxIsValidatedByItsOwnName() throws Exception {
+        DeliveryResult r = deliver(TlsRequirement.REQUIRED, "a@implicit.test");
+        assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
+        assertTrue(noPolicy.next(Duration.ofSeconds(5)).mailFrom().endsWith(" REQUIRETLS"));
     }
 
     /** RFC 8689 section 4.2.2: TLS-Required: No ignores the enforced policy that defers other mail. */

@@ -98,21 +98,23 @@ public final class MxTlsPolicies {
     /**
      * The policy of a connection that carries a REQUIRETLS message (RFC 8689 section 4.2.1, {@link RequireTlsRoute}):
      * DANE when usable, else TLS required with the certificate verified for the host name when MTA-STS lists the host
-     * or the MX answer was DNSSEC-validated. Fails with {@link Unvalidated} for a host that cannot be validated, and
-     * as {@link #host} when the TLSA lookup fails.
+     * or the MX answer was DNSSEC-validated, or the host is {@code recipientDomain} itself. Fails with
+     * {@link Unvalidated} for a host that cannot be validated, and as {@link #host} when the TLSA lookup fails.
      */
-    public CompletableFuture<HostTls> requireTlsHost(MtaSts.Lookup domain, String host, int port, boolean mxSecure) {
+    public CompletableFuture<HostTls> requireTlsHost(String recipientDomain, MtaSts.Lookup domain, String host,
+                                                     int port, boolean mxSecure) {
         CompletableFuture<Optional<HostTls>> byDane = dane.isPresent() && mxSecure ? dane.get().lookup(host, port)
                 : CompletableFuture.completedFuture(Optional.empty());
         return byDane.thenApply(t -> {
             Optional<HostTls> daneTls = t.filter(h -> h.policy() == HostTls.Policy.DANE && h.required());
             Optional<StsPolicy> p = domain.active();
             RequireTlsRoute.Verdict v = RequireTlsRoute.judge(daneTls.isPresent(), p.isPresent(),
-                    p.map(x -> x.allows(host)).orElse(false), domain.failure().isPresent(), mxSecure);
+                    p.map(x -> x.allows(host)).orElse(false), domain.failure().isPresent(), mxSecure,
+                    HostNames.normalize(host).equals(HostNames.normalize(recipientDomain)));
             return switch (v) {
                 case DANE -> daneTls.get();
                 case STS -> new HostTls(HostTls.Policy.STS, true, pkix());
-                case DNSSEC_MX -> new HostTls(HostTls.Policy.NONE, true, pkix());
+                case DNSSEC_MX, DOMAIN_NAME -> new HostTls(HostTls.Policy.NONE, true, pkix());
                 default -> throw new java.util.concurrent.CompletionException(new Unvalidated(v, host));
             };
         });
