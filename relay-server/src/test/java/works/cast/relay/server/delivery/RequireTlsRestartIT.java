@@ -65,10 +65,11 @@ class RequireTlsRestartIT {
                     m.mailFrom());
             assertEquals(List.of(true), sink.encrypted);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!relay.logText().contains("requiretls=yes delivered=1") && System.nanoTime() < deadline) {
+            while (!relay.logText().contains("result=delivered next=- requiretls=yes") && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             assertTrue(relay.logText().contains("requiretls=yes delivered=1"), relay.logText());
+            assertTrue(relay.logText().contains("result=delivered next=- requiretls=yes"), relay.logText());
         }
     }
 }
