@@ -18,6 +18,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.config.DeliveryConfig;
 import works.cast.relay.server.config.MxConfig;
 import works.cast.relay.server.config.OutboundTls;
@@ -29,7 +30,6 @@ import works.cast.relay.server.delivery.tls.TlsFailure;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
-import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.smtp.Replies;
 import works.cast.relay.server.smtp.Reply;
 

@@ -10,8 +10,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.config.DeliveryConfig;
+import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.config.SmarthostConfig;
+import works.cast.relay.server.smtp.Replies;
 
 /**
  * Forwards every message to one smarthost ({@code delivery.mode = smarthost}; RFC 6409 submission with STARTTLS and
@@ -69,10 +72,10 @@ public final class SmarthostForwarder implements Forwarder {
         if (message.recipients().isEmpty()) {
             return CompletableFuture.completedFuture(Map.of());
         }
-        if (message.requiresTls() && settings.tls() != works.cast.relay.server.config.OutboundTls.REQUIRED) {
+        if (message.requiresTls() && settings.tls() != OutboundTls.REQUIRED) {
             Map<String, DeliveryResult> failed = new LinkedHashMap<>();
             DeliveryResult r = new DeliveryResult.Failed(
-                    works.cast.relay.server.smtp.Replies.requireTlsSmarthostUnverified(describe()));
+                    Replies.requireTlsSmarthostUnverified(describe()));
             message.recipients().forEach(x -> failed.put(x, r));
             Forwarding.log(log, message, describe(), "requiretls=yes", failed);
             return CompletableFuture.completedFuture(failed);
@@ -87,8 +90,7 @@ public final class SmarthostForwarder implements Forwarder {
                     return deferred;
                 })
                 .thenApply(results -> {
-                    Forwarding.log(log, message, describe(), message.tls() == works.cast.relay.core.mail
-                            .TlsRequirement.DEFAULT ? null : RequireTlsLog.label(message.tls()).trim(), results);
+                    Forwarding.log(log, message, describe(), message.tls() == TlsRequirement.DEFAULT ? null : RequireTlsLog.label(message.tls()).trim(), results);
                     return results;
                 });
     }

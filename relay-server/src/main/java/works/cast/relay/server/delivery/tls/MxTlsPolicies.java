@@ -166,7 +166,6 @@ public final class MxTlsPolicies {
     }
 
     private HostTls sts(StsPolicy p) {
-        return new HostTls(HostTls.Policy.STS, p.mode() == StsPolicy.Mode.ENFORCE,
-                (host, session) -> trust.check(PeerVerifier.chain(session), host));
+        return new HostTls(HostTls.Policy.STS, p.mode() == StsPolicy.Mode.ENFORCE, pkix());
     }
 }
