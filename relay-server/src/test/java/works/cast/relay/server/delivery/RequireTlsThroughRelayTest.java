@@ -246,6 +246,10 @@ class RequireTlsThroughRelayTest {
         cl.setOut(new PrintWriter(out));
         assertEquals(0, cl.execute("show", id, "--queue-dir", home.resolve("queue").toString()));
         assertTrue(out.toString().contains("tls:        requiretls\n"), out.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(0, cl.execute("list", "--queue-dir", home.resolve("queue").toString()));
+        assertTrue(out.toString().lines().anyMatch(l -> l.startsWith(id) && l.endsWith("  tls=requiretls")),
+                out.toString());
 
         try (ScriptedSmtpServer up = sink(pki, port, true);
              TestRelay relay = relay(home, smarthost(port, "required", ca))) {

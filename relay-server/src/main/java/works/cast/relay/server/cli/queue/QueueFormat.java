@@ -47,7 +47,11 @@ final class QueueFormat {
         StringBuilder sb = new StringBuilder()
                 .append(e.id()).append("  age=").append(age(Duration.between(e.received(), now)))
                 .append("  from=").append(sender(e)).append("  size=").append(e.totalSize())
-                .append("  attempts=").append(e.attempts()).append("  next=").append(next(e)).append('\n');
+                .append("  attempts=").append(e.attempts()).append("  next=").append(next(e));
+        if (e.tls() != works.cast.relay.core.mail.TlsRequirement.DEFAULT) {
+            sb.append("  tls=").append(e.tls().label());
+        }
+        sb.append('\n');
         for (RecipientStatus r : e.recipients()) {
             sb.append("    ").append(t(r.address())).append("  ").append(r.state().label())
                     .append("  attempts=").append(r.attempts());
