@@ -318,7 +318,9 @@ public final class MxForwarder implements Forwarder {
                 .handle((s, e) -> {
                     Throwable cause = e instanceof CompletionException c ? c.getCause() : e;
                     String result = MxTlsOutcome.of(check, s, cause);
-                    if (result != null) {
+                    // A certificate check that only REQUIRETLS asked for (no receiver policy) is not the receiver's
+                    // policy failing, so TLS reports (RFC 8460) do not hear of it.
+                    if (result != null && !(a.requireTls() && tls.policy() == HostTls.Policy.NONE)) {
                         a.outcomes().record(a.domain(), tls.policy(), result);
                     }
                     if (e == null && a.requireTls() && !s.offersRequireTls()) {

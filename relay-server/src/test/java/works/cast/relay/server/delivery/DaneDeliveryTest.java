@@ -294,6 +294,7 @@ class DaneDeliveryTest {
         assertInstanceOf(DeliveryResult.Failed.class, r, r.toString());
         assertTrue(r.reply().summary().startsWith("550 5.7.10 "), r.toString());
         assertTrue(mx5.messages.isEmpty());
+        assertEquals(List.of(), outcomes, "no receiver policy failed, so TLS reports do not hear of it");
     }
 
     /** RFC 8689 section 4.2.2: TLS-Required: No ignores DANE, whose mismatch defers other mail. */
