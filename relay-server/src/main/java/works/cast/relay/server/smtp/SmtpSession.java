@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import works.cast.relay.core.mail.Envelope;
+import works.cast.relay.core.mail.TlsRequirement;
 
 /**
  * The SMTP submission state machine of one connection (RFC 5321 section 4.1.4, RFC 3207, RFC 4954), without
@@ -88,6 +89,7 @@ public final class SmtpSession {
     private final List<String> recipients = new ArrayList<>();
     private boolean smtpUtf8;
     private boolean eightBit;
+    private boolean requireTls;
 
     public SmtpSession(SmtpServerSettings settings, SmtpServerSettings.TlsMode listenerTls, String sessionId,
                        InetSocketAddress client, boolean authConfigured) {
@@ -216,6 +218,9 @@ public final class SmtpSession {
         if (authOffered()) {
             lines.add("AUTH PLAIN LOGIN");
         }
+        if (isTls()) {
+            lines.add("REQUIRETLS"); // RFC 8689 section 2: offered only once the session is TLS
+        }
         return Action.reply(Replies.ehlo(lines));
     }
 
@@ -238,7 +243,7 @@ public final class SmtpSession {
         if (user.isPresent() && !SenderOwnership.mayUse(user.get(), path.mailbox())) {
             return error(Replies.senderNotOwned(path.mailbox(), user.get().name()));
         }
-        MailParameters.Outcome checked = MailParameters.check(path, settings.limits().messageSize());
+        MailParameters.Outcome checked = MailParameters.check(path, settings.limits().messageSize(), isTls());
         if (checked instanceof MailParameters.Refused refused) {
             return error(refused.reply());
         }
@@ -246,6 +251,7 @@ public final class SmtpSession {
         reversePath = path.mailbox();
         smtpUtf8 = params.smtpUtf8();
         eightBit = params.eightBit();
+        requireTls = params.requireTls();
         if (checkSenders) {
             state = State.MAIL_CHECK;
             return new Action(Kind.CHECK_SENDER, Optional.empty());
@@ -456,6 +462,7 @@ public final class SmtpSession {
         recipients.clear();
         smtpUtf8 = false;
         eightBit = false;
+        requireTls = false;
         if (state == State.MAIL || state == State.RCPT) {
             state = State.READY;
         }
@@ -500,7 +507,8 @@ public final class SmtpSession {
         if (state != State.DATA) {
             throw new IllegalStateException("session " + sessionId + ": not in DATA");
         }
-        return new Envelope(reversePath, recipients, smtpUtf8, eightBit);
+        return new Envelope(reversePath, recipients, smtpUtf8, eightBit,
+                requireTls ? TlsRequirement.REQUIRED : TlsRequirement.DEFAULT);
     }
 
     public SessionInfo sessionInfo() {
