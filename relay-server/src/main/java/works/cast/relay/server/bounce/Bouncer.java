@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.MessageStore;
@@ -70,7 +71,9 @@ public final class Bouncer implements BounceHandler {
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return store.enqueue("", List.of(entry.reversePath()), report).thenApply(d -> {
+        // RFC 8689 section 5: the report on a REQUIRETLS message asks for REQUIRETLS too (headers only, as here).
+        TlsRequirement tls = entry.tls() == TlsRequirement.REQUIRED ? TlsRequirement.REQUIRED : TlsRequirement.DEFAULT;
+        return store.enqueue("", List.of(entry.reversePath()), report, tls).thenApply(d -> {
             log.info("bounce id={} dsn={} to=<{}> rcpts={}", entry.id(), d.id(), entry.reversePath(), failed);
             return Optional.of(d);
         });

@@ -2,6 +2,7 @@ package works.cast.relay.server.delivery;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.message.QueueId;
 import works.cast.relay.server.message.RecipientState;
 
@@ -17,7 +18,7 @@ final class AttemptLog {
     private AttemptLog() {
     }
 
-    static void attempt(QueueId id, AttemptOutcome.Result outcome, String upstream, long millis) {
+    static void attempt(QueueId id, TlsRequirement tls, AttemptOutcome.Result outcome, String upstream, long millis) {
         for (AttemptOutcome.Line l : outcome.lines()) {
             String reply = l.result().reply().summary().replace('"', '\'');
             var line = log.atInfo().addKeyValue("queue_id", id.toString()).addKeyValue("rcpt", l.address())
@@ -27,8 +28,11 @@ final class AttemptLog {
             if (l.status().state() == RecipientState.EXPIRED) {
                 line = line.addKeyValue("reason", "expired");
             }
-            line.log("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}", id,
-                    l.address(), upstream, reply, millis, l.label(), l.next());
+            if (tls != TlsRequirement.DEFAULT) {
+                line = line.addKeyValue("tls_requirement", tls.label());
+            }
+            line.log("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}{}", id,
+                    l.address(), upstream, reply, millis, l.label(), l.next(), RequireTlsLog.label(tls));
         }
     }
 }

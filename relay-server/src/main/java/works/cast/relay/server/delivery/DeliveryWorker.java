@@ -207,7 +207,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private CompletableFuture<Void> launch(Tracked t, QueueEntry e) {
         List<String> rcpts = e.pending().stream().map(RecipientStatus::address).toList();
         OutboundMessage message = new OutboundMessage(e.id(), e.reversePath(), rcpts, e.totalSize(), e.eightBit(),
-                e.smtpUtf8(), store.content(e));
+                e.smtpUtf8(), store.content(e), e.tls());
         t.busy = true;
         inFlight++;
         long start = System.nanoTime();
@@ -250,7 +250,7 @@ public final class DeliveryWorker implements AutoCloseable {
         String upstream = forwarder.describe();
         AttemptOutcome.Result outcome = AttemptOutcome.of(before, rcpts, results, Optional.ofNullable(failure),
                 schedule, clock.instant(), upstream);
-        AttemptLog.attempt(t.id, outcome, upstream, millis);
+        AttemptLog.attempt(t.id, before.tls(), outcome, upstream, millis);
         QueueEntry after = outcome.entry();
         if (after.isFinal()) {
             return finish(t, after);

@@ -102,6 +102,11 @@ public final class UpstreamSession {
         return conn.isEncrypted();
     }
 
+    /** The server offered REQUIRETLS in its EHLO reply after TLS started (RFC 8689 section 4.2.1). */
+    public boolean offersRequireTls() {
+        return conn.isEncrypted() && extensions.requireTls();
+    }
+
     /** The negotiated TLS version ({@code TLSv1.3}), or {@code none} in plaintext. */
     public String tlsProtocol() {
         io.netty.handler.ssl.SslHandler ssl = conn.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class);
@@ -171,7 +176,7 @@ public final class UpstreamSession {
 
     /** Starts the message's transaction, unless the server cannot take it as it is (a local refusal). */
     private CompletableFuture<Void> transaction(OutboundMessage m, Map<String, DeliveryResult> results) {
-        Reply refusal = UpstreamTransaction.precheck(m, extensions, peer());
+        Reply refusal = UpstreamTransaction.precheck(m, extensions, offersRequireTls(), peer());
         if (refusal != null) {
             m.recipients().forEach(r -> results.put(r, new DeliveryResult.Failed(refusal, Optional.of(host))));
             return CompletableFuture.completedFuture(null);
@@ -179,7 +184,8 @@ public final class UpstreamSession {
         transactions++;
         boolean reset = used;
         used = true;
-        UpstreamTransaction tx = new UpstreamTransaction(conn, settings, io, host, extensions, m, results);
+        UpstreamTransaction tx = new UpstreamTransaction(conn, settings, io, host, extensions, offersRequireTls(), m,
+                results);
         return tx.run(reset).whenComplete((v, e) -> {
             needsReset = tx.needsReset();
             if (tx.serverClosing()) {

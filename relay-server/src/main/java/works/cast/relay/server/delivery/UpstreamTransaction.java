@@ -15,8 +15,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.smtp.Replies;
 
 /**
  * One mail transaction on an open upstream session (RFC 5321 section 3.3): RSET when the session was used before,
@@ -33,6 +35,7 @@ final class UpstreamTransaction {
     private final UpstreamSettings settings;
     private final Executor io;
     private final Extensions extensions;
+    private final boolean requireTlsOffered;
     private final Optional<String> remote;
     private final OutboundMessage m;
     private final Map<String, DeliveryResult> results;
@@ -43,27 +46,34 @@ final class UpstreamTransaction {
     /**
      * @param host       the server's name, reported in every result
      * @param extensions what the server offered in its last EHLO reply
+     * @param requireTlsOffered the server offered REQUIRETLS inside TLS (RFC 8689 section 4.2.1)
      * @param io         an executor for blocking reads of message content
      * @param results    where the recipients' results go
      */
     UpstreamTransaction(UpstreamConnection conn, UpstreamSettings settings, Executor io, String host,
-                        Extensions extensions, OutboundMessage m, Map<String, DeliveryResult> results) {
+                        Extensions extensions, boolean requireTlsOffered, OutboundMessage m,
+                        Map<String, DeliveryResult> results) {
         this.conn = conn;
         this.settings = settings;
         this.io = io;
         this.extensions = extensions;
+        this.requireTlsOffered = requireTlsOffered;
         this.remote = Optional.of(host);
         this.m = m;
         this.results = results;
     }
 
     /** A local refusal when the server cannot take the message as it is (nothing is rewritten), or null. */
-    static Reply precheck(OutboundMessage m, Extensions extensions, String peer) {
+    static Reply precheck(OutboundMessage m, Extensions extensions, boolean requireTlsOffered, String peer) {
         if (m.smtpUtf8() && !extensions.smtpUtf8()) {
             return new Reply(554, "5.6.7", "Upstream " + peer + " does not support SMTPUTF8");
         }
         if (m.eightBit() && !extensions.eightBitMime()) {
             return new Reply(554, "5.6.3", "Upstream " + peer + " does not support 8BITMIME");
+        }
+        if (m.requiresTls() && !requireTlsOffered) {
+            // Backstop: the forwarders pick a session that satisfies REQUIRETLS before they get here.
+            return Replies.requireTlsNotOffered(peer);
         }
         if (extensions.size() && extensions.maxSize() > 0 && m.size() > extensions.maxSize()) {
             return new Reply(552, "5.3.4", "Message size " + m.size() + " exceeds the limit of " + peer + " ("
@@ -94,6 +104,9 @@ final class UpstreamTransaction {
         }
         if (m.smtpUtf8()) {
             mail.add("SMTPUTF8");
+        }
+        if (m.tls() == TlsRequirement.REQUIRED && requireTlsOffered) {
+            mail.add("REQUIRETLS"); // RFC 8689 section 4.2.1; also a DSN of such a message, where offered (section 5)
         }
         DefaultSmtpRequest mailRequest = new DefaultSmtpRequest(SmtpCommand.MAIL, mail.toArray(new CharSequence[0]));
         return extensions.pipelining() ? pipelined(reset, mailRequest) : lockStep(reset, mailRequest);

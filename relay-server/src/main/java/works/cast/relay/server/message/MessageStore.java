@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import works.cast.relay.core.mail.TlsRequirement;
 
 /**
  * Where accepted messages are kept until every recipient is final (RFC 5321 section 4.5.4: once the relay answers
@@ -56,13 +57,20 @@ public interface MessageStore {
     CompletionStage<QueueEntry> commit(AcceptedMessage message, Path spoolFile, List<RecipientStatus> recipients);
 
     /**
-     * Queues a message the relay writes itself (a DSN, a TLS report) through the same commit.
+     * Queues a message the relay writes itself (a DSN, a TLS report) through the same commit, with the TLS
+     * requirement its own header asks ({@code TLS-Required: No}, RFC 8689 section 5).
      *
      * @param reversePath MAIL FROM, empty for the null sender
      * @param recipients  RCPT TO
      * @param message     the whole message in wire form (CRLF)
      */
-    CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message);
+    default CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message) {
+        return enqueue(reversePath, recipients, message, TlsRequirement.ofMessage(message));
+    }
+
+    /** As {@link #enqueue(String, List, byte[])}, tagged with {@code tls} (the DSN of a REQUIRETLS message). */
+    CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message,
+                                        TlsRequirement tls);
 
     /** Hears every message once it is durably committed, on the commit thread. */
     void onCommitted(Consumer<QueueEntry> listener);

@@ -20,9 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import works.cast.relay.server.message.MessageContent;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.message.IndexEntry;
+import works.cast.relay.server.message.MessageContent;
 import works.cast.relay.server.message.MessageStore;
 import works.cast.relay.server.message.OperatorRequest;
 import works.cast.relay.server.message.QueueEntry;
@@ -141,19 +142,15 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
     @Override
     public CompletionStage<QueueEntry> commit(AcceptedMessage m, Path spoolFile, List<RecipientStatus> recipients) {
         return commitEntry(new QueueEntry(m.id(), m.envelope().reversePath(), recipients, m.received(), m.size(),
-                m.envelope().eightBit(), m.envelope().smtpUtf8(), m.prepend(), m.clientAddress(), m.authUser()),
+                m.envelope().eightBit(), m.envelope().smtpUtf8(), m.prepend(), m.clientAddress(), m.authUser(),
+                m.envelope().tls()),
                 spoolFile);
     }
 
-    /**
-     * Queues a message the relay writes itself (a DSN): the bytes go to a spool file and through the same commit.
-     *
-     * @param reversePath MAIL FROM, empty for the null sender
-     * @param recipients  RCPT TO
-     * @param message     the whole message in wire form (CRLF)
-     */
+    /** Queues a message the relay writes itself: the bytes go to a spool file and through the same commit. */
     @Override
-    public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message) {
+    public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message,
+                                               TlsRequirement tls) {
         QueueId id = QueueId.next();
         Path spool = spoolFile(id);
         try (FileChannel ch = openSpool(id)) {
@@ -166,7 +163,7 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
         Instant now = clock.instant();
         QueueEntry entry = new QueueEntry(id, reversePath, recipients.stream()
                 .map(r -> RecipientStatus.pending(r, now)).toList(), now, message.length,
-                false, false, new byte[0], "local", Optional.empty());
+                false, false, new byte[0], "local", Optional.empty(), tls);
         return commitEntry(entry, spool);
     }
 

@@ -219,6 +219,35 @@ public final class Replies {
         return new Reply(554, "5.4.6", "mail for " + domain + " loops back to myself (" + detail + ")");
     }
 
+    /**
+     * REQUIRETLS on MAIL FROM of a session without TLS, where it is not offered (RFC 8689 section 2): 5.7.10,
+     * encryption needed, so the client can start TLS and try again instead of sending the message in clear.
+     */
+    public static Reply requireTlsWithoutTls() {
+        return new Reply(530, "5.7.10", "REQUIRETLS needs a TLS session; issue STARTTLS first");
+    }
+
+    /** Delivery: a next hop that does not offer REQUIRETLS after STARTTLS (RFC 8689 section 4.2.1). */
+    public static Reply requireTlsNotOffered(String peer) {
+        return new Reply(550, "5.7.30", "REQUIRETLS support required: " + peer + " does not offer REQUIRETLS");
+    }
+
+    /** Delivery: no TLS validated by DANE or MTA-STS with this next hop for a REQUIRETLS message (RFC 8689 4.2.1). */
+    public static Reply requireTlsUnvalidated(String peer, String why) {
+        return new Reply(550, "5.7.10", "Encryption needed: REQUIRETLS message not sent to " + peer + ": " + why);
+    }
+
+    /** Delivery: the REQUIRETLS check could not be made now (an MTA-STS policy fetch failed); retried. */
+    public static Reply requireTlsUndecided(String peer, String why) {
+        return new Reply(451, "4.7.10", "REQUIRETLS message waits: " + peer + ": " + why);
+    }
+
+    /** Delivery: the smarthost connection is not TLS with a verified certificate, so REQUIRETLS cannot hold. */
+    public static Reply requireTlsSmarthostUnverified(String smarthost) {
+        return new Reply(550, "5.7.10", "Encryption needed: REQUIRETLS message not sent to " + smarthost
+                + ", whose connection is not TLS with a verified certificate (delivery.smarthost.tls = required)");
+    }
+
     public static Reply localError() {
         return new Reply(451, "4.3.0", "Local error in processing, try again later");
     }

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import works.cast.relay.core.mail.Envelope;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.message.Reply;
 
 /**
@@ -89,6 +90,7 @@ public final class SmtpSession {
     private final List<String> recipients = new ArrayList<>();
     private boolean smtpUtf8;
     private boolean eightBit;
+    private boolean requireTls;
 
     public SmtpSession(SmtpServerSettings settings, SmtpServerSettings.TlsMode listenerTls, String sessionId,
                        InetSocketAddress client, boolean authConfigured) {
@@ -217,6 +219,9 @@ public final class SmtpSession {
         if (authOffered()) {
             lines.add("AUTH PLAIN LOGIN");
         }
+        if (isTls()) {
+            lines.add("REQUIRETLS"); // RFC 8689 section 2: offered only once the session is TLS
+        }
         return Action.reply(Replies.ehlo(lines));
     }
 
@@ -239,7 +244,7 @@ public final class SmtpSession {
         if (user.isPresent() && !SenderOwnership.mayUse(user.get(), path.mailbox())) {
             return error(Replies.senderNotOwned(path.mailbox(), user.get().name()));
         }
-        MailParameters.Outcome checked = MailParameters.check(path, settings.limits().messageSize());
+        MailParameters.Outcome checked = MailParameters.check(path, settings.limits().messageSize(), isTls());
         if (checked instanceof MailParameters.Refused refused) {
             return error(refused.reply());
         }
@@ -247,6 +252,7 @@ public final class SmtpSession {
         reversePath = path.mailbox();
         smtpUtf8 = params.smtpUtf8();
         eightBit = params.eightBit();
+        requireTls = params.requireTls();
         if (checkSenders) {
             state = State.MAIL_CHECK;
             return new Action(Kind.CHECK_SENDER, Optional.empty());
@@ -457,6 +463,7 @@ public final class SmtpSession {
         recipients.clear();
         smtpUtf8 = false;
         eightBit = false;
+        requireTls = false;
         if (state == State.MAIL || state == State.RCPT) {
             state = State.READY;
         }
@@ -501,7 +508,8 @@ public final class SmtpSession {
         if (state != State.DATA) {
             throw new IllegalStateException("session " + sessionId + ": not in DATA");
         }
-        return new Envelope(reversePath, recipients, smtpUtf8, eightBit);
+        return new Envelope(reversePath, recipients, smtpUtf8, eightBit,
+                requireTls ? TlsRequirement.REQUIRED : TlsRequirement.DEFAULT);
     }
 
     public SessionInfo sessionInfo() {

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.message.IndexEntry;
 import works.cast.relay.server.message.MessageContent;
@@ -82,8 +83,9 @@ final class HeldStore implements MessageStore {
     }
 
     @Override
-    public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message) {
-        return held(() -> store.enqueue(reversePath, recipients, message));
+    public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message,
+                                               TlsRequirement tls) {
+        return held(() -> store.enqueue(reversePath, recipients, message, tls));
     }
 
     @Override
