@@ -15,9 +15,10 @@ import works.cast.relay.core.mail.TlsRequirement;
  * scheduler reads, updates and removes them.
  *
  * <p>Call order: {@link #recover} once, before intake starts and before the scheduler registers with
- * {@link #onCommitted}; then any of the others from any thread. {@link #commit} and {@link #enqueue} complete on the
- * store's commit thread once the message survives a crash. {@link #updateLater} and {@link #removeLater} run on the
- * store's own I/O thread, one at a time in the order asked, so a caller never waits for a write or an fsync.
+ * {@link #onCommitted}; then any of the others from any thread. {@link #commit} writes on the calling (intake I/O)
+ * thread; it and {@link #enqueue} complete on the store's commit thread once the message survives a crash.
+ * {@link #enqueue}, {@link #updateLater} and {@link #removeLater} do their file work on the store's own I/O thread,
+ * one at a time in the order asked, so a caller such as the delivery scheduler never waits for a write or an fsync.
  */
 public interface MessageStore {
 

@@ -37,9 +37,9 @@ import works.cast.relay.server.message.RecipientStatus;
  * directory: that fsync is the commit point. It is shared by every message ready before it started
  * ({@link GroupCommit}); the 250 goes out only after it. The spool file itself is never fsynced.
  *
- * <p>It is the relay's {@link MessageStore} and knows nothing about SMTP or delivery. Threads: {@link #commit} and
- * {@link #enqueue} run their file work on the calling I/O thread and complete on the commit thread;
- * {@link #updateLater} and {@link #removeLater} run on the queue's store thread, one at a time in the order asked;
+ * <p>It is the relay's {@link MessageStore} and knows nothing about SMTP or delivery. Threads: {@link #commit} runs
+ * its file work on the calling I/O thread and completes on the commit thread; {@link #enqueue}, {@link #updateLater}
+ * and {@link #removeLater} run on the queue's store thread, one at a time in the order asked;
  * {@link #update} and {@link #remove} block the caller (the command line and tests). Holds {@code <dir>/.lock} until
  * {@link #close}. Call {@link #recover} once before the listener starts.
  */
@@ -52,7 +52,7 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
     private final QueueLock lock;
     private final GroupCommit group;
     private final SpareFiles spares;
-    /** Side-file writes and removals of the delivery scheduler, one at a time and in order, off its thread. */
+    /** Side-file writes, removals and reports of the delivery scheduler, one at a time and in order, off its thread. */
     private final ExecutorService store = Executors.newSingleThreadExecutor(
             new DefaultThreadFactory("queue-store", true));
     private volatile Consumer<QueueEntry> listener = e -> { };
@@ -147,10 +147,31 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
                 spoolFile);
     }
 
-    /** Queues a message the relay writes itself: the bytes go to a spool file and through the same commit. */
+    /**
+     * Queues a message the relay writes itself: the bytes go to a spool file and through the same commit. The file
+     * work (and its fsync) runs on the queue's store thread, so a caller such as the delivery scheduler never waits
+     * for it.
+     */
     @Override
     public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message,
                                                TlsRequirement tls) {
+        CompletableFuture<QueueEntry> done = new CompletableFuture<>();
+        try {
+            store.execute(() -> enqueueNow(reversePath, recipients, message, tls).whenComplete((e, failure) -> {
+                if (failure != null) {
+                    done.completeExceptionally(failure);
+                } else {
+                    done.complete(e);
+                }
+            }));
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new IOException("queue is closed"));
+        }
+        return done;
+    }
+
+    private CompletableFuture<QueueEntry> enqueueNow(String reversePath, List<String> recipients, byte[] message,
+                                                     TlsRequirement tls) {
         QueueId id = QueueId.next();
         Path spool = spoolFile(id);
         try (FileChannel ch = openSpool(id)) {

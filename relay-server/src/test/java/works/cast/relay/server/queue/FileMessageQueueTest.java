@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +54,7 @@ class FileMessageQueueTest {
     @AfterEach
     void close() throws IOException {
         guard.holdDirectoryFsync.countDown();
+        guard.holdFileFsync.countDown();
         if (queue != null) {
             queue.close();
         }
@@ -136,6 +139,20 @@ class FileMessageQueueTest {
         CompletableFuture<QueueEntry> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
         assertThrows(ExecutionException.class, () -> reply.get(30, TimeUnit.SECONDS));
         assertEquals(List.of("control", "incoming", "spare"), TestMessages.names(dir));
+    }
+
+    @Test
+    void aQueuedReportIsWrittenOffTheCallersThread() throws Exception {
+        open();
+        guard.holdFileFsync = new CountDownLatch(1);
+        // the delivery scheduler queues bounces: the call must return while the report's fsync is still pending
+        CompletableFuture<QueueEntry> f = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> queue.enqueue("",
+                List.of("billing@cast.works"), "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII))
+                .toCompletableFuture());
+        assertTrue(guard.fileFsyncEntered.await(30, TimeUnit.SECONDS));
+        assertFalse(f.isDone(), "not committed before its fsync");
+        guard.holdFileFsync.countDown();
+        assertTrue(queue.contains(f.get(30, TimeUnit.SECONDS).id()));
     }
 
     @Test
