@@ -52,7 +52,7 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
     private final QueueLock lock;
     private final GroupCommit group;
     private final SpareFiles spares;
-    /** Side-file writes, removals and reports of the delivery scheduler, one at a time and in order, off its thread. */
+    /** Side-file writes, removals and reports for the delivery scheduler, one at a time, in order, off its thread. */
     private final ExecutorService store = Executors.newSingleThreadExecutor(
             new DefaultThreadFactory("queue-store", true));
     private volatile Consumer<QueueEntry> listener = e -> { };
