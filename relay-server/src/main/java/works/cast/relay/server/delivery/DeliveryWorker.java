@@ -31,9 +31,9 @@ import works.cast.relay.server.message.RecipientStatus;
  * message.
  *
  * <p>Threads: every field is touched only on the scheduler thread. Forwarder results, side-file writes, removals and
- * bounce commits run elsewhere (the store's threads) and hop back to it, so it never waits for an fsync; it only
- * reads a message's file when an attempt starts. Each second the worker also takes the requests of the
- * {@code queue} command ({@link MessageStore#takeRequests}).
+ * bounce commits, and taking the {@code queue} command's requests ({@link MessageStore#takeRequests}, each second),
+ * run elsewhere (the store's threads) and hop back to it, so it never writes a file nor waits for an fsync; it only
+ * reads a message's file when an attempt starts.
  */
 public final class DeliveryWorker implements AutoCloseable {
 
@@ -110,7 +110,13 @@ public final class DeliveryWorker implements AutoCloseable {
 
     private void tick() {
         try {
-            readControl();
+            readControl().whenComplete((v, e) -> {
+                if (e != null) {
+                    log.error("queue control requests failed", e);
+                } else {
+                    thread.submit(this::round); // at once for the messages a retry request made due
+                }
+            });
             round();
         } catch (RuntimeException e) {
             log.error("delivery round failed", e);
@@ -119,8 +125,13 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /** Acts on the queue command's requests; completes once the removals asked are done. */
     private CompletableFuture<Void> readControl() {
+        return store.takeRequests().thenComposeAsync(this::act, thread.executor()).toCompletableFuture();
+    }
+
+    /** Acts on the queue command's requests, on the scheduler thread; completes once the removals asked are done. */
+    private CompletableFuture<Void> act(List<OperatorRequest> requests) {
         List<CompletableFuture<Boolean>> removals = new ArrayList<>();
-        for (OperatorRequest r : store.takeRequests()) {
+        for (OperatorRequest r : requests) {
             switch (r.kind()) {
                 case RETRY -> r.id().ifPresentOrElse(this::retryNow, this::retryAllNow);
                 case DELETE -> r.id().ifPresent(id -> removals.add(deleteNow(id)));

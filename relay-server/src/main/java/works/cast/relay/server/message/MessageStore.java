@@ -100,6 +100,9 @@ public interface MessageStore {
      */
     byte[] headers(QueueEntry entry, int max) throws IOException;
 
-    /** Reads and removes the requests the {@code queue} command left for the running relay. */
-    List<OperatorRequest> takeRequests();
+    /**
+     * Reads and removes, on the store's I/O thread, the requests the {@code queue} command left for the running
+     * relay.
+     */
+    CompletionStage<List<OperatorRequest>> takeRequests();
 }

@@ -333,8 +333,20 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
     }
 
     @Override
-    public List<OperatorRequest> takeRequests() {
-        return control.take();
+    public CompletableFuture<List<OperatorRequest>> takeRequests() {
+        CompletableFuture<List<OperatorRequest>> done = new CompletableFuture<>();
+        try {
+            store.execute(() -> {
+                try {
+                    done.complete(control.take());
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new IOException("queue is closed"));
+        }
+        return done;
     }
 
     /** The bytes to send: prepended fields, then the received bytes, streamed from disk for every attempt. */

@@ -145,7 +145,7 @@ final class HeldStore implements MessageStore {
     }
 
     @Override
-    public List<OperatorRequest> takeRequests() {
+    public CompletionStage<List<OperatorRequest>> takeRequests() {
         return store.takeRequests();
     }
 }
