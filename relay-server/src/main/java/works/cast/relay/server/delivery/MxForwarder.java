@@ -29,6 +29,7 @@ import works.cast.relay.server.delivery.tls.TlsFailure;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
+import works.cast.relay.server.smtp.Replies;
 import works.cast.relay.server.smtp.Reply;
 
 /**
@@ -155,15 +156,15 @@ public final class MxForwarder implements Forwarder {
             return new Planned(route, lookup);
         }).handle((plan, e) -> {
             if (e != null) {
-                return CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Deferred(new Reply(451,
-                        "4.4.3", "MX lookup for " + domain + " failed: " + e.getMessage()))));
+                return CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Deferred(
+                        Replies.mxLookupFailed(domain, e.getMessage()))));
             }
             MxResolver.Route route = plan.route();
             return switch (route.kind()) {
                 case NULL_MX -> CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Failed(
-                        new Reply(556, "5.1.10", "Domain " + domain + " does not accept mail (null MX)"))));
+                        Replies.nullMx(domain))));
                 case NO_DOMAIN -> CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Failed(
-                        new Reply(550, "5.1.2", "Domain " + domain + " does not exist"))));
+                        Replies.noSuchDomain(domain))));
                 case HOSTS -> send(part, new Attempt(domain, plan.sts(), route.authenticated() && !report, out,
                         report), route, tls);
             };

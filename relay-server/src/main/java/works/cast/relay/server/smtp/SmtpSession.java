@@ -236,7 +236,7 @@ public final class SmtpSession {
         }
         MailPath path = parsed.get();
         if (user.isPresent() && !SenderOwnership.mayUse(user.get(), path.mailbox())) {
-            return error(Replies.senderNotOwned(path.mailbox(), user.get().name()));
+            return error(Replies.refusal(new IntakeFailure.SenderNotOwned(path.mailbox(), user.get().name())));
         }
         MailParameters.Outcome checked = MailParameters.check(path, settings.limits().messageSize());
         if (checked instanceof MailParameters.Refused refused) {
