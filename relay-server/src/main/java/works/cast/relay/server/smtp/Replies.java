@@ -1,5 +1,6 @@
 package works.cast.relay.server.smtp;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -25,6 +26,28 @@ public final class Replies {
 
     public static Reply ehlo(List<String> lines) {
         return new Reply(250, "", lines);
+    }
+
+    /**
+     * The EHLO reply (RFC 5321 section 4.1.1.1) with the extensions offered now: PIPELINING (RFC 2920), SIZE
+     * (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), ENHANCEDSTATUSCODES (RFC 2034), STARTTLS (RFC 3207) before
+     * TLS, AUTH (RFC 4954) when it may be used.
+     */
+    public static Reply ehlo(String hostname, String client, long messageSize, boolean startTls, boolean auth) {
+        List<String> lines = new ArrayList<>();
+        lines.add(hostname + " greets " + client);
+        lines.add("PIPELINING");
+        lines.add("SIZE " + messageSize);
+        lines.add("8BITMIME");
+        lines.add("SMTPUTF8");
+        lines.add("ENHANCEDSTATUSCODES");
+        if (startTls) {
+            lines.add("STARTTLS");
+        }
+        if (auth) {
+            lines.add("AUTH PLAIN LOGIN");
+        }
+        return ehlo(lines);
     }
 
     public static Reply senderOk() {
