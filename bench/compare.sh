@@ -20,7 +20,10 @@
 # JAVA (the java binary that runs the relay, e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java; default java on PATH),
 # CLIENT (load: the project's load client, one connection per session reused for its messages; smtp-source:
 # Postfix's smtp-source, a new connection per message, no latency figures),
-# DRAIN_TIMEOUT (seconds to wait for the sink, default 600), KEEP_WORK=1 (keep the temporary directory: logs).
+# DRAIN_TIMEOUT (seconds to wait for the sink, default 600), KEEP_WORK=1 (keep the temporary directory: logs),
+# RELAY_JAR (the relay jar to run, default relay-server/target/dkim-relay.jar: compare two builds),
+# PROFILE=DIR (record every timed run of the relay with `perf record -a -g` into DIR and print where the CPU went:
+# the relay JVM runs with -XX:+PreserveFramePointer and writes its JIT symbol map; see bench/perf-summary.py).
 # Needs root (Postfix starts as root), Debian's postfix, opendkim and opendkim-tools (installed with apt-get when
 # missing), Java 17 and /usr/bin/python3 with python3-dkim. Everything listens on 127.0.0.1 ports picked at start;
 # queues, keys and configs live in a temporary directory under bench/target (the sink's copies on /dev/shm), removed
@@ -66,9 +69,15 @@ fi
 "$py" -c 'import dkim' 2>/dev/null || { echo "$py lacks the dkim module (apt-get install python3-dkim)" >&2; exit 2; }
 
 [ "${SKIP_BUILD:-0}" = 1 ] || mvn -q -B -DskipTests -Pbench package >/dev/null
-relay_jar=relay-server/target/dkim-relay.jar
+relay_jar=${RELAY_JAR:-relay-server/target/dkim-relay.jar}
 bench_jar=bench/target/benchmarks.jar
 [ -f "$relay_jar" ] && [ -f "$bench_jar" ] || { echo "missing $relay_jar or $bench_jar" >&2; exit 2; }
+profile=${PROFILE:-}
+if [ -n "$profile" ]; then
+  command -v perf >/dev/null || { echo "PROFILE needs perf (apt-get install linux-perf)" >&2; exit 2; }
+  mkdir -p "$profile"
+  profile=$(readlink -f "$profile")
+fi
 
 # Not below /tmp: OpenDKIM refuses a configuration or key in a directory others can write to.
 mkdir -p bench/target
@@ -215,6 +224,13 @@ run_load() { # sets nothing for a warm-up; appends "end-to-end accepted p50 p99"
   local key=$1 port=$2 n=$3 c=$4
   local base out t_exit failed elapsed target waited=0 t_done
   base=$(sink_count)
+  local perf_pid= perf_data=
+  if [ -n "$profile" ] && [ -z "${5:-}" ] && [ -n "$relay_pid" ]; then
+    perf_data=$profile/$key-$client-c$c-$(date +%H%M%S).data
+    perf record -a -g -F 499 -e cpu-clock -o "$perf_data" >/dev/null 2>&1 &
+    perf_pid=$!
+    sleep 0.5 # perf needs a moment before it samples
+  fi
   if [ "$client" = smtp-source ]; then
     out=$(smtp_source "$port" "$n" "$c")
   else
@@ -237,6 +253,11 @@ run_load() { # sets nothing for a warm-up; appends "end-to-end accepted p50 p99"
     waited=$((waited + 1))
   done
   t_done=$(date +%s.%N)
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+    # JIT-compiled methods get names from the map the JVM writes now, read by perf-summary.py.
+    "$(dirname "$(readlink -f "$(command -v "$relay_java")")")/jcmd" "$relay_pid" Compiler.perfmap >/dev/null 2>&1 || true
+  fi
   [ -n "${5:-}" ] && return 0 # warm-up
   local run_e2e
   run_e2e=$(awk -v n="$((n - failed))" -v e="$elapsed" -v a="$t_exit" -v b="$t_done" \
@@ -245,6 +266,7 @@ run_load() { # sets nothing for a warm-up; appends "end-to-end accepted p50 p99"
   runs+=("$run_e2e $(sed -n 's/.* rate=\([0-9.]*\) msg\/s.*/\1/p' <<<"$out") \
 $(sed -n 's/.* p50=\([0-9.-]*\)ms.*/\1/p' <<<"$out") $(sed -n 's/.* p99=\([0-9.-]*\)ms.*/\1/p' <<<"$out")")
   printf '  %s\n  -> end-to-end %s msg/s (sink has all %d)\n' "$out" "$run_e2e" "$((n - failed))"
+  [ -z "$perf_data" ] || "$py" bench/perf-summary.py "$perf_data" "$relay_pid" "$((n - failed))" || true
   [ "$failed" = 0 ] || failures=$((failures + 1))
   find "$dump" -mindepth 1 -delete
 }
@@ -338,7 +360,7 @@ relay {
   http.enabled = false
 }
 CONF
-  "$relay_java" --add-modules=jdk.incubator.vector ${RELAY_JAVA_OPTS:--Xmx1g} -jar "$relay_jar" run --config "$dir/relay.conf" > "$dir/relay.log" 2>&1 &
+  "$relay_java" --add-modules=jdk.incubator.vector ${RELAY_JAVA_OPTS:--Xmx1g} ${profile:+-XX:+PreserveFramePointer} -jar "$relay_jar" run --config "$dir/relay.conf" > "$dir/relay.log" 2>&1 &
   relay_pid=$!
   wait_port "$port" dkim-relay || { tail -n 20 "$dir/relay.log" >&2; exit 1; }
   local expect

@@ -1,5 +1,7 @@
 package works.cast.relay.server;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -7,6 +9,7 @@ import works.cast.relay.core.mail.Domain;
 import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.config.RelayConfig;
 import works.cast.relay.server.delivery.tls.HostTls;
+import works.cast.relay.server.delivery.tls.PeerTrust;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.delivery.tls.TlsReportCounts;
 import works.cast.relay.server.delivery.tls.TlsReporter;
@@ -17,7 +20,8 @@ import works.cast.relay.server.ops.RelayMetrics;
 /**
  * Wiring of the MX TLS outcomes: every connection attempt goes to the metrics, and with
  * {@code delivery.mx.tls-rpt.enabled} also to the day's counts that {@link TlsReporter} sends as RFC 8460 reports,
- * signed with the keys of the {@code from} address's domain and queued like other mail. The counts not yet reported
+ * signed with the keys of the {@code from} address's domain and queued like other mail, or uploaded to the domain's
+ * {@code https:} reporting URIs (certificates checked against {@code delivery.mx.trust-store} and the JDK's). The counts not yet reported
  * are kept in {@code <queue.dir>/tls-rpt/counts.txt} across restarts.
  */
 final class TlsReporting {
@@ -43,8 +47,15 @@ final class TlsReporting {
                              TlsReporter.Outbox outbox) {
         String from = config.delivery().mx().security().tlsRpt().orElseThrow();
         Domain domain = new Domain(from.substring(from.lastIndexOf('@') + 1));
-        return new TlsReporter(counts, DnsClient.of(config.dns()), from, config.hostname(),
-                new OriginatedMailSigner(policy, domain, clock), outbox, clock,
+        DnsClient dns = DnsClient.of(config.dns());
+        PeerTrust trust;
+        try {
+            trust = PeerTrust.of(config.delivery().mx().security().trustStore());
+        } catch (IOException e) {
+            throw new UncheckedIOException("delivery.mx.trust-store: " + e.getMessage(), e);
+        }
+        return new TlsReporter(counts, dns, from, config.hostname(), new OriginatedMailSigner(policy, domain, clock),
+                outbox, TlsReporter.Poster.https(trust, dns, Duration.ofSeconds(30)), clock,
                 Optional.of(config.queue().dir().resolve("tls-rpt").resolve("counts.txt"))).start(Duration.ofHours(1));
     }
 }

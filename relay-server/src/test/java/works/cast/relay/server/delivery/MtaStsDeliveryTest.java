@@ -72,6 +72,8 @@ class MtaStsDeliveryTest {
         }
     };
     private final TlsReportCounts counts = new TlsReportCounts(clock);
+    private final List<String> uploads = new CopyOnWriteArrayList<>();
+    private final List<byte[]> uploaded = new CopyOnWriteArrayList<>();
     private TestPki pki;
     private Process dnsmasq;
     private HttpsServer web;
@@ -123,7 +125,15 @@ class MtaStsDeliveryTest {
         web = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(WEB), 0), 0);
         web.setHttpsConfigurator(new HttpsConfigurator(pki.issue("mta-sts.good.test", "mta-sts.selfsigned.test",
                 "mta-sts.nomatch.test", "mta-sts.nostarttls.test", "mta-sts.wrongname.test", "mta-sts.testing.test",
-                "mta-sts.redirect.test", "mta-sts.expired.test").serverContext()));
+                "mta-sts.redirect.test", "mta-sts.expired.test", "reports.testing.test").serverContext()));
+        web.createContext("/tlsrpt/", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            uploads.add(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " "
+                    + exchange.getRequestHeaders().getFirst("Content-Type"));
+            uploaded.add(body);
+            exchange.sendResponseHeaders(exchange.getRequestURI().getPath().endsWith("/broken") ? 500 : 201, -1);
+            exchange.close();
+        });
         web.createContext("/.well-known/mta-sts.txt", exchange -> {
             String host = exchange.getRequestHeaders().getFirst("Host").replaceAll(":.*", "");
             String domain = host.substring("mta-sts.".length());
@@ -169,6 +179,11 @@ class MtaStsDeliveryTest {
         }
         cmd.add("--txt-record=_smtp._tls.selfsigned.test,v=TLSRPTv1; rua=mailto:tls-reports@selfsigned.test");
         cmd.add("--txt-record=_smtp._tls.good.test,v=TLSRPTv1;rua=mailto:rpt@good.test");
+        cmd.add("--host-record=reports.testing.test," + WEB);
+        cmd.add("--txt-record=_smtp._tls.testing.test,v=TLSRPTv1; rua=https://reports.testing.test:" + webPort
+                + "/tlsrpt/v1");
+        cmd.add("--txt-record=_smtp._tls.nostarttls.test,v=TLSRPTv1; rua=https://reports.testing.test:" + webPort
+                + "/tlsrpt/broken");
         dnsmasq = Tools.start(cmd, tmp.resolve("dnsmasq.log"));
         awaitDns();
         forwarder = forwarder();
@@ -367,6 +382,8 @@ class MtaStsDeliveryTest {
         assertInstanceOf(DeliveryResult.Deferred.class, deliver("b@selfsigned.test"));
         assertInstanceOf(DeliveryResult.Delivered.class, deliver("a@good.test"));
         assertInstanceOf(DeliveryResult.Delivered.class, deliver("a@plain.test"));
+        assertInstanceOf(DeliveryResult.Delivered.class, deliver("a@testing.test"));
+        assertInstanceOf(DeliveryResult.Deferred.class, deliver("a@nostarttls.test"));
 
         works.cast.relay.core.interop.TestKeys keys = works.cast.relay.core.interop.TestKeys.shared();
         works.cast.relay.core.keys.KeyRing ring = new works.cast.relay.core.keys.KeyRing(List.of(
@@ -390,11 +407,13 @@ class MtaStsDeliveryTest {
                     queued.add(from + " " + rcpts);
                     messages.add(bytes);
                     return java.util.concurrent.CompletableFuture.completedFuture(null);
-                }, clock);
+                }, TlsReporter.Poster.https(works.cast.relay.server.delivery.tls.PeerTrust.of(Optional.of(trustStore)),
+                        dns(), Duration.ofSeconds(5)), clock, Optional.empty());
         assertEquals(0, reporter.sendDue().get(10, java.util.concurrent.TimeUnit.SECONDS), "the day is not over");
 
         now.set(java.time.Instant.parse("2026-12-04T00:30:00Z"));
-        assertEquals(2, reporter.sendDue().get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(3, reporter.sendDue().get(10, java.util.concurrent.TimeUnit.SECONDS),
+                "mailed to selfsigned.test and good.test, uploaded for testing.test; nostarttls.test's endpoint fails");
         assertEquals(java.util.Set.of("tlsrpt@cast.works [tls-reports@selfsigned.test]",
                 "tlsrpt@cast.works [rpt@good.test]"), java.util.Set.copyOf(queued));
         for (byte[] m : messages) {
@@ -414,6 +433,13 @@ class MtaStsDeliveryTest {
         String goodJson = reportJson(messages.stream().filter(m -> new String(m, StandardCharsets.US_ASCII)
                 .contains("TLS-Report-Domain: good.test")).findFirst().orElseThrow());
         assertEquals("cast.works|2026-12-03T00:00:00Z|2026-12-03T23:59:59Z|sts|good.test|1|0|", summary(goodJson));
+        assertEquals(java.util.Set.of("POST /tlsrpt/v1 application/tlsrpt+gzip",
+                "POST /tlsrpt/broken application/tlsrpt+gzip"), java.util.Set.copyOf(uploads));
+        byte[] upload = uploaded.get(uploads.indexOf("POST /tlsrpt/v1 application/tlsrpt+gzip"));
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(upload))) {
+            assertEquals("cast.works|2026-12-03T00:00:00Z|2026-12-03T23:59:59Z|sts|testing.test|0|1|"
+                    + "validation-failure=1", summary(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+        }
         assertEquals(0, reporter.sendDue().get(10, java.util.concurrent.TimeUnit.SECONDS), "sent only once");
     }
 

@@ -5,14 +5,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -51,29 +47,18 @@ final class StsFetcher {
     }
 
     private String fetch(String host, InetAddress address) throws IOException {
-        int ms = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        try (Socket plain = new Socket()) {
-            plain.connect(new InetSocketAddress(address, port), ms);
-            plain.setSoTimeout(ms);
-            try (SSLSocket s = (SSLSocket) trust.sslContext().getSocketFactory().createSocket(plain, host, port,
-                    true)) {
-                SSLParameters p = s.getSSLParameters();
-                p.setEndpointIdentificationAlgorithm("HTTPS");
-                p.setServerNames(List.of(new SNIHostName(host)));
-                p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
-                s.setSSLParameters(p);
-                s.startHandshake();
-                OutputStream out = s.getOutputStream();
-                out.write(("GET " + PATH + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: dkim-relay\r\n"
-                        + "Accept: text/plain\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                return read(host, new Deadline(new java.io.BufferedInputStream(s.getInputStream()), System.nanoTime() + 2 * timeout.toNanos()));
-            }
+        try (SSLSocket s = HttpsSockets.open(trust, host, address, port, timeout)) {
+            OutputStream out = s.getOutputStream();
+            out.write(("GET " + PATH + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: dkim-relay\r\n"
+                    + "Accept: text/plain\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            return read(host, new Deadline(new java.io.BufferedInputStream(s.getInputStream()),
+                    System.nanoTime() + 2 * timeout.toNanos()));
         }
     }
 
     private static String read(String host, InputStream in) throws IOException {
-        String status = line(in);
+        String status = HttpsSockets.line(in);
         String[] parts = status.split(" ", 3);
         if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
             throw new IOException(host + ": not an HTTP response: " + status);
@@ -85,7 +70,7 @@ final class StsFetcher {
         long length = -1;
         boolean chunked = false;
         String type = "";
-        for (String h = line(in); !h.isEmpty(); h = line(in)) {
+        for (String h = HttpsSockets.line(in); !h.isEmpty(); h = HttpsSockets.line(in)) {
             int colon = h.indexOf(':');
             if (colon <= 0) {
                 continue;
@@ -107,9 +92,9 @@ final class StsFetcher {
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         if (chunked) {
-            for (long size = chunkSize(line(in)); size > 0; size = chunkSize(line(in))) {
+            for (long size = chunkSize(HttpsSockets.line(in)); size > 0; size = chunkSize(HttpsSockets.line(in))) {
                 copy(host, in, body, size);
-                line(in);
+                HttpsSockets.line(in);
             }
         } else {
             copy(host, in, body, length);
@@ -172,21 +157,5 @@ final class StsFetcher {
                 throw new IOException(host + ": policy larger than " + MAX_BODY + " bytes");
             }
         }
-    }
-
-    /** One header line without its CRLF, at most 8 KiB. */
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new IOException("connection closed in the HTTP header");
-            }
-            if (b.size() > 8192) {
-                throw new IOException("HTTP header line too long");
-            }
-            b.write(c);
-        }
-        String s = b.toString(StandardCharsets.ISO_8859_1);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 }

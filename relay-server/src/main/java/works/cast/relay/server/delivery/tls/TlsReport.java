@@ -133,7 +133,7 @@ public final class TlsReport {
         }
     }
 
-    static byte[] gzip(String json) throws IOException {
+    public static byte[] gzip(String json) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         try (GZIPOutputStream z = new GZIPOutputStream(b)) {
             z.write(json.getBytes(StandardCharsets.UTF_8));
@@ -141,12 +141,23 @@ public final class TlsReport {
         return b.toByteArray();
     }
 
-    /** The {@code rua=mailto:} addresses of a {@code v=TLSRPTv1} record (RFC 8460 section 3); https is not used. */
-    public static List<String> mailtoRua(List<String> records) {
-        List<String> out = new ArrayList<>();
+    /** Where a domain wants its reports: the {@code rua} of its {@code _smtp._tls} record (RFC 8460 section 3). */
+    public record ReportUris(List<String> mailto, List<java.net.URI> https) {
+        public boolean isEmpty() {
+            return mailto.isEmpty() && https.isEmpty();
+        }
+    }
+
+    /**
+     * The {@code rua=} URIs of the one {@code v=TLSRPTv1} record among {@code records} (none when there are several):
+     * {@code mailto:} addresses without their query, and {@code https:} URIs; other schemes are ignored.
+     */
+    public static ReportUris reportUris(List<String> records) {
+        List<String> mailto = new ArrayList<>();
+        List<java.net.URI> https = new ArrayList<>();
         List<String> v1 = records.stream().filter(r -> r.startsWith("v=TLSRPTv1")).toList();
         if (v1.size() != 1) {
-            return out;
+            return new ReportUris(mailto, https);
         }
         for (String field : v1.get(0).split(";")) {
             String f = field.strip();
@@ -156,12 +167,21 @@ public final class TlsReport {
                     if (u.regionMatches(true, 0, "mailto:", 0, 7) && u.indexOf('@') > 7) {
                         String address = u.substring(7);
                         int q = address.indexOf('?');
-                        out.add(q >= 0 ? address.substring(0, q) : address);
+                        mailto.add(q >= 0 ? address.substring(0, q) : address);
+                    } else if (u.regionMatches(true, 0, "https://", 0, 8)) {
+                        try {
+                            java.net.URI parsed = new java.net.URI(u);
+                            if (parsed.getHost() != null) {
+                                https.add(parsed);
+                            }
+                        } catch (java.net.URISyntaxException e) {
+                            // a broken URI is skipped, the others still get the report
+                        }
                     }
                 }
             }
         }
-        return out;
+        return new ReportUris(mailto, https);
     }
 
     /** A MimeMessage with the relay's own Message-ID. */

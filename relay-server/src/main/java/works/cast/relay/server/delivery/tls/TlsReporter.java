@@ -24,9 +24,11 @@ import works.cast.relay.server.dns.DnsClient;
 
 /**
  * Sends the daily SMTP TLS reports (RFC 8460 section 3 and 5): once the UTC day is over, each recipient domain with
- * counted sessions whose {@code _smtp._tls.<domain>} TXT record names {@code rua=mailto:} addresses gets one report
- * of that day, queued like any other mail from {@code from}. Domains without such a record are dropped. The reports'
- * own sessions are not counted ({@link MxTlsPolicies#isReportSender}). Checks every hour, on its own daemon thread.
+ * counted sessions whose {@code _smtp._tls.<domain>} TXT record names reporting URIs gets one report of that day:
+ * queued like any other mail from {@code from} to the {@code mailto:} addresses, and uploaded to each {@code https:}
+ * URI by the {@link Poster} (on a thread of its own, never a DNS or delivery thread). Domains without such a record
+ * are dropped. The reports' own sessions are not counted ({@link MxTlsPolicies#isReportSender}). Checks every hour,
+ * on its own daemon thread.
  */
 public final class TlsReporter implements AutoCloseable {
 
@@ -38,6 +40,21 @@ public final class TlsReporter implements AutoCloseable {
         CompletionStage<?> enqueue(String reversePath, List<String> recipients, byte[] message);
     }
 
+    /** Uploads one gzipped report to an {@code https:} reporting URI; blocking, throws naming what failed. */
+    @FunctionalInterface
+    public interface Poster {
+        Poster NONE = (uri, gzippedJson) -> {
+            throw new java.io.IOException("https reporting is not configured");
+        };
+
+        void post(java.net.URI uri, byte[] gzippedJson) throws java.io.IOException;
+
+        /** Posts through the relay's DNS servers, with certificates checked against {@code trust}. */
+        static Poster https(PeerTrust trust, DnsClient dns, Duration timeout) {
+            return new TlsReportPoster(trust, dns, timeout);
+        }
+    }
+
     private final TlsReportCounts counts;
     private final DnsClient dns;
     private final String from;
@@ -46,6 +63,9 @@ public final class TlsReporter implements AutoCloseable {
     private final Outbox outbox;
     private final Clock clock;
     private final java.util.Optional<java.nio.file.Path> state;
+    private final Poster poster;
+    private final java.util.concurrent.ExecutorService uploads = Executors.newCachedThreadPool(
+            new io.netty.util.concurrent.DefaultThreadFactory("tls-report-upload", true));
     private ScheduledExecutorService timer;
 
     /**
@@ -61,7 +81,15 @@ public final class TlsReporter implements AutoCloseable {
     public TlsReporter(TlsReportCounts counts, DnsClient dns, String from, String hostname,
                        UnaryOperator<byte[]> signer, Outbox outbox, Clock clock,
                        java.util.Optional<java.nio.file.Path> state) {
+        this(counts, dns, from, hostname, signer, outbox, Poster.NONE, clock, state);
+    }
+
+    /** As above, uploading to {@code https:} reporting URIs with {@code poster}. */
+    public TlsReporter(TlsReportCounts counts, DnsClient dns, String from, String hostname,
+                       UnaryOperator<byte[]> signer, Outbox outbox, Poster poster, Clock clock,
+                       java.util.Optional<java.nio.file.Path> state) {
         this.state = state;
+        this.poster = poster;
         if (state.isPresent()) {
             try {
                 counts.load(state.get());
@@ -119,7 +147,7 @@ public final class TlsReporter implements AutoCloseable {
             }
             List<String> records = new ArrayList<>();
             answer.records().forEach(r -> records.add(String.join("", ((TXTRecord) r).getStrings())));
-            List<String> rua = TlsReport.mailtoRua(records);
+            TlsReport.ReportUris rua = TlsReport.reportUris(records);
             if (rua.isEmpty()) {
                 log.debug("tls report dropped domain={} day={} reason=no-rua", domain, day);
                 return CompletableFuture.completedFuture(false);
@@ -127,18 +155,46 @@ public final class TlsReporter implements AutoCloseable {
             String submitter = from.substring(from.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
             String id = day + "." + domain + "." + Long.toString(clock.millis(), 36);
             String json = TlsReport.json(submitter, from, id, day, domain, policies);
-            byte[] message = TlsReport.message(from, rua, submitter, id, day, domain, json, clock.instant(), hostname,
-                    signer);
-            return outbox.enqueue(from, rua, message).toCompletableFuture().handle((v, f) -> {
-                if (f != null) {
-                    log.warn("tls report not queued domain={} day={} error=\"{}\"", domain, day, f.toString());
-                    return false;
-                }
-                log.info("tls report queued domain={} day={} rua={} policies={}", domain, day, rua,
-                        policies.keySet());
-                return true;
-            });
+            List<CompletableFuture<Boolean>> sent = new ArrayList<>();
+            if (!rua.mailto().isEmpty()) {
+                sent.add(mail(day, domain, rua.mailto(), submitter, id, json, policies));
+            }
+            for (java.net.URI uri : rua.https()) {
+                sent.add(upload(day, domain, uri, json));
+            }
+            // One report per domain and day, sent to every URI; it counts as sent when one of them took it.
+            return CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]))
+                    .thenApply(v -> sent.stream().anyMatch(CompletableFuture::join));
         }).thenCompose(f -> f);
+    }
+
+    private CompletableFuture<Boolean> mail(LocalDate day, String domain, List<String> rua, String submitter,
+                                            String id, String json,
+                                            Map<HostTls.Policy, TlsReportCounts.Counts> policies) {
+        byte[] message = TlsReport.message(from, rua, submitter, id, day, domain, json, clock.instant(), hostname,
+                signer);
+        return outbox.enqueue(from, rua, message).toCompletableFuture().handle((v, f) -> {
+            if (f != null) {
+                log.warn("tls report not queued domain={} day={} error=\"{}\"", domain, day, f.toString());
+                return false;
+            }
+            log.info("tls report queued domain={} day={} rua={} policies={}", domain, day, rua, policies.keySet());
+            return true;
+        });
+    }
+
+    private CompletableFuture<Boolean> upload(LocalDate day, String domain, java.net.URI uri, String json) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                poster.post(uri, TlsReport.gzip(json));
+                log.info("tls report uploaded domain={} day={} rua={}", domain, day, uri);
+                return true;
+            } catch (java.io.IOException e) {
+                log.warn("tls report not uploaded domain={} day={} rua={} error=\"{}\"", domain, day, uri,
+                        e.getMessage());
+                return false;
+            }
+        }, uploads);
     }
 
     private void save() {
@@ -156,6 +212,7 @@ public final class TlsReporter implements AutoCloseable {
         if (timer != null) {
             timer.shutdownNow();
         }
+        uploads.shutdownNow();
         save();
     }
 }

@@ -70,12 +70,18 @@ class StsPolicyTest {
     }
 
     @Test
-    void readsTheTlsRptRecordsMailtoAddresses() {
-        assertEquals(List.of("a@example.net", "b@example.org"), TlsReport.mailtoRua(List.of(
-                "v=TLSRPTv1; rua=https://reports.example.net/v1,mailto:a@example.net, MAILTO:b@example.org")));
-        assertEquals(List.of(), TlsReport.mailtoRua(List.of("v=TLSRPTv1; rua=https://r.example.net/")));
-        assertEquals(List.of(), TlsReport.mailtoRua(List.of("v=TLSRPTv1; rua=mailto:a@x.test",
-                "v=TLSRPTv1; rua=mailto:b@x.test")), "two records");
-        assertEquals(List.of(), TlsReport.mailtoRua(List.of("v=spf1 -all")));
+    void readsTheTlsRptRecordsMailtoAddressesAndHttpsUris() {
+        TlsReport.ReportUris both = TlsReport.reportUris(List.of(
+                "v=TLSRPTv1; rua=https://reports.example.net/v1?k=1,mailto:a@example.net, MAILTO:b@example.org?x=y"));
+        assertEquals(List.of("a@example.net", "b@example.org"), both.mailto());
+        assertEquals(List.of(java.net.URI.create("https://reports.example.net/v1?k=1")), both.https());
+        TlsReport.ReportUris https = TlsReport.reportUris(List.of("v=TLSRPTv1; rua=https://r.example.net:8443/"));
+        assertEquals(List.of(), https.mailto());
+        assertEquals(List.of(java.net.URI.create("https://r.example.net:8443/")), https.https());
+        assertTrue(TlsReport.reportUris(List.of("v=TLSRPTv1; rua=mailto:a@x.test",
+                "v=TLSRPTv1; rua=mailto:b@x.test")).isEmpty(), "two records");
+        assertTrue(TlsReport.reportUris(List.of("v=spf1 -all")).isEmpty());
+        assertTrue(TlsReport.reportUris(List.of("v=TLSRPTv1; rua=http://plain.example.net/,ftp://x/,https://")).isEmpty(),
+                "http, other schemes and a URI without a host are not used");
     }
 }
