@@ -25,7 +25,11 @@ final class EnvelopeJson {
         for (int i = 0; i < m.signatures().size(); i++) {
             sb.append(i == 0 ? "" : ", ").append(q(m.signatures().get(i)));
         }
-        sb.append("],\n  \"size\": ").append(m.size()).append("\n}\n");
+        sb.append("],\n  \"size\": ").append(m.size());
+        if (m.envelope().tls() != works.cast.relay.core.mail.TlsRequirement.DEFAULT) {
+            sb.append(",\n  \"tls\": ").append(q(m.envelope().tls().label())); // RFC 8689
+        }
+        sb.append("\n}\n");
         return sb.toString();
     }
 

@@ -7,7 +7,8 @@ import works.cast.relay.server.smtp.Reply;
 
 /**
  * What an upstream server offers in its EHLO reply (RFC 5321 section 4.1.1.1): PIPELINING (RFC 2920), SIZE (RFC 1870),
- * 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), STARTTLS (RFC 3207), AUTH (RFC 4954), ENHANCEDSTATUSCODES (RFC 2034).
+ * 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), STARTTLS (RFC 3207), AUTH (RFC 4954), ENHANCEDSTATUSCODES (RFC 2034),
+ * REQUIRETLS (RFC 8689).
  *
  * @param pipelining          PIPELINING
  * @param size                SIZE was offered
@@ -17,9 +18,11 @@ import works.cast.relay.server.smtp.Reply;
  * @param startTls            STARTTLS
  * @param authMechanisms      AUTH mechanisms, upper case
  * @param enhancedStatusCodes ENHANCEDSTATUSCODES
+ * @param requireTls          REQUIRETLS (meaningful only in the EHLO reply after STARTTLS)
  */
 public record Extensions(boolean pipelining, boolean size, long maxSize, boolean eightBitMime, boolean smtpUtf8,
-                         boolean startTls, Set<String> authMechanisms, boolean enhancedStatusCodes) {
+                         boolean startTls, Set<String> authMechanisms, boolean enhancedStatusCodes,
+                         boolean requireTls) {
 
     public Extensions {
         if (maxSize < 0) {
@@ -30,7 +33,7 @@ public record Extensions(boolean pipelining, boolean size, long maxSize, boolean
 
     /** A server that answered HELO only: no extensions. */
     public static Extensions none() {
-        return new Extensions(false, false, 0, false, false, false, Set.of(), false);
+        return new Extensions(false, false, 0, false, false, false, Set.of(), false, false);
     }
 
     /** Reads the keywords of a 250 EHLO reply; the first line is the greeting and unknown keywords are ignored. */
@@ -42,6 +45,7 @@ public record Extensions(boolean pipelining, boolean size, long maxSize, boolean
         boolean utf8 = false;
         boolean startTls = false;
         boolean enhanced = false;
+        boolean requireTls = false;
         Set<String> auth = new LinkedHashSet<>();
         for (int i = 1; i < ehlo.lines().size(); i++) {
             String[] words = ehlo.lines().get(i).trim().split("[ =]+");
@@ -56,6 +60,7 @@ public record Extensions(boolean pipelining, boolean size, long maxSize, boolean
                 case "SMTPUTF8" -> utf8 = true;
                 case "STARTTLS" -> startTls = true;
                 case "ENHANCEDSTATUSCODES" -> enhanced = true;
+                case "REQUIRETLS" -> requireTls = true;
                 case "AUTH" -> {
                     for (int w = 1; w < words.length; w++) {
                         auth.add(words[w].toUpperCase(Locale.ROOT));
@@ -65,7 +70,7 @@ public record Extensions(boolean pipelining, boolean size, long maxSize, boolean
                 }
             }
         }
-        return new Extensions(pipelining, size, maxSize, eightBit, utf8, startTls, auth, enhanced);
+        return new Extensions(pipelining, size, maxSize, eightBit, utf8, startTls, auth, enhanced, requireTls);
     }
 
     private static long parseSize(String s) {

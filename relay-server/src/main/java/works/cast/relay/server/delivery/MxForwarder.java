@@ -19,6 +19,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.config.DeliveryConfig;
 import works.cast.relay.server.config.MxConfig;
 import works.cast.relay.server.config.OutboundTls;
@@ -45,6 +46,12 @@ import works.cast.relay.server.smtp.Reply;
  * else the domain's MTA-STS policy (RFC 8461), else STARTTLS as configured. Under a mandatory policy only the hosts
  * it allows are tried and only over TLS with a certificate it accepts; anything else defers the recipients (4xx,
  * retried until {@code queue.max-age}), never plaintext.
+ *
+ * <p>A REQUIRETLS message (RFC 8689 section 4.2.1) goes only to hosts validated by DANE, by MTA-STS or by a
+ * DNSSEC-validated MX answer ({@link MxTlsPolicies#requireTlsHost}), over TLS with a verified certificate, that offer
+ * REQUIRETLS after STARTTLS; the others are skipped for the next MX, and when all refuse, the recipients fail
+ * ({@link RequireTlsHops}) and bounce. A message with {@code TLS-Required: No} (section 4.2.2) ignores MTA-STS and
+ * DANE and goes with opportunistic TLS.
  */
 public final class MxForwarder implements Forwarder {
 
@@ -150,12 +157,14 @@ public final class MxForwarder implements Forwarder {
 
     private CompletableFuture<Map<String, DeliveryResult>> deliver(OutboundMessage m, String domain,
                                                                    List<String> rcpts) {
-        OutboundMessage part = new OutboundMessage(m.id(), m.reversePath(), rcpts, m.size(), m.eightBit(),
-                m.smtpUtf8(), m.content());
+        OutboundMessage part = m.withRecipients(rcpts);
         // Reports about TLS (RFC 8460) carry TLS-Required: No (RFC 8689 section 5): opportunistic TLS, not counted.
         boolean report = policies.isReportSender(m.reversePath());
+        // TLS-Required: No (RFC 8689 section 4.2.2): MTA-STS and DANE are ignored, TLS stays opportunistic.
+        boolean optional = report || m.tls() == TlsRequirement.OPTIONAL;
+        RequireTlsHops hops = m.requiresTls() ? new RequireTlsHops() : null;
         TlsOutcomes out = report ? TlsOutcomes.IGNORE : outcomes;
-        CompletableFuture<MtaSts.Lookup> sts = report ? CompletableFuture.completedFuture(MtaSts.Lookup.none())
+        CompletableFuture<MtaSts.Lookup> sts = optional ? CompletableFuture.completedFuture(MtaSts.Lookup.none())
                 : policies.domain(domain);
         AtomicReference<String> tls = new AtomicReference<>("policy=none tls=none");
         return resolver.route(domain).thenCombine(sts, (route, lookup) -> {
@@ -172,11 +181,11 @@ public final class MxForwarder implements Forwarder {
                         Replies.nullMx(domain))));
                 case NO_DOMAIN -> CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Failed(
                         Replies.noSuchDomain(domain))));
-                case HOSTS -> send(part, new Attempt(domain, plan.sts(), route.authenticated() && !report, out,
-                        report), route, tls);
+                case HOSTS -> send(part, new Attempt(domain, plan.sts(), route.authenticated() && !optional, out,
+                        optional, hops), route, tls);
             };
         }).thenCompose(f -> f).thenApply(results -> {
-            Forwarding.log(log, part, "mx " + domain, tls.get(), results);
+            Forwarding.log(log, part, "mx " + domain, tls.get() + RequireTlsLog.label(part.tls()), results);
             return results;
         });
     }
@@ -186,10 +195,14 @@ public final class MxForwarder implements Forwarder {
 
     /**
      * One delivery to a domain: its MTA-STS policy, whether its MX answer was validated (for DANE), where TLS
-     * outcomes go, and whether the message is a TLS report (opportunistic TLS only).
+     * outcomes go, whether policies are ignored (a TLS report, TLS-Required: No: opportunistic TLS only) and, for a
+     * REQUIRETLS message, the hosts that refused it (null otherwise).
      */
     private record Attempt(String domain, MtaSts.Lookup sts, boolean mxSecure, TlsOutcomes outcomes,
-                           boolean report) {
+                           boolean report, RequireTlsHops hops) {
+        boolean requireTls() {
+            return hops != null;
+        }
     }
 
     private CompletableFuture<Map<String, DeliveryResult>> send(OutboundMessage m, Attempt a, MxResolver.Route route,
@@ -209,7 +222,7 @@ public final class MxForwarder implements Forwarder {
             }
             pool = domain + " sts " + sts.id() + " " + p.mode();
         }
-        String key = pool;
+        String key = a.requireTls() ? pool + " requiretls" : pool;
         return StaleSessions.send(m, () -> pools.acquire(key, () -> open(a, hosts, 0, null, true)), lease -> {
                     String t = sessionTls.get(lease.session());
                     if (t != null) {
@@ -219,6 +232,12 @@ public final class MxForwarder implements Forwarder {
                 }, DestinationPools.Lease::release)
                 .exceptionally(e -> {
                     UpstreamException u = UpstreamException.of(e, "mx " + domain);
+                    Optional<Reply> bounce = a.requireTls() ? a.hops().bounce() : Optional.empty();
+                    if (bounce.isPresent()) {
+                        log.warn("requiretls not satisfied id={} domain={} reply=\"{}\"", m.id(), domain,
+                                bounce.get().summary());
+                        return all(m.recipients(), new DeliveryResult.Failed(bounce.get()));
+                    }
                     return all(m.recipients(), u.kind() == UpstreamException.Kind.LOOP
                             ? new DeliveryResult.Failed(u.reply()) : new DeliveryResult.Deferred(u.reply()));
                 });
@@ -237,6 +256,7 @@ public final class MxForwarder implements Forwarder {
         }
         String host = hosts.get(index);
         CompletableFuture<HostTls> hostTls = a.report() ? CompletableFuture.completedFuture(HostTls.opportunistic())
+                : a.requireTls() ? policies.requireTlsHost(domain, a.sts(), host, config.port(), a.mxSecure())
                 : policies.host(a.sts(), host, config.port(), a.mxSecure());
         return resolver.addresses(host).thenCombine(hostTls, HostPlan::new).handle((plan, e) -> {
             if (e != null) {
@@ -245,8 +265,15 @@ public final class MxForwarder implements Forwarder {
                 if (cause instanceof MxTlsPolicies.RefusedHost refused) {
                     u = UpstreamException.tls(host, refused.failure().toString(), null);
                     a.outcomes().record(domain, refused.policy(), refused.failure().type());
+                } else if (cause instanceof MxTlsPolicies.Unvalidated unvalidated) {
+                    u = UpstreamException.requireTls(host, unvalidated.verdict().transientRefusal()
+                            ? Replies.requireTlsUndecided(host, unvalidated.getMessage())
+                            : Replies.requireTlsUnvalidated(host, unvalidated.getMessage()));
                 } else {
                     u = UpstreamException.connect(host, cause);
+                }
+                if (a.requireTls()) {
+                    a.hops().failed(u);
                 }
                 log.info("mx host skipped host={} error=\"{}\"", host, u.getMessage());
                 return open(a, hosts, index + 1, u, false);
@@ -272,6 +299,10 @@ public final class MxForwarder implements Forwarder {
                     return CompletableFuture.completedFuture(s);
                 }
                 UpstreamException u = UpstreamException.of(f, host);
+                if (a.requireTls()) {
+                    u = RequireTlsHops.asRequireTls(u, host);
+                    a.hops().failed(u);
+                }
                 log.info("mx host failed host={} error=\"{}\"", host, u.getMessage());
                 return open(a, hosts, index + 1, u, false);
             }).thenCompose(x -> x);
@@ -294,8 +325,16 @@ public final class MxForwarder implements Forwarder {
                 .handle((s, e) -> {
                     Throwable cause = e instanceof CompletionException c ? c.getCause() : e;
                     String result = MxTlsOutcome.of(check, s, cause);
-                    if (result != null) {
+                    // A certificate check that only REQUIRETLS asked for (no receiver policy) is not the receiver's
+                    // policy failing, so TLS reports (RFC 8460) do not hear of it.
+                    if (result != null && !(a.requireTls() && tls.policy() == HostTls.Policy.NONE)) {
                         a.outcomes().record(a.domain(), tls.policy(), result);
+                    }
+                    if (e == null && a.requireTls() && !s.offersRequireTls()) {
+                        // RFC 8689 section 4.2.1: QUIT, and try the next host.
+                        s.quit();
+                        return openAddress(a, host, addresses, index + 1, UpstreamException.requireTls(host,
+                                Replies.requireTlsNotOffered(host)), tls);
                     }
                     if (e == null) {
                         sessionTls.put(s, "policy=" + tls.policy().label() + " tls=" + s.tlsProtocol()

@@ -74,7 +74,7 @@ public final class PassthroughCommitter implements MessageCommitter {
         OutboundMessage message = new OutboundMessage(m.id(), m.envelope().reversePath(), m.envelope().recipients(),
                 prepend.length + m.size(), m.envelope().eightBit(), m.envelope().smtpUtf8(),
                 () -> Channels.newChannel(new SequenceInputStream(new ByteArrayInputStream(prepend),
-                        open(spoolFile))));
+                        open(spoolFile))), m.envelope().tls());
         CompletionStage<Map<String, DeliveryResult>> forwarded;
         try {
             forwarded = forwarder.forward(message);

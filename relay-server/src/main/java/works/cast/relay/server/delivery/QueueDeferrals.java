@@ -40,7 +40,7 @@ public final class QueueDeferrals implements DeferralHandler {
                 .attempted(RecipientState.PENDING, next, result.reply(), upstream)));
         Envelope e = m.envelope();
         AcceptedMessage part = new AcceptedMessage(m.id(), new Envelope(e.reversePath(), List.copyOf(deferred.keySet()),
-                e.smtpUtf8(), e.eightBit()), m.prepend(), m.received(), m.clientAddress(), m.authUser(),
+                e.smtpUtf8(), e.eightBit(), e.tls()), m.prepend(), m.received(), m.clientAddress(), m.authUser(),
                 m.authorDomain(), m.signatures(), m.size());
         return queue.commit(part, receivedBytes, rcpts);
     }

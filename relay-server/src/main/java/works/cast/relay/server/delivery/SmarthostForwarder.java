@@ -11,13 +11,20 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.config.DeliveryConfig;
+import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.config.SmarthostConfig;
+import works.cast.relay.server.smtp.Replies;
 
 /**
  * Forwards every message to one smarthost ({@code delivery.mode = smarthost}; RFC 6409 submission with STARTTLS and
  * AUTH), over a pool of up to {@code smarthost.connections} reused sessions. Per-recipient results come from the RCPT
  * replies and the reply after the data; a failure to connect defers every recipient.
+ *
+ * <p>A REQUIRETLS message (RFC 8689 section 4.2.1) goes only when {@code smarthost.tls = required} (TLS with the
+ * certificate verified for the smarthost's name) and the smarthost offers REQUIRETLS after STARTTLS; otherwise its
+ * recipients fail (5.7.10, 5.7.30) and bounce: there is no other next hop to try.
  */
 public final class SmarthostForwarder implements Forwarder {
 
@@ -74,6 +81,14 @@ public final class SmarthostForwarder implements Forwarder {
         if (message.recipients().isEmpty()) {
             return CompletableFuture.completedFuture(Map.of());
         }
+        if (message.requiresTls() && settings.tls() != OutboundTls.REQUIRED) {
+            Map<String, DeliveryResult> failed = new LinkedHashMap<>();
+            DeliveryResult r = new DeliveryResult.Failed(
+                    Replies.requireTlsSmarthostUnverified(describe()));
+            message.recipients().forEach(x -> failed.put(x, r));
+            Forwarding.log(log, message, describe(), "requiretls=yes", failed);
+            return CompletableFuture.completedFuture(failed);
+        }
         return StaleSessions.send(message, () -> pool.acquire(this::open), s -> s, pool::release)
                 .exceptionally(e -> {
                     UpstreamException u = UpstreamException.of(e, describe());
@@ -84,7 +99,7 @@ public final class SmarthostForwarder implements Forwarder {
                     return deferred;
                 })
                 .thenApply(results -> {
-                    Forwarding.log(log, message, describe(), results);
+                    Forwarding.log(log, message, describe(), message.tls() == TlsRequirement.DEFAULT ? null : RequireTlsLog.label(message.tls()).trim(), results);
                     return results;
                 });
     }

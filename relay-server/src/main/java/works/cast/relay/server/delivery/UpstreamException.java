@@ -11,7 +11,7 @@ import works.cast.relay.server.smtp.Reply;
 public final class UpstreamException extends Exception {
 
     /** What went wrong. */
-    public enum Kind { CONNECT, TIMEOUT, CLOSED, PROTOCOL, REFUSED, TLS, LOCAL, LOOP }
+    public enum Kind { CONNECT, TIMEOUT, CLOSED, PROTOCOL, REFUSED, TLS, LOCAL, LOOP, REQUIRE_TLS }
 
     private final Kind kind;
     private final Reply reply;
@@ -39,6 +39,12 @@ public final class UpstreamException extends Exception {
     static UpstreamException loop(String domain, String detail) {
         return new UpstreamException(Kind.LOOP, Replies.mailLoopsBack(domain, detail),
                 "mail for " + domain + " loops back to myself (" + detail + ")");
+    }
+
+    /** A next hop that cannot take a REQUIRETLS message (RFC 8689 section 4.2.1); {@code reply} says why. */
+    static UpstreamException requireTls(String peer, Reply reply) {
+        return new UpstreamException(Kind.REQUIRE_TLS, reply, "REQUIRETLS not satisfied by " + peer + ": "
+                + reply.summary());
     }
 
     static UpstreamException connect(String peer, Throwable cause) {

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.delivery.tls.PeerVerifier;
 import works.cast.relay.server.delivery.tls.TlsFailure;
@@ -112,6 +113,11 @@ public final class UpstreamSession {
 
     public boolean isEncrypted() {
         return conn.isEncrypted();
+    }
+
+    /** The server offered REQUIRETLS in its EHLO reply after TLS started (RFC 8689 section 4.2.1). */
+    public boolean offersRequireTls() {
+        return conn.isEncrypted() && extensions.requireTls();
     }
 
     /** The negotiated TLS version ({@code TLSv1.3}), or {@code none} in plaintext. */
@@ -286,6 +292,10 @@ public final class UpstreamSession {
         if (m.eightBit() && !extensions.eightBitMime()) {
             return Replies.upstreamWithout8BitMime(peer());
         }
+        if (m.requiresTls() && !offersRequireTls()) {
+            // Backstop: the forwarders pick a session that satisfies REQUIRETLS before they get here.
+            return Replies.requireTlsNotOffered(peer());
+        }
         if (extensions.size() && extensions.maxSize() > 0 && m.size() > extensions.maxSize()) {
             return Replies.upstreamSizeExceeded(m.size(), peer(), extensions.maxSize());
         }
@@ -311,6 +321,9 @@ public final class UpstreamSession {
         }
         if (m.smtpUtf8()) {
             mail.add("SMTPUTF8");
+        }
+        if (m.tls() == TlsRequirement.REQUIRED && offersRequireTls()) {
+            mail.add("REQUIRETLS"); // RFC 8689 section 4.2.1; also a DSN of such a message, where offered (section 5)
         }
         DefaultSmtpRequest mailRequest = new DefaultSmtpRequest(SmtpCommand.MAIL, mail.toArray(new CharSequence[0]));
         List<String> accepted = new ArrayList<>();

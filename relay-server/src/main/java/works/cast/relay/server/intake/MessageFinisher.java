@@ -23,6 +23,7 @@ import works.cast.relay.core.mail.FromHeaderException;
 import works.cast.relay.core.mail.HeaderBlock;
 import works.cast.relay.core.mail.HeaderField;
 import works.cast.relay.core.mail.HeaderSyntax;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.core.policy.SigningDecision;
 import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.queue.QueueId;
@@ -128,7 +129,10 @@ final class MessageFinisher {
         prepend.writeBytes(HeaderAdditions.received(m.session(), m.envelope().recipients(), m.id(), hostname, now).raw());
         signatures.forEach(f -> prepend.writeBytes(f.raw()));
         added.forEach(f -> prepend.writeBytes(f.raw()));
-        AcceptedMessage accepted = new AcceptedMessage(m.id(), m.envelope(), prepend.toByteArray(), now.toInstant(),
+        // RFC 8689 section 4.1: the message is tagged by REQUIRETLS, else by a TLS-Required: No field.
+        Envelope envelope = m.envelope().withTls(TlsRequirement.of(m.envelope().tls() == TlsRequirement.REQUIRED,
+                original));
+        AcceptedMessage accepted = new AcceptedMessage(m.id(), envelope, prepend.toByteArray(), now.toInstant(),
                 address(m.session()), m.session().authUser(), outcome.authorDomain, described, m.size() - removed);
         CompletionStage<Reply> committed;
         try {

@@ -26,6 +26,9 @@ public final class MeteredForwarder implements Forwarder {
                 results.forEach((rcpt, r) -> {
                     metrics.deliveryAttempt(r, nanos);
                     metrics.deliveryFailure(message.id().toString(), rcpt, r);
+                    if (message.tls() != works.cast.relay.core.mail.TlsRequirement.DEFAULT) {
+                        metrics.deliveryTlsRequirement(message.tls().label(), r);
+                    }
                 });
             }
         });

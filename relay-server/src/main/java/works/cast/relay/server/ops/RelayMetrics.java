@@ -74,6 +74,7 @@ public final class RelayMetrics implements AutoCloseable {
     private final Counter sessions;
     private final MeterCache<Counter> tls;
     private final MeterCache<Counter> deliveryTls;
+    private final MeterCache<Counter> deliveryTlsRequirement;
     private final MeterCache<Counter> accepted;
     private final MeterCache<Counter> rejected;
     private final MeterCache<Counter> signatures;
@@ -113,6 +114,11 @@ public final class RelayMetrics implements AutoCloseable {
                 .description("MX connection attempts by TLS policy (none, sts, dane) and outcome (success, "
                         + "plaintext or an RFC 8460 result type)")
                 .tags("policy", l.get(0), "result", l.get(1)).register(registry));
+        deliveryTlsRequirement = new MeterCache<>(2, MAX_LABEL_VALUES, l -> Counter.builder(
+                        "dkim_relay.delivery.tls.requirement")
+                .description("Recipient delivery attempts of messages with REQUIRETLS (requiretls) or TLS-Required: "
+                        + "No (tls-required-no), RFC 8689, by result (delivered, deferred, failed)")
+                .tags("requirement", l.get(0), "result", l.get(1)).register(registry));
         accepted = new MeterCache<>(1, MAX_LABEL_VALUES, l -> Counter.builder("dkim_relay.messages.accepted")
                 .description("Messages accepted (queued), by From domain").tags("domain", l.get(0))
                 .register(registry));
@@ -222,6 +228,11 @@ public final class RelayMetrics implements AutoCloseable {
         signatures.get(domain, selector, algorithm).increment();
         history.signed(domain, selector, algorithm);
         signing.get(algorithm).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A recipient of a message with a TLS requirement ({@code requiretls}, {@code tls-required-no}) was tried. */
+    public void deliveryTlsRequirement(String requirement, DeliveryResult result) {
+        deliveryTlsRequirement.get(requirement, DeliveryOutcome.of(result).label()).increment();
     }
 
     /** One delivery attempt ended with {@code outcome} after {@code nanos}. */

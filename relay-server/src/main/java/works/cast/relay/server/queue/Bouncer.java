@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.delivery.DsnBuilder;
 
 /**
@@ -55,7 +56,9 @@ final class Bouncer {
         byte[] report = dsn.build(entry.id(), entry.reversePath(), entry.received(), failed,
                 queue.files().headers(entry, MAX_HEADERS));
         try {
-            return queue.enqueue("", List.of(entry.reversePath()), report).toCompletableFuture().join();
+            // RFC 8689 section 5: the report on a REQUIRETLS message asks for REQUIRETLS too (headers only, as here).
+            return queue.enqueue("", List.of(entry.reversePath()), report, entry.tls() == TlsRequirement.REQUIRED
+                    ? TlsRequirement.REQUIRED : TlsRequirement.DEFAULT).toCompletableFuture().join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }

@@ -25,6 +25,7 @@ import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.delivery.DsnBuilder;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.OutboundMessage;
+import works.cast.relay.server.delivery.RequireTlsLog;
 
 /**
  * Delivers the queue (RFC 5321 section 4.5.4.1): one scheduler thread picks due messages, hands their pending
@@ -246,7 +247,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private CompletableFuture<Void> launch(Tracked t, QueueEntry e) {
         List<String> rcpts = e.pending().stream().map(RecipientStatus::address).toList();
         OutboundMessage message = new OutboundMessage(e.id(), e.reversePath(), rcpts, e.totalSize(), e.eightBit(),
-                e.smtpUtf8(), queue.content(e));
+                e.smtpUtf8(), queue.content(e), e.tls());
         t.inFlight = true;
         inFlight++;
         long start = System.nanoTime();
@@ -300,8 +301,11 @@ public final class DeliveryWorker implements AutoCloseable {
             if (l.status().state() == RecipientState.EXPIRED) {
                 line = line.addKeyValue("reason", "expired");
             }
-            line.log("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}", t.id,
-                    l.address(), upstream, reply, millis, l.label(), l.next());
+            if (before.tls() != works.cast.relay.core.mail.TlsRequirement.DEFAULT) {
+                line = line.addKeyValue("tls_requirement", before.tls().label());
+            }
+            line.log("delivery id={} rcpt={} upstream={} reply=\"{}\" duration_ms={} result={} next={}{}", t.id,
+                    l.address(), upstream, reply, millis, l.label(), l.next(), RequireTlsLog.label(before.tls()));
         }
         QueueEntry after = outcome.entry();
         if (after.isFinal()) {

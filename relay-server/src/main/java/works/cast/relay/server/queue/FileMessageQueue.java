@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.delivery.OutboundMessage;
 import works.cast.relay.server.intake.AcceptedMessage;
 import works.cast.relay.server.intake.MessageCommitter;
@@ -132,7 +133,8 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
      */
     public CompletionStage<QueueEntry> commit(AcceptedMessage m, Path spoolFile, List<RecipientStatus> recipients) {
         return commitEntry(new QueueEntry(m.id(), m.envelope().reversePath(), recipients, m.received(), m.size(),
-                m.envelope().eightBit(), m.envelope().smtpUtf8(), m.prepend(), m.clientAddress(), m.authUser()),
+                m.envelope().eightBit(), m.envelope().smtpUtf8(), m.prepend(), m.clientAddress(), m.authUser(),
+                m.envelope().tls()),
                 spoolFile);
     }
 
@@ -144,6 +146,12 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
      * @param message     the whole message in wire form (CRLF)
      */
     public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message) {
+        return enqueue(reversePath, recipients, message, TlsRequirement.ofMessage(message));
+    }
+
+    /** As {@link #enqueue(String, List, byte[])}, tagged with {@code tls} (a DSN of a REQUIRETLS message). */
+    public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message,
+                                               TlsRequirement tls) {
         QueueId id = QueueId.next();
         Path spool = spoolFile(id);
         try (FileChannel ch = openSpool(id)) {
@@ -156,7 +164,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
         Instant now = clock.instant();
         QueueEntry entry = new QueueEntry(id, reversePath, recipients.stream()
                 .map(r -> RecipientStatus.pending(r, now)).toList(), now, message.length,
-                false, false, new byte[0], "local", Optional.empty());
+                false, false, new byte[0], "local", Optional.empty(), tls);
         return commitEntry(entry, spool);
     }
 

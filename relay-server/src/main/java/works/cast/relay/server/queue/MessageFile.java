@@ -21,6 +21,7 @@ import java.util.zip.CRC32C;
  * smtp-utf8 false
  * client 10.0.0.5
  * user billing
+ * tls-requirement requiretls         only for REQUIRETLS or TLS-Required: No (RFC 8689); older files lack it
  * prepend 512                        bytes of prepended fields after the header
  * rcpt a%40example.net state=pending attempts=0 next=2026-11-28T04:30:00Z
  *                                    the empty line ends the header

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.smtp.Reply;
 
 /**
@@ -30,6 +31,7 @@ import works.cast.relay.server.smtp.Reply;
  * smtp-utf8 false
  * client 10.0.0.5
  * user billing
+ * tls-requirement requiretls           only when REQUIRETLS or TLS-Required: No tagged it (RFC 8689)
  * prepend UmVjZWl2ZWQ6IGZyb20...
  * rcpt a%40example.net state=pending attempts=1 next=2026-11-28T04:31:00Z code=451 enhanced=4.4.1 text=... remote=...
  * </pre>
@@ -37,6 +39,8 @@ import works.cast.relay.server.smtp.Reply;
 final class MetaFormat {
 
     static final String MAGIC = "dkim-relay-queue 1";
+    /** The key of the TLS requirement line. */
+    static final String TLS = "tls-requirement";
 
     private MetaFormat() {
     }
@@ -51,7 +55,10 @@ final class MetaFormat {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The fields both formats share: id, received, from, eight-bit, smtp-utf8, client and user. */
+    /**
+     * The fields both formats share: id, received, from, eight-bit, smtp-utf8, client, user and, when the message
+     * has one, its TLS requirement (absent in files written before it, which read as no requirement).
+     */
     static void common(StringBuilder sb, QueueEntry e) {
         sb.append("id ").append(e.id().value()).append('\n')
                 .append("received ").append(e.received()).append('\n')
@@ -60,6 +67,9 @@ final class MetaFormat {
                 .append("smtp-utf8 ").append(e.smtpUtf8()).append('\n')
                 .append("client ").append(enc(e.client())).append('\n');
         e.authUser().ifPresent(u -> sb.append("user ").append(enc(u)).append('\n'));
+        if (e.tls() != TlsRequirement.DEFAULT) {
+            sb.append(TLS).append(' ').append(e.tls().label()).append('\n');
+        }
     }
 
     /** One {@code rcpt} line per recipient. */
@@ -126,10 +136,11 @@ final class MetaFormat {
             try {
                 QueueEntry entry = new QueueEntry(new QueueId(take("id")), dec(take("from")), recipients,
                         Instant.parse(take("received")), size, bool(take("eight-bit")), bool(take("smtp-utf8")),
-                        prepend, dec(take("client")), Optional.ofNullable(values.get("user")).map(MetaFormat::dec));
+                        prepend, dec(take("client")), Optional.ofNullable(values.get("user")).map(MetaFormat::dec),
+                        tls(values.get(TLS)));
                 Map<String, String> rest = new HashMap<>(values);
                 rest.keySet().removeAll(List.of("id", "from", "received", "size", "eight-bit", "smtp-utf8",
-                        "prepend", "client", "user"));
+                        "prepend", "client", "user", TLS));
                 if (!rest.isEmpty()) {
                     throw new IllegalArgumentException("unknown fields " + rest.keySet());
                 }
@@ -138,6 +149,14 @@ final class MetaFormat {
                 throw new IOException(what + ": " + e.getMessage());
             }
         }
+    }
+
+    private static TlsRequirement tls(String label) {
+        if (label == null) {
+            return TlsRequirement.DEFAULT;
+        }
+        return TlsRequirement.ofLabel(label).filter(t -> t != TlsRequirement.DEFAULT)
+                .orElseThrow(() -> new IllegalArgumentException("bad " + TLS + " '" + label + "'"));
     }
 
     private static RecipientStatus recipient(String value) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import works.cast.relay.core.mail.TlsRequirement;
 
 /**
  * One committed message as its {@code <id>.msg} file and side file describe it: envelope, the header fields to prepend, facts for
@@ -23,10 +24,18 @@ import java.util.function.UnaryOperator;
  * @param prepend     the header fields that go above the received bytes, in wire form
  * @param client      the submitting client's address, or {@code local} for messages the relay made
  * @param authUser    the authenticated user, if any
+ * @param tls         REQUIRETLS or TLS-Required: No (RFC 8689); files written before it read as {@code DEFAULT}
  */
 public record QueueEntry(QueueId id, String reversePath, List<RecipientStatus> recipients, Instant received,
                          long size, boolean eightBit, boolean smtpUtf8, byte[] prepend, String client,
-                         Optional<String> authUser) {
+                         Optional<String> authUser, TlsRequirement tls) {
+
+    /** An entry without a TLS requirement. */
+    public QueueEntry(QueueId id, String reversePath, List<RecipientStatus> recipients, Instant received, long size,
+                      boolean eightBit, boolean smtpUtf8, byte[] prepend, String client, Optional<String> authUser) {
+        this(id, reversePath, recipients, received, size, eightBit, smtpUtf8, prepend, client, authUser,
+                TlsRequirement.DEFAULT);
+    }
 
     public QueueEntry {
         Objects.requireNonNull(id, "id");
@@ -42,6 +51,7 @@ public record QueueEntry(QueueId id, String reversePath, List<RecipientStatus> r
         prepend = prepend.clone();
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(authUser, "authUser");
+        Objects.requireNonNull(tls, "tls");
     }
 
     @Override
@@ -91,7 +101,8 @@ public record QueueEntry(QueueId id, String reversePath, List<RecipientStatus> r
     public QueueEntry withRecipients(UnaryOperator<RecipientStatus> change) {
         List<RecipientStatus> out = new ArrayList<>(recipients.size());
         recipients.forEach(r -> out.add(change.apply(r)));
-        return new QueueEntry(id, reversePath, out, received, size, eightBit, smtpUtf8, prepend, client, authUser);
+        return new QueueEntry(id, reversePath, out, received, size, eightBit, smtpUtf8, prepend, client, authUser,
+                tls);
     }
 
     /** Pending recipients due at {@code now}: {@code queue retry}. */

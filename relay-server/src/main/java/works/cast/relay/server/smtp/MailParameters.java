@@ -5,8 +5,9 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The checked parameters of one {@code MAIL FROM}: SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531) and AUTH
- * (RFC 4954, accepted and ignored). Anything else, or a bad value, is refused with the reply to send.
+ * The checked parameters of one {@code MAIL FROM}: SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531), REQUIRETLS
+ * (RFC 8689, on a TLS session only) and AUTH (RFC 4954, accepted and ignored). Anything else, or a bad value, is
+ * refused with the reply to send.
  */
 final class MailParameters {
 
@@ -17,7 +18,7 @@ final class MailParameters {
     }
 
     /** The parameters are fine. */
-    record Accepted(boolean smtpUtf8, boolean eightBit) implements Outcome {
+    record Accepted(boolean smtpUtf8, boolean eightBit, boolean requireTls) implements Outcome {
     }
 
     /** The command is refused with this reply. */
@@ -28,6 +29,12 @@ final class MailParameters {
     }
 
     static Outcome check(MailPath path, long messageSizeLimit) {
+        return check(path, messageSizeLimit, false);
+    }
+
+    /** @param tlsSession the session is TLS, so REQUIRETLS was offered (RFC 8689 section 2) */
+    static Outcome check(MailPath path, long messageSizeLimit, boolean tlsSession) {
+        boolean requireTls = false;
         boolean utf8 = false;
         boolean body8 = false;
         for (Map.Entry<String, String> p : path.parameters().entrySet()) {
@@ -54,6 +61,15 @@ final class MailParameters {
                     }
                     utf8 = true;
                 }
+                case "REQUIRETLS" -> {
+                    if (!value.isEmpty()) {
+                        return new Refused(Replies.syntax("REQUIRETLS takes no value"));
+                    }
+                    if (!tlsSession) {
+                        return new Refused(Replies.requireTlsWithoutTls());
+                    }
+                    requireTls = true;
+                }
                 case "AUTH" -> {
                     // RFC 4954 section 5: the relay does not relay AUTH= identities; accepted and ignored.
                 }
@@ -65,6 +81,6 @@ final class MailParameters {
         if (!path.isAscii() && !utf8) {
             return new Refused(Replies.nonAsciiWithoutSmtpUtf8());
         }
-        return new Accepted(utf8, body8);
+        return new Accepted(utf8, body8, requireTls);
     }
 }

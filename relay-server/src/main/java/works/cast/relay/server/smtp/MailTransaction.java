@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import works.cast.relay.core.mail.Envelope;
+import works.cast.relay.core.mail.TlsRequirement;
 
 /**
  * The envelope of the transaction under way (RFC 5321 section 3.3): the reverse path with its MAIL parameters, and
@@ -19,14 +20,17 @@ final class MailTransaction {
     private final List<String> recipients = new ArrayList<>();
     private boolean smtpUtf8;
     private boolean eightBit;
+    private boolean requireTls;
 
     /**
      * Reads MAIL FROM's argument and begins the transaction with it.
      *
-     * @param user the authenticated user, who may use only its own domains as senders
+     * @param user       the authenticated user, who may use only its own domains as senders
+     * @param tlsSession the session is TLS, so REQUIRETLS was offered (RFC 8689 section 2)
      * @return the reply that refuses the command (an error), or empty when the transaction began
      */
-    Optional<Reply> begin(String argument, Optional<Authenticator.User> user, long messageSizeLimit) {
+    Optional<Reply> begin(String argument, Optional<Authenticator.User> user, long messageSizeLimit,
+                          boolean tlsSession) {
         Optional<MailPath> parsed = CommandParser.parsePath(argument, "FROM", true);
         if (parsed.isEmpty()) {
             return Optional.of(Replies.badSenderSyntax());
@@ -35,7 +39,7 @@ final class MailTransaction {
         if (user.isPresent() && !SenderOwnership.mayUse(user.get(), path.mailbox())) {
             return Optional.of(Replies.refusal(new IntakeFailure.SenderNotOwned(path.mailbox(), user.get().name())));
         }
-        MailParameters.Outcome checked = MailParameters.check(path, messageSizeLimit);
+        MailParameters.Outcome checked = MailParameters.check(path, messageSizeLimit, tlsSession);
         if (checked instanceof MailParameters.Refused refused) {
             return Optional.of(refused.reply());
         }
@@ -43,6 +47,7 @@ final class MailTransaction {
         this.reversePath = path.mailbox();
         this.smtpUtf8 = params.smtpUtf8();
         this.eightBit = params.eightBit();
+        this.requireTls = params.requireTls();
         return Optional.empty();
     }
 
@@ -82,7 +87,8 @@ final class MailTransaction {
     }
 
     Envelope envelope() {
-        return new Envelope(reversePath, recipients, smtpUtf8, eightBit);
+        return new Envelope(reversePath, recipients, smtpUtf8, eightBit,
+                requireTls ? TlsRequirement.REQUIRED : TlsRequirement.DEFAULT);
     }
 
     void clear() {
@@ -90,5 +96,6 @@ final class MailTransaction {
         recipients.clear();
         smtpUtf8 = false;
         eightBit = false;
+        requireTls = false;
     }
 }

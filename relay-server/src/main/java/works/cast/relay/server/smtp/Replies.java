@@ -31,9 +31,10 @@ public final class Replies {
     /**
      * The EHLO reply (RFC 5321 section 4.1.1.1) with the extensions offered now: PIPELINING (RFC 2920), SIZE
      * (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), ENHANCEDSTATUSCODES (RFC 2034), STARTTLS (RFC 3207) before
-     * TLS, AUTH (RFC 4954) when it may be used.
+     * TLS, AUTH (RFC 4954) when it may be used, REQUIRETLS (RFC 8689 section 2) only once the session is TLS.
      */
-    public static Reply ehlo(String hostname, String client, long messageSize, boolean startTls, boolean auth) {
+    public static Reply ehlo(String hostname, String client, long messageSize, boolean startTls, boolean auth,
+                             boolean requireTls) {
         List<String> lines = new ArrayList<>();
         lines.add(hostname + " greets " + client);
         lines.add("PIPELINING");
@@ -46,6 +47,9 @@ public final class Replies {
         }
         if (auth) {
             lines.add("AUTH PLAIN LOGIN");
+        }
+        if (requireTls) {
+            lines.add("REQUIRETLS");
         }
         return ehlo(lines);
     }
@@ -240,6 +244,35 @@ public final class Replies {
     /** Every MX host of {@code domain} is this relay itself (or loopback): Postfix's wording, a permanent failure. */
     public static Reply mailLoopsBack(String domain, String detail) {
         return new Reply(554, "5.4.6", "mail for " + domain + " loops back to myself (" + detail + ")");
+    }
+
+    /**
+     * REQUIRETLS on MAIL FROM of a session without TLS, where it is not offered (RFC 8689 section 2): 5.7.10,
+     * encryption needed, so the client can start TLS and try again instead of sending the message in clear.
+     */
+    public static Reply requireTlsWithoutTls() {
+        return new Reply(530, "5.7.10", "REQUIRETLS needs a TLS session; issue STARTTLS first");
+    }
+
+    /** Delivery: a next hop that does not offer REQUIRETLS after STARTTLS (RFC 8689 section 4.2.1). */
+    public static Reply requireTlsNotOffered(String peer) {
+        return new Reply(550, "5.7.30", "REQUIRETLS support required: " + peer + " does not offer REQUIRETLS");
+    }
+
+    /** Delivery: no TLS validated by DANE or MTA-STS with this next hop for a REQUIRETLS message (RFC 8689 4.2.1). */
+    public static Reply requireTlsUnvalidated(String peer, String why) {
+        return new Reply(550, "5.7.10", "Encryption needed: REQUIRETLS message not sent to " + peer + ": " + why);
+    }
+
+    /** Delivery: the REQUIRETLS check could not be made now (an MTA-STS policy fetch failed); retried. */
+    public static Reply requireTlsUndecided(String peer, String why) {
+        return new Reply(451, "4.7.10", "REQUIRETLS message waits: " + peer + ": " + why);
+    }
+
+    /** Delivery: the smarthost connection is not TLS with a verified certificate, so REQUIRETLS cannot hold. */
+    public static Reply requireTlsSmarthostUnverified(String smarthost) {
+        return new Reply(550, "5.7.10", "Encryption needed: REQUIRETLS message not sent to " + smarthost
+                + ", whose connection is not TLS with a verified certificate (delivery.smarthost.tls = required)");
     }
 
     /** Any failure inside the relay: temporary, so the client tries again (one text wherever it happens). */

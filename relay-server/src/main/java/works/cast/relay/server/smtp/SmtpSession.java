@@ -180,7 +180,7 @@ public final class SmtpSession {
             return Action.reply(Replies.helo(settings.hostname()));
         }
         return Action.reply(Replies.ehlo(settings.hostname(), name, settings.limits().messageSize(),
-                listenerTls == SmtpServerSettings.TlsMode.STARTTLS && !isTls(), auth.offered(isTls())));
+                listenerTls == SmtpServerSettings.TlsMode.STARTTLS && !isTls(), auth.offered(isTls()), isTls()));
     }
 
     private Action mail(String argument) {
@@ -190,7 +190,7 @@ public final class SmtpSession {
         if (!maySubmit()) {
             return error(Replies.authRequired());
         }
-        Optional<Reply> refused = transaction.begin(argument, auth.user(), settings.limits().messageSize());
+        Optional<Reply> refused = transaction.begin(argument, auth.user(), settings.limits().messageSize(), isTls());
         if (refused.isPresent()) {
             return error(refused.get());
         }

@@ -48,6 +48,7 @@ import works.cast.relay.server.dns.SignedZone;
  * taname    mx6 .56  2 0 1 of the CA; the leaf names another host: deferred
  * unusable  mx5 .55  1 1 1 (PKIX-EE, unusable for SMTP): opportunistic, delivered
  * both      mx1 .51  as match, and an enforced MTA-STS policy (HTTPS on .59) that does not list mx1: DANE wins
+ * pkix      mx8 .61  no TLSA, a certificate of the private CA for mx8.dane.test (REQUIRETLS by the signed MX)
  * </pre>
  */
 class DaneDeliveryTest {
@@ -67,6 +68,7 @@ class DaneDeliveryTest {
     private ScriptedSmtpServer mx5;
     private ScriptedSmtpServer mx6;
     private ScriptedSmtpServer mx7;
+    private ScriptedSmtpServer mx8;
 
     @TempDir
     Path tmp;
@@ -86,6 +88,7 @@ class DaneDeliveryTest {
                 mx5 = sink("127.0.0.55", mx1.port());
                 mx6 = sink("127.0.0.56", mx1.port());
                 mx7 = sink("127.0.0.57", mx1.port());
+                mx8 = sink("127.0.0.61", mx1.port());
             } catch (BindException e) {
                 mx7 = null;
                 if (attempt == 5) {
@@ -102,6 +105,7 @@ class DaneDeliveryTest {
         mx5.tls = TestPki.selfSigned("mx5.dane.test").serverContext();
         mx6.tls = pki.issue("elsewhere.dane.test").serverContext();
         mx7.tls = ee512.serverContext();
+        mx8.tls = pki.issue("mx8.dane.test").serverContext();
         web = com.sun.net.httpserver.HttpsServer.create(new java.net.InetSocketAddress(
                 java.net.InetAddress.getByName("127.0.0.59"), 0), 0);
         web.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(
@@ -131,7 +135,8 @@ class DaneDeliveryTest {
                 port + "mx4 IN TLSA 2 0 1 " + hex("SHA-256", pki.ca().getEncoded()),
                 port + "mx5 IN TLSA 1 1 1 " + other,
                 port + "mx6 IN TLSA 2 0 1 " + hex("SHA-256", pki.ca().getEncoded()),
-                port + "mx7 IN TLSA 3 0 2 " + hex("SHA-512", ee512.chain()[0].getEncoded())));
+                port + "mx7 IN TLSA 3 0 2 " + hex("SHA-512", ee512.chain()[0].getEncoded()),
+                "mx8 IN A 127.0.0.61", "pkix IN MX 10 mx8"));
         Path dir = Files.createDirectories(tmp.resolve("dns"));
         zone = SignedZone.start(dir, "dane.test", records, RESOLVER);
         MxTlsConfig security = new MxTlsConfig(true, web.getAddress().getPort(), true,
@@ -247,5 +252,56 @@ class DaneDeliveryTest {
         DeliveryResult r = deliver("a@unusable.dane.test");
         assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
         assertEquals(List.of("unusable.dane.test none success"), outcomes);
+    }
+
+    private DeliveryResult deliver(works.cast.relay.core.mail.TlsRequirement tls, String rcpt) throws Exception {
+        OutboundMessage m = message("Subject: t\r\n\r\nx\r\n", rcpt);
+        return await(forwarder, new OutboundMessage(m.id(), m.reversePath(), m.recipients(), m.size(), false, false,
+                m.content(), tls)).get(rcpt);
+    }
+
+    /** RFC 8689 section 4.2.1: DANE authenticates the host for a REQUIRETLS message, which it passes on. */
+    @Test
+    void requireTlsGoesToAHostMatchingItsTlsaRecordsThatOffersIt() throws Exception {
+        mx1.tlsCapabilities = List.of("REQUIRETLS");
+        DeliveryResult r = deliver(works.cast.relay.core.mail.TlsRequirement.REQUIRED, "a@match.dane.test");
+        assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
+        assertTrue(mx1.next(Duration.ofSeconds(5)).mailFrom().endsWith(" REQUIRETLS"));
+    }
+
+    @Test
+    void requireTlsToAHostMatchingNoTlsaRecordFails() throws Exception {
+        mx2.tlsCapabilities = List.of("REQUIRETLS");
+        DeliveryResult r = deliver(works.cast.relay.core.mail.TlsRequirement.REQUIRED, "a@mismatch.dane.test");
+        assertInstanceOf(DeliveryResult.Failed.class, r, r.toString());
+        assertTrue(r.reply().summary().startsWith("550 5.7.10 "), r.toString());
+        assertFalse(mx2.commands.stream().anyMatch(c -> c.startsWith("MAIL")), mx2.commands.toString());
+    }
+
+    /** A DNSSEC-validated MX answer vouches for the host name; the certificate must then verify for it (PKIX). */
+    @Test
+    void requireTlsWithASignedMxAndACertificateForTheHostIsDelivered() throws Exception {
+        mx8.tlsCapabilities = List.of("REQUIRETLS");
+        DeliveryResult r = deliver(works.cast.relay.core.mail.TlsRequirement.REQUIRED, "a@pkix.dane.test");
+        assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
+        assertTrue(mx8.next(Duration.ofSeconds(5)).mailFrom().endsWith(" REQUIRETLS"));
+    }
+
+    @Test
+    void requireTlsWithASignedMxAndASelfSignedCertificateFails() throws Exception {
+        mx5.tlsCapabilities = List.of("REQUIRETLS");
+        DeliveryResult r = deliver(works.cast.relay.core.mail.TlsRequirement.REQUIRED, "a@unusable.dane.test");
+        assertInstanceOf(DeliveryResult.Failed.class, r, r.toString());
+        assertTrue(r.reply().summary().startsWith("550 5.7.10 "), r.toString());
+        assertTrue(mx5.messages.isEmpty());
+        assertEquals(List.of(), outcomes, "no receiver policy failed, so TLS reports do not hear of it");
+    }
+
+    /** RFC 8689 section 4.2.2: TLS-Required: No ignores DANE, whose mismatch defers other mail. */
+    @Test
+    void tlsRequiredNoIsDeliveredDespiteATlsaMismatch() throws Exception {
+        DeliveryResult r = deliver(works.cast.relay.core.mail.TlsRequirement.OPTIONAL, "a@mismatch.dane.test");
+        assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
+        assertEquals(List.of(true), mx2.encrypted, "opportunistic TLS still");
     }
 }

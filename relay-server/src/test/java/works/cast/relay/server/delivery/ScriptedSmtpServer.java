@@ -48,6 +48,8 @@ final class ScriptedSmtpServer implements AutoCloseable {
     final java.util.Map<String, String> extra = new java.util.concurrent.ConcurrentHashMap<>();
     /** After 354: read one content line, send {@link #dataReply}, then read nothing more. */
     volatile boolean answerBeforeContent;
+    /** Capabilities offered only in the EHLO reply inside TLS (REQUIRETLS, RFC 8689 section 2). */
+    volatile List<String> tlsCapabilities = List.of();
     /** Offers and does STARTTLS with this context when set. */
     volatile javax.net.ssl.SSLContext tls;
     /** Raw bytes sent right after the 220 to STARTTLS, in the same write, ahead of the handshake. */
@@ -133,6 +135,9 @@ final class ScriptedSmtpServer implements AutoCloseable {
                             List<String> caps = new java.util.ArrayList<>(capabilities);
                             if (tls != null && !(s instanceof javax.net.ssl.SSLSocket)) {
                                 caps.add("STARTTLS");
+                            }
+                            if (s instanceof javax.net.ssl.SSLSocket) {
+                                caps.addAll(tlsCapabilities);
                             }
                             for (String c : caps) {
                                 sb.append("\r\n250-").append(c);

@@ -106,7 +106,8 @@ final class TestPki {
     private static void sans(X509v3CertificateBuilder b, String... names) throws Exception {
         GeneralName[] g = new GeneralName[names.length];
         for (int i = 0; i < names.length; i++) {
-            g[i] = new GeneralName(GeneralName.dNSName, names[i]);
+            g[i] = new GeneralName(names[i].matches("[0-9.]+") ? GeneralName.iPAddress : GeneralName.dNSName,
+                    names[i]);
         }
         b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(g));
     }

@@ -47,7 +47,11 @@ final class QueueFormat {
         StringBuilder sb = new StringBuilder()
                 .append(e.id()).append("  age=").append(age(Duration.between(e.received(), now)))
                 .append("  from=").append(sender(e)).append("  size=").append(e.totalSize())
-                .append("  attempts=").append(e.attempts()).append("  next=").append(next(e)).append('\n');
+                .append("  attempts=").append(e.attempts()).append("  next=").append(next(e));
+        if (e.tls() != works.cast.relay.core.mail.TlsRequirement.DEFAULT) {
+            sb.append("  tls=").append(e.tls().label());
+        }
+        sb.append('\n');
         for (RecipientStatus r : e.recipients()) {
             sb.append("    ").append(t(r.address())).append("  ").append(r.state().label())
                     .append("  attempts=").append(r.attempts());
@@ -68,6 +72,7 @@ final class QueueFormat {
                 .append(" prepended)\n")
                 .append("client:     ").append(t(e.client())).append('\n')
                 .append("user:       ").append(t(e.authUser().orElse("-"))).append('\n')
+                .append("tls:        ").append(e.tls().label()).append('\n')
                 .append("attempts:   ").append(e.attempts()).append('\n')
                 .append("next:       ").append(next(e)).append('\n')
                 .append("last error: ").append(t(e.lastError().orElse("-"))).append('\n')
@@ -102,6 +107,7 @@ final class QueueFormat {
                 .append(", \"size\": ").append(e.totalSize())
                 .append(", \"client\": ").append(q(e.client()))
                 .append(", \"user\": ").append(e.authUser().map(QueueFormat::q).orElse("null"))
+                .append(", \"tls\": ").append(q(e.tls().label()))
                 .append(", \"attempts\": ").append(e.attempts())
                 .append(", \"next_attempt\": ").append(e.nextAttempt().map(n -> q(n.toString())).orElse("null"))
                 .append(", \"last_error\": ").append(e.lastError().map(QueueFormat::q).orElse("null"))

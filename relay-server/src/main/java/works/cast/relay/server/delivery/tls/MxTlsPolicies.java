@@ -96,6 +96,53 @@ public final class MxTlsPolicies {
     }
 
     /**
+     * The policy of a connection that carries a REQUIRETLS message (RFC 8689 section 4.2.1, {@link RequireTlsRoute}):
+     * DANE when usable, else TLS required with the certificate verified for the host name when MTA-STS lists the host
+     * or the MX answer was DNSSEC-validated, or the host is {@code recipientDomain} itself. Fails with
+     * {@link Unvalidated} for a host that cannot be validated, and as {@link #host} when the TLSA lookup fails.
+     */
+    public CompletableFuture<HostTls> requireTlsHost(String recipientDomain, MtaSts.Lookup domain, String host,
+                                                     int port, boolean mxSecure) {
+        CompletableFuture<Optional<HostTls>> byDane = dane.isPresent() && mxSecure ? dane.get().lookup(host, port)
+                : CompletableFuture.completedFuture(Optional.empty());
+        return byDane.thenApply(t -> {
+            Optional<HostTls> daneTls = t.filter(h -> h.policy() == HostTls.Policy.DANE && h.required());
+            Optional<StsPolicy> p = domain.active();
+            RequireTlsRoute.Verdict v = RequireTlsRoute.judge(daneTls.isPresent(), p.isPresent(),
+                    p.map(x -> x.allows(host)).orElse(false), domain.failure().isPresent(), mxSecure,
+                    HostNames.normalize(host).equals(HostNames.normalize(recipientDomain)));
+            return switch (v) {
+                case DANE -> daneTls.get();
+                case STS -> new HostTls(HostTls.Policy.STS, true, pkix());
+                case DNSSEC_MX, DOMAIN_NAME -> new HostTls(HostTls.Policy.NONE, true, pkix());
+                default -> throw new java.util.concurrent.CompletionException(new Unvalidated(v, host));
+            };
+        });
+    }
+
+    /** A host a REQUIRETLS message cannot go to, by {@link RequireTlsRoute.Verdict}. */
+    public static final class Unvalidated extends Exception {
+        private final RequireTlsRoute.Verdict verdict;
+
+        Unvalidated(RequireTlsRoute.Verdict verdict, String host) {
+            super(switch (verdict) {
+                case NOT_IN_POLICY -> host + " is not among the MTA-STS policy's mx hosts";
+                case POLICY_UNKNOWN -> "the MTA-STS policy of " + host + "'s domain could not be fetched";
+                default -> host + " cannot be validated: no DANE, no MTA-STS policy, MX not DNSSEC-signed";
+            }, null, false, false);
+            this.verdict = verdict;
+        }
+
+        public RequireTlsRoute.Verdict verdict() {
+            return verdict;
+        }
+    }
+
+    private HostTls.Rule pkix() {
+        return (host, session) -> trust.check(PeerVerifier.chain(session), host);
+    }
+
+    /**
      * An MX host not to try: an enforced MTA-STS policy does not list it, or its TLSA records could not be looked up
      * (RFC 7672 section 2.2: a failed lookup makes the host unusable, not insecure).
      */
@@ -119,7 +166,6 @@ public final class MxTlsPolicies {
     }
 
     private HostTls sts(StsPolicy p) {
-        return new HostTls(HostTls.Policy.STS, p.mode() == StsPolicy.Mode.ENFORCE,
-                (host, session) -> trust.check(PeerVerifier.chain(session), host));
+        return new HostTls(HostTls.Policy.STS, p.mode() == StsPolicy.Mode.ENFORCE, pkix());
     }
 }
