@@ -12,6 +12,7 @@ import works.cast.relay.server.queue.QueueEntry;
 import works.cast.relay.server.queue.RecipientState;
 import works.cast.relay.server.queue.RecipientStatus;
 import works.cast.relay.server.queue.RetrySchedule;
+import works.cast.relay.server.smtp.Replies;
 import works.cast.relay.server.smtp.Reply;
 
 /**
@@ -81,8 +82,7 @@ public final class AttemptOutcome {
             }
             DeliveryResult result = results.get(r.address());
             if (result == null) { // a contract breach or a local failure: retry
-                result = new DeliveryResult.Deferred(new Reply(451, "4.3.0", failure
-                        .map(f -> "Local error: " + f).orElse("No result from the forwarder")));
+                result = new DeliveryResult.Deferred(Replies.attemptFailed(failure.map(String::valueOf)));
             }
             RecipientStatus next = next(before, r, result, schedule, now, upstream);
             lines.add(new Line(r.address(), result, next));

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import works.cast.relay.server.smtp.Replies;
 import works.cast.relay.server.smtp.Reply;
 
 /**
@@ -79,7 +80,7 @@ final class ContentPump {
         } catch (IOException | RuntimeException e) {
             closeInput();
             conn.fail(new UpstreamException(UpstreamException.Kind.LOCAL,
-                    new Reply(451, "4.3.0", "Local error reading the message; try again later"),
+                    Replies.cannotReadMessage(),
                     "cannot read message content: " + e, e));
         }
     }

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.server.intake.AcceptedMessage;
 import works.cast.relay.server.intake.MessageCommitter;
+import works.cast.relay.server.smtp.Replies;
 import works.cast.relay.server.smtp.Reply;
 
 /**
@@ -103,7 +104,7 @@ public final class PassthroughCommitter implements MessageCommitter {
         for (String r : m.envelope().recipients()) {
             DeliveryResult d = results.get(r);
             if (d == null) {
-                d = new DeliveryResult.Deferred(new Reply(451, "4.3.0", "No delivery result; try again later"));
+                d = new DeliveryResult.Deferred(Replies.noDeliveryResult());
             }
             if (d instanceof DeliveryResult.Delivered) {
                 delivered = delivered == null ? d.reply() : delivered;

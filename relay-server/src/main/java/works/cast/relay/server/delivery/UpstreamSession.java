@@ -220,7 +220,7 @@ public final class UpstreamSession {
                                     "AUTH LOGIN password").thenCompose(this::authenticated)));
         }
         return CompletableFuture.failedFuture(UpstreamException.refused(peer(), "AUTH",
-                new Reply(451, "4.7.0", peer() + " offers neither AUTH PLAIN nor AUTH LOGIN")));
+                Replies.upstreamWithoutAuth(peer())));
     }
 
     private CompletableFuture<Void> authenticated(Reply r) {
@@ -287,18 +287,17 @@ public final class UpstreamSession {
     /** A local refusal when the server cannot take the message as it is (nothing is rewritten), or null. */
     private Reply precheck(OutboundMessage m) {
         if (m.smtpUtf8() && !extensions.smtpUtf8()) {
-            return new Reply(554, "5.6.7", "Upstream " + peer() + " does not support SMTPUTF8");
+            return Replies.upstreamWithoutSmtpUtf8(peer());
         }
         if (m.eightBit() && !extensions.eightBitMime()) {
-            return new Reply(554, "5.6.3", "Upstream " + peer() + " does not support 8BITMIME");
+            return Replies.upstreamWithout8BitMime(peer());
         }
         if (m.requiresTls() && !offersRequireTls()) {
             // Backstop: the forwarders pick a session that satisfies REQUIRETLS before they get here.
             return Replies.requireTlsNotOffered(peer());
         }
         if (extensions.size() && extensions.maxSize() > 0 && m.size() > extensions.maxSize()) {
-            return new Reply(552, "5.3.4", "Message size " + m.size() + " exceeds the limit of " + peer() + " ("
-                    + extensions.maxSize() + " bytes)");
+            return Replies.upstreamSizeExceeded(m.size(), peer(), extensions.maxSize());
         }
         return null;
     }

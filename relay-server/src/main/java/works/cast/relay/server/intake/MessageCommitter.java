@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletionStage;
 import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.smtp.Replies;
 import works.cast.relay.server.smtp.Reply;
 
 /**
@@ -31,7 +32,7 @@ public interface MessageCommitter {
 
     /** The positive reply of a committed message. */
     static Reply queued(QueueId id) {
-        return new Reply(250, "2.0.0", "Ok: queued as " + id);
+        return Replies.queued(id.value());
     }
 
     /** The spool file of an id. */
