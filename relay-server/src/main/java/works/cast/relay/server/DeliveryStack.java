@@ -1,5 +1,7 @@
 package works.cast.relay.server;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
@@ -55,19 +57,20 @@ final class DeliveryStack implements AutoCloseable {
     /**
      * Builds the stack and recovers the queue; call before the SMTP listeners start. Delivery reads message files on
      * threads of its own: on the intake's I/O threads it would wait behind every message being received and signed,
-     * and a relay under steady load would queue mail without delivering it.
+     * and a relay under steady load would queue mail without delivering it. Outbound connections run on
+     * {@code loops}, which the caller owns.
      */
     static DeliveryStack create(RelayConfig config, Clock clock, RelayMetrics metrics, DsnBuilder dsn,
-                                SigningPolicy policy) throws IOException {
+                                SigningPolicy policy, EventLoopGroup loops) throws IOException {
         var delivery = config.delivery();
         if (delivery.mode() == works.cast.relay.server.config.DeliveryConfig.Mode.DIRECTORY) {
             return new DeliveryStack(new DirectoryOutbox(delivery.directory(), config.queue().dir().resolve("incoming")),
                     Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
         }
         ExecutorService io = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                Relay.named("relay-delivery-io"));
+                new DefaultThreadFactory("delivery-blocking-io", true));
         try {
-            return create(config, clock, metrics, io, dsn, policy);
+            return create(config, clock, metrics, io, dsn, policy, loops);
         } catch (IOException | RuntimeException e) {
             io.shutdownNow();
             throw e;
@@ -75,15 +78,16 @@ final class DeliveryStack implements AutoCloseable {
     }
 
     private static DeliveryStack create(RelayConfig config, Clock clock, RelayMetrics metrics, ExecutorService io,
-                                        DsnBuilder dsn, SigningPolicy policy) throws IOException {
+                                        DsnBuilder dsn, SigningPolicy policy, EventLoopGroup loops)
+            throws IOException {
         var delivery = config.delivery();
         Optional<TlsReportCounts> tlsCounts = TlsReporting.counts(config, clock);
         MxForwarder[] mx = new MxForwarder[1];
         Forwarder forwarder = new MeteredForwarder(switch (delivery.mode()) {
-            case SMARTHOST -> new SmarthostForwarder(delivery, config.hostname(), io);
+            case SMARTHOST -> new SmarthostForwarder(delivery, config.hostname(), loops, io);
             case MX -> mx[0] = new MxForwarder(delivery, config.hostname(),
                     config.smtp().listen().stream().map(works.cast.relay.server.config.ListenerConfig::address).toList(),
-                    config.queue().dir(), TlsReporting.outcomes(metrics, tlsCounts), io);
+                    config.queue().dir(), TlsReporting.outcomes(metrics, tlsCounts), loops, io);
             case DIRECTORY -> throw new IllegalStateException("unreachable");
         }, metrics);
         FileMessageQueue queue;

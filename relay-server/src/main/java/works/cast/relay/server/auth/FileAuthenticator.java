@@ -1,5 +1,6 @@
 package works.cast.relay.server.auth;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +14,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,13 +48,8 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
         this.file = Objects.requireNonNull(file, "file");
         this.failureDelay = Objects.requireNonNull(failureDelay, "failureDelay");
         this.table = new AtomicReference<>(UsersFile.loadPrivate(file));
-        AtomicInteger n = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(QUEUE), r -> {
-                    Thread t = new Thread(r, "auth-verify-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                new ArrayBlockingQueue<>(QUEUE), new DefaultThreadFactory("auth-password-check", true));
         this.delayed = CompletableFuture.delayedExecutor(failureDelay.toMillis(), TimeUnit.MILLISECONDS);
         log.info("users loaded file={} users={}", file, table.get().users().size());
     }

@@ -1,5 +1,6 @@
 package works.cast.relay.server.cli;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,10 +67,11 @@ public final class ServeCommand implements Callable<Integer> {
             }
         };
         // TERM and INT stop the relay in order and exit 0 (the JVM's default would exit 143 after the hooks).
-        Signal.handle(new Signal("TERM"), s -> new Thread(stop, "shutdown").start());
-        Signal.handle(new Signal("INT"), s -> new Thread(stop, "shutdown").start());
+        DefaultThreadFactory shutdown = new DefaultThreadFactory("relay-shutdown");
+        Signal.handle(new Signal("TERM"), s -> shutdown.newThread(stop).start());
+        Signal.handle(new Signal("INT"), s -> shutdown.newThread(stop).start());
         Signal.handle(new Signal("HUP"), s -> relay.reload());
-        Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown-hook"));
+        Runtime.getRuntime().addShutdownHook(new DefaultThreadFactory("relay-shutdown-hook").newThread(stop));
         stopped.await();
         return 0;
     }

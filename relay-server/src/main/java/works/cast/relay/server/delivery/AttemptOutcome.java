@@ -12,7 +12,7 @@ import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.QueueEntry;
 import works.cast.relay.server.message.RecipientState;
 import works.cast.relay.server.message.RecipientStatus;
-import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.smtp.Replies;
 
 /**
  * The bookkeeping of one delivery attempt as a pure function (RFC 5321 section 4.5.4.1): the queued message, the
@@ -82,8 +82,7 @@ public final class AttemptOutcome {
             }
             DeliveryResult result = results.get(r.address());
             if (result == null) { // a contract breach or a local failure: retry
-                result = new DeliveryResult.Deferred(new Reply(451, "4.3.0", failure
-                        .map(f -> "Local error: " + f).orElse("No result from the forwarder")));
+                result = new DeliveryResult.Deferred(Replies.attemptFailed(failure.map(String::valueOf)));
             }
             RecipientStatus next = next(before, r, result, schedule, now, upstream);
             lines.add(new Line(r.address(), result, next));

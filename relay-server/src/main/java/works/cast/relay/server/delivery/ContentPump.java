@@ -16,6 +16,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import works.cast.relay.server.message.MessageContent;
 import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.smtp.Replies;
 
 /**
  * Streams one message's content after {@code 354} (RFC 5321 section 4.1.1.4): reads 64 KiB chunks on an I/O thread,
@@ -80,7 +81,7 @@ final class ContentPump {
         } catch (IOException | RuntimeException e) {
             closeInput();
             conn.fail(new UpstreamException(UpstreamException.Kind.LOCAL,
-                    new Reply(451, "4.3.0", "Local error reading the message; try again later"),
+                    Replies.cannotReadMessage(),
                     "cannot read message content: " + e, e));
         }
     }

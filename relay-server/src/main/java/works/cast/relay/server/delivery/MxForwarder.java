@@ -1,5 +1,6 @@
 package works.cast.relay.server.delivery;
 
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -90,8 +91,8 @@ public final class MxForwarder implements Forwarder {
      * {@code queueDir/mta-sts/}; {@code outcomes} receives the TLS outcome of every connection attempt.
      */
     public MxForwarder(DeliveryConfig config, String heloName, List<String> listenAddresses, Path queueDir,
-                       TlsOutcomes outcomes, Executor io) throws IOException {
-        this(config.mx(), new LoopGuard(config.mx().allowLoopback(), listenAddresses),
+                       TlsOutcomes outcomes, EventLoopGroup loops, Executor io) throws IOException {
+        this(new UpstreamTransport(loops), config.mx(), new LoopGuard(config.mx().allowLoopback(), listenAddresses),
                 UpstreamTransport.settings(config, heloName, config.mx().tls(), java.util.Optional.empty(),
                         java.util.Optional.empty()), SmarthostForwarder.IDLE_TIMEOUT, io,
                 MxTlsPolicies.of(config.mx().security(), dnsClient(config.mx(), config.commandTimeout()), queueDir,
@@ -99,13 +100,19 @@ public final class MxForwarder implements Forwarder {
                                 : Duration.ofSeconds(30), io, java.time.Clock.systemUTC()), outcomes);
     }
 
+    MxForwarder(MxConfig config, LoopGuard loops, UpstreamSettings settings, Duration idleTimeout, Executor io,
+                MxTlsPolicies policies, TlsOutcomes outcomes) throws IOException {
+        this(new UpstreamTransport("mx", 2), config, loops, settings, idleTimeout, io, policies, outcomes);
+    }
+
     MxForwarder(MxConfig config, LoopGuard loops, UpstreamSettings settings, Duration idleTimeout, Executor io)
             throws IOException {
         this(config, loops, settings, idleTimeout, io, MxTlsPolicies.none(), TlsOutcomes.IGNORE);
     }
 
-    MxForwarder(MxConfig config, LoopGuard loops, UpstreamSettings settings, Duration idleTimeout, Executor io,
-                MxTlsPolicies policies, TlsOutcomes outcomes) throws IOException {
+    private MxForwarder(UpstreamTransport transport, MxConfig config, LoopGuard loops, UpstreamSettings settings,
+                        Duration idleTimeout, Executor io, MxTlsPolicies policies, TlsOutcomes outcomes)
+            throws IOException {
         this.config = config;
         this.loops = loops;
         this.settings = settings;
@@ -118,7 +125,7 @@ public final class MxForwarder implements Forwarder {
                 UpstreamTransport.tlsContext(OutboundTls.OPPORTUNISTIC, java.util.Optional.empty()),
                 settings.credentials(), false, settings.connectTimeout(), settings.commandTimeout(),
                 settings.dataTimeout());
-        this.transport = new UpstreamTransport("mx", 2);
+        this.transport = transport;
         this.resolver = new MxResolver(transport.group().next(), dnsClient(config, settings.commandTimeout()));
         this.pools = new DestinationPools(config.cachedDestinations(), config.connectionsPerDomain(), idleTimeout,
                 transport.group());
@@ -166,15 +173,15 @@ public final class MxForwarder implements Forwarder {
             return new Planned(route, lookup);
         }).handle((plan, e) -> {
             if (e != null) {
-                return CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Deferred(new Reply(451,
-                        "4.4.3", "MX lookup for " + domain + " failed: " + e.getMessage()))));
+                return CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Deferred(
+                        Replies.mxLookupFailed(domain, e.getMessage()))));
             }
             MxResolver.Route route = plan.route();
             return switch (route.kind()) {
                 case NULL_MX -> CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Failed(
-                        new Reply(556, "5.1.10", "Domain " + domain + " does not accept mail (null MX)"))));
+                        Replies.nullMx(domain))));
                 case NO_DOMAIN -> CompletableFuture.completedFuture(all(rcpts, new DeliveryResult.Failed(
-                        new Reply(550, "5.1.2", "Domain " + domain + " does not exist"))));
+                        Replies.noSuchDomain(domain))));
                 case HOSTS -> send(part, new Attempt(domain, plan.sts(), route.authenticated() && !optional, out,
                         optional, hops), route, tls);
             };

@@ -19,6 +19,7 @@ import works.cast.relay.server.intake.MessageCommitter;
 import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.smtp.Replies;
 
 /**
  * Delivery without a queue ({@code delivery.passthrough = true}): each message is forwarded at the end of DATA and
@@ -105,7 +106,7 @@ public final class PassthroughCommitter implements MessageCommitter {
         for (String r : m.envelope().recipients()) {
             DeliveryResult d = results.get(r);
             if (d == null) {
-                d = new DeliveryResult.Deferred(new Reply(451, "4.3.0", "No delivery result; try again later"));
+                d = new DeliveryResult.Deferred(Replies.noDeliveryResult());
             }
             if (d instanceof DeliveryResult.Delivered) {
                 delivered = delivered == null ? d.reply() : delivered;

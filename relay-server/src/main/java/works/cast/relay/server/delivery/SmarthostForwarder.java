@@ -1,5 +1,6 @@
 package works.cast.relay.server.delivery;
 
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -44,23 +45,31 @@ public final class SmarthostForwarder implements Forwarder {
      * From the configuration: {@code delivery.smarthost} and the delivery timeouts.
      *
      * @param heloName the relay's host name for EHLO
+     * @param loops    the relay's shared outbound event loops (NIO); the forwarder does not shut them down
      * @param io       executor for blocking work (reading message files, resolving the smarthost's name)
      */
-    public SmarthostForwarder(DeliveryConfig config, String heloName, Executor io) throws IOException {
+    public SmarthostForwarder(DeliveryConfig config, String heloName, EventLoopGroup loops, Executor io)
+            throws IOException {
         this(config.smarthost().host().orElseThrow(
                         () -> new IllegalArgumentException("delivery.smarthost.host is not set")),
                 config.smarthost().port(), config.smarthost().connections(),
                 UpstreamTransport.settings(config, heloName, config.smarthost().tls(), config.smarthost().trustStore(),
-                        credentials(config.smarthost())), IDLE_TIMEOUT, io);
+                        credentials(config.smarthost())), IDLE_TIMEOUT, io, new UpstreamTransport(loops));
     }
 
     public SmarthostForwarder(String host, int port, int connections, UpstreamSettings settings, Duration idleTimeout,
                               Executor io) {
+        this(host, port, connections, settings, idleTimeout, io,
+                new UpstreamTransport("smarthost", Math.min(2, Math.max(1, connections))));
+    }
+
+    private SmarthostForwarder(String host, int port, int connections, UpstreamSettings settings,
+                               Duration idleTimeout, Executor io, UpstreamTransport transport) {
         this.host = host;
         this.port = port;
         this.settings = settings;
         this.io = io;
-        this.transport = new UpstreamTransport("smarthost", Math.min(2, Math.max(1, connections)));
+        this.transport = transport;
         this.pool = new ConnectionPool(connections, idleTimeout, transport.group());
     }
 

@@ -2,6 +2,7 @@ package works.cast.relay.server.delivery;
 
 import java.util.Objects;
 import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.smtp.Replies;
 
 /**
  * A failure of an upstream connection as a whole: it could not be opened, timed out, broke the protocol or refused
@@ -36,7 +37,7 @@ public final class UpstreamException extends Exception {
 
     /** The destination resolves only to this relay: a permanent failure, not retried. */
     static UpstreamException loop(String domain, String detail) {
-        return new UpstreamException(Kind.LOOP, works.cast.relay.server.smtp.Replies.mailLoopsBack(domain, detail),
+        return new UpstreamException(Kind.LOOP, Replies.mailLoopsBack(domain, detail),
                 "mail for " + domain + " loops back to myself (" + detail + ")");
     }
 
@@ -47,23 +48,19 @@ public final class UpstreamException extends Exception {
     }
 
     static UpstreamException connect(String peer, Throwable cause) {
-        return new UpstreamException(Kind.CONNECT, new Reply(451, "4.4.1", "Cannot connect to " + peer + ": "
-                + describe(cause)), "cannot connect to " + peer, cause);
+        return new UpstreamException(Kind.CONNECT, Replies.upstreamCannotConnect(peer, describe(cause)), "cannot connect to " + peer, cause);
     }
 
     static UpstreamException timeout(String peer, String step) {
-        return new UpstreamException(Kind.TIMEOUT, new Reply(451, "4.4.2", "Timeout waiting for " + peer
-                + " (" + step + ")"), "timeout at " + step + " from " + peer);
+        return new UpstreamException(Kind.TIMEOUT, Replies.upstreamTimeout(peer, step), "timeout at " + step + " from " + peer);
     }
 
     static UpstreamException closed(String peer, String step) {
-        return new UpstreamException(Kind.CLOSED, new Reply(451, "4.4.2", "Connection to " + peer
-                + " lost (" + step + ")"), "connection lost at " + step + " to " + peer);
+        return new UpstreamException(Kind.CLOSED, Replies.upstreamConnectionLost(peer, step), "connection lost at " + step + " to " + peer);
     }
 
     static UpstreamException protocol(String peer, Throwable cause) {
-        return new UpstreamException(Kind.PROTOCOL, new Reply(451, "4.5.0", "Protocol error from " + peer + ": "
-                + describe(cause)), "protocol error from " + peer, cause);
+        return new UpstreamException(Kind.PROTOCOL, Replies.upstreamProtocolError(peer, describe(cause)), "protocol error from " + peer, cause);
     }
 
     static UpstreamException refused(String peer, String step, Reply reply) {
@@ -71,7 +68,7 @@ public final class UpstreamException extends Exception {
     }
 
     static UpstreamException tls(String peer, String why, Throwable cause) {
-        return new UpstreamException(Kind.TLS, new Reply(451, "4.7.5", "TLS with " + peer + " failed: " + why),
+        return new UpstreamException(Kind.TLS, Replies.upstreamTlsFailed(peer, why),
                 "tls with " + peer + " failed: " + why, cause);
     }
 

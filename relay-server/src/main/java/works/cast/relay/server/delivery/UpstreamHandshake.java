@@ -10,6 +10,7 @@ import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.delivery.tls.PeerVerifier;
 import works.cast.relay.server.delivery.tls.TlsFailure;
 import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.smtp.Replies;
 
 /**
  * The opening of an upstream SMTP session, once per connection: the greeting, EHLO (HELO when EHLO is refused for
@@ -126,7 +127,7 @@ final class UpstreamHandshake {
                                     "AUTH LOGIN password").thenCompose(this::authenticated)));
         }
         return CompletableFuture.failedFuture(UpstreamException.refused(peer(), "AUTH",
-                new Reply(451, "4.7.0", peer() + " offers neither AUTH PLAIN nor AUTH LOGIN")));
+                Replies.upstreamWithoutAuth(peer())));
     }
 
     private CompletableFuture<Void> authenticated(Reply r) {

@@ -66,18 +66,17 @@ final class UpstreamTransaction {
     /** A local refusal when the server cannot take the message as it is (nothing is rewritten), or null. */
     static Reply precheck(OutboundMessage m, Extensions extensions, boolean requireTlsOffered, String peer) {
         if (m.smtpUtf8() && !extensions.smtpUtf8()) {
-            return new Reply(554, "5.6.7", "Upstream " + peer + " does not support SMTPUTF8");
+            return Replies.upstreamWithoutSmtpUtf8(peer);
         }
         if (m.eightBit() && !extensions.eightBitMime()) {
-            return new Reply(554, "5.6.3", "Upstream " + peer + " does not support 8BITMIME");
+            return Replies.upstreamWithout8BitMime(peer);
         }
         if (m.requiresTls() && !requireTlsOffered) {
             // Backstop: the forwarders pick a session that satisfies REQUIRETLS before they get here.
             return Replies.requireTlsNotOffered(peer);
         }
         if (extensions.size() && extensions.maxSize() > 0 && m.size() > extensions.maxSize()) {
-            return new Reply(552, "5.3.4", "Message size " + m.size() + " exceeds the limit of " + peer + " ("
-                    + extensions.maxSize() + " bytes)");
+            return Replies.upstreamSizeExceeded(m.size(), peer, extensions.maxSize());
         }
         return null;
     }

@@ -19,16 +19,28 @@ import works.cast.relay.server.tls.TlsContexts;
 /**
  * The event loops and bootstrap of a forwarder's outbound connections (NIO), and the settings derived from the
  * delivery configuration (RFC 3207: a verifying TLS context for {@code required}, a trusting one for
- * {@code opportunistic}, RFC 7435).
+ * {@code opportunistic}, RFC 7435). The loops are the forwarder's own, or the relay's shared outbound group, which
+ * the forwarder uses but does not shut down.
  */
 final class UpstreamTransport implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
+    private final boolean owned;
 
     UpstreamTransport(String name, int threads) {
-        this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true),
-                NioIoHandler.newFactory());
+        this(new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true),
+                NioIoHandler.newFactory()), true);
+    }
+
+    /** On {@code shared} (NIO) loops that outlive this transport. */
+    UpstreamTransport(EventLoopGroup shared) {
+        this(shared, false);
+    }
+
+    private UpstreamTransport(EventLoopGroup group, boolean owned) {
+        this.group = group;
+        this.owned = owned;
         this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true);
     }
@@ -60,6 +72,8 @@ final class UpstreamTransport implements AutoCloseable {
 
     @Override
     public void close() {
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (owned) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 }

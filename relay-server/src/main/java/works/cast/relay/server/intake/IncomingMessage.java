@@ -16,8 +16,10 @@ import works.cast.relay.core.dkim.MessageHasher;
 import works.cast.relay.core.mail.Envelope;
 import works.cast.relay.core.mail.HeaderTooLargeException;
 import works.cast.relay.server.message.QueueId;
-import works.cast.relay.server.smtp.MessageSink;
 import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.smtp.IntakeFailure;
+import works.cast.relay.server.smtp.MessageSink;
+import works.cast.relay.server.smtp.Replies;
 import works.cast.relay.server.smtp.SessionInfo;
 
 /**
@@ -198,7 +200,7 @@ final class IncomingMessage implements MessageSink {
                     io.execute(this::releaseHeader);
                     if (failure != null) {
                         log.error("intake failed id={} session={}", id, session.sessionId(), failure);
-                        reply.complete(LOCAL_ERROR);
+                        reply.complete(Replies.localError());
                     } else {
                         reply.complete(r);
                     }
@@ -207,13 +209,11 @@ final class IncomingMessage implements MessageSink {
                 log.error("intake failed id={} session={}", id, session.sessionId(), e);
                 releaseHeader();
                 deleteSpool();
-                reply.complete(LOCAL_ERROR);
+                reply.complete(Replies.localError());
             }
         });
         return reply;
     }
-
-    private static final Reply LOCAL_ERROR = new Reply(451, "4.3.0", "Local error in processing; try again later");
 
     private CompletionStage<Reply> complete() {
         closeSpool();
@@ -222,16 +222,16 @@ final class IncomingMessage implements MessageSink {
                     ioFailure.toString());
             deleteSpool();
             committer.storageFull();
-            return CompletableFuture.completedFuture(new Reply(452, "4.3.1", "Insufficient system storage; try again later"));
+            return CompletableFuture.completedFuture(Replies.refusal(new IntakeFailure.StorageFull()));
         }
         if (hashFailure != null) {
             log.error("body hash failed id={} session={}", id, session.sessionId(), hashFailure);
             deleteSpool();
-            return CompletableFuture.completedFuture(LOCAL_ERROR);
+            return CompletableFuture.completedFuture(Replies.localError());
         }
         if (headerTooLarge) {
             deleteSpool();
-            return CompletableFuture.completedFuture(new Reply(552, "5.3.4", "Message header block too large"));
+            return CompletableFuture.completedFuture(Replies.refusal(new IntakeFailure.HeaderTooLarge()));
         }
         return finisher.finish(new ReceivedMessage(id, session, envelope, hasher.finish(), size), spoolFile);
     }

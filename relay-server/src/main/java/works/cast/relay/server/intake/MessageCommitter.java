@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.message.QueueId;
 import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.smtp.Replies;
 
 /**
  * Takes over a received, signed message: the point after which the relay answers and owns the message. Called on an
@@ -32,7 +33,7 @@ public interface MessageCommitter {
 
     /** The positive reply of a committed message. */
     static Reply queued(QueueId id) {
-        return new Reply(250, "2.0.0", "Ok: queued as " + id);
+        return Replies.queued(id.value());
     }
 
     /** The spool file of an id. */

@@ -27,10 +27,10 @@ import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.core.policy.SigningDecision;
 import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.message.AcceptedMessage;
-import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.smtp.IntakeFailure;
 import works.cast.relay.server.smtp.Replies;
 import works.cast.relay.server.smtp.SenderOwnership;
-import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.SessionInfo;
 
 /**
@@ -68,10 +68,8 @@ final class MessageFinisher {
 
     CompletionStage<Reply> finish(ReceivedMessage m, Path spoolFile) {
         Outcome outcome = decide(m);
-        if (outcome.reply != null) {
-            delete(spoolFile);
-            listener.rejected(m, outcome.reason, outcome.reply, outcome.authorDomain);
-            return CompletableFuture.completedFuture(outcome.reply);
+        if (outcome.failure != null) {
+            return refuse(m, spoolFile, outcome.failure, outcome.authorDomain);
         }
         if (authorGate == AuthorGate.OPEN || outcome.authorDomain.isEmpty()) {
             return signAndCommit(m, spoolFile, outcome);
@@ -84,7 +82,7 @@ final class MessageFinisher {
         }).thenCompose(refusal -> {
             if (refusal.isPresent()) {
                 delete(spoolFile);
-                listener.rejected(m, "rate-limit", refusal.get(), outcome.authorDomain);
+                listener.rejected(m, IntakeFailure.Kind.RATE_LIMITED.label(), refusal.get(), outcome.authorDomain);
                 return CompletableFuture.completedFuture(refusal.get());
             }
             return signAndCommit(m, spoolFile, outcome);
@@ -113,10 +111,8 @@ final class MessageFinisher {
                 }
             } catch (KeyException | IllegalArgumentException e) {
                 log.error("signing failed id={} domain={} error={}", m.id(), sign.signingDomain(), e.getMessage());
-                delete(spoolFile);
-                Reply reply = new Reply(451, "4.3.0", "Cannot sign for " + sign.signingDomain() + " now; try again later");
-                listener.rejected(m, "signing-error", reply, outcome.authorDomain);
-                return CompletableFuture.completedFuture(reply);
+                return refuse(m, spoolFile, new IntakeFailure.SigningFailed(sign.signingDomain().toString()),
+                        outcome.authorDomain);
             }
             if (!edits.isEmpty()) {
                 try {
@@ -125,10 +121,7 @@ final class MessageFinisher {
                             edits.removedSignatures(), edits.respacedFields(), removed);
                 } catch (IOException e) {
                     log.error("header edit failed id={} error={}", m.id(), e.toString());
-                    delete(spoolFile);
-                    Reply reply = Replies.localError();
-                    listener.rejected(m, "storage", reply, outcome.authorDomain);
-                    return CompletableFuture.completedFuture(reply);
+                    return refuse(m, spoolFile, new IntakeFailure.StoreError(), outcome.authorDomain);
                 }
             }
         }
@@ -150,10 +143,7 @@ final class MessageFinisher {
         return committed.handle((reply, failure) -> {
             if (failure != null) {
                 log.error("commit failed id={} error={}", m.id(), failure.toString());
-                delete(spoolFile);
-                Reply storage = new Reply(452, "4.3.1", "Insufficient system storage; try again later");
-                listener.rejected(m, "storage", storage, outcome.authorDomain);
-                return storage;
+                return reject(m, spoolFile, new IntakeFailure.StorageFull(), outcome.authorDomain);
             }
             if (reply.isPositive()) {
                 listener.accepted(m, accepted);
@@ -164,40 +154,51 @@ final class MessageFinisher {
         });
     }
 
-    /** The policy's verdict, or the reply that refuses the message. */
-    private record Outcome(SigningDecision decision, Reply reply, String reason, Optional<String> authorDomain) {
+    private CompletionStage<Reply> refuse(ReceivedMessage m, Path spoolFile, IntakeFailure failure,
+                                          Optional<String> authorDomain) {
+        return CompletableFuture.completedFuture(reject(m, spoolFile, failure, authorDomain));
+    }
+
+    /** Drops the spooled message, tells the listener, and gives the reply for the client. */
+    private Reply reject(ReceivedMessage m, Path spoolFile, IntakeFailure failure, Optional<String> authorDomain) {
+        delete(spoolFile);
+        Reply reply = Replies.refusal(failure);
+        listener.rejected(m, failure.label(), reply, authorDomain);
+        return reply;
+    }
+
+    /** The policy's verdict, or the failure that refuses the message. */
+    private record Outcome(SigningDecision decision, IntakeFailure failure, Optional<String> authorDomain) {
     }
 
     private Outcome decide(ReceivedMessage m) {
         Optional<String> malformed = HeaderSyntax.problem(m.hashes().headers());
         if (malformed.isPresent()) {
-            return new Outcome(null, Replies.malformedHeader(malformed.get()), "bad-header", Optional.empty());
+            return new Outcome(null, new IntakeFailure.MalformedHeader(malformed.get()), Optional.empty());
         }
         // This relay's own Received field counts as a hop too.
         int hops = m.hashes().headers().count("received") + 1;
         if (hops > hopLimit) {
-            return new Outcome(null, Replies.tooManyHops(), "hops", Optional.empty());
+            return new Outcome(null, new IntakeFailure.TooManyHops(), Optional.empty());
         }
         AuthorAddress author;
         try {
             author = AuthorAddress.of(m.hashes().headers());
         } catch (FromHeaderException e) {
-            return new Outcome(null, Replies.malformedHeader(e.getMessage()), "bad-from", Optional.empty());
+            return new Outcome(null, new IntakeFailure.MalformedFrom(e.getMessage()), Optional.empty());
         }
         Optional<String> domain = Optional.of(author.domain().name());
         SigningDecision d = policy.decide(author.domain());
         if (!m.session().userDomains().isEmpty() && !userMaySend(m.session(), author, d)) {
-            return new Outcome(d, new Reply(550, "5.7.1", "User " + m.session().authUser().orElse("?")
-                    + " may not send as " + author.domain()), "user-domain", domain);
+            return new Outcome(d, new IntakeFailure.AuthorNotOwned(m.session().authUser().orElse("?"),
+                    author.domain().toString()), domain);
         }
         if (d instanceof SigningDecision.Reject r) {
-            return new Outcome(d, new Reply(550, "5.7.1", "Domain " + author.domain() + " is not signed by this relay"),
-                    "unknown-domain", domain);
+            return new Outcome(d, new IntakeFailure.DomainNotSigned(author.domain().toString()), domain);
         }
         if (d instanceof SigningDecision.TempFail t) {
             log.error("cannot sign id={} domain={} reason={}", m.id(), t.signingDomain(), t.reason());
-            return new Outcome(d, new Reply(451, "4.3.0", "Cannot sign for " + t.signingDomain()
-                    + " now; try again later"), "no-key", domain);
+            return new Outcome(d, new IntakeFailure.NoSigningKey(t.signingDomain().toString()), domain);
         }
         if (d instanceof SigningDecision.PassUnsigned) {
             log.info("unsigned id={} domain={} reason=not-configured", m.id(), author.domain());
@@ -206,11 +207,10 @@ final class MessageFinisher {
         if (problem.isPresent()) {
             log.debug("unsubscribe id={} domain={} problem={}", m.id(), author.domain(), problem.get().label());
             if (unsubscribe.refuses(m.hashes().headers())) {
-                return new Outcome(d, Replies.bulkWithoutOneClickUnsubscribe(problem.get().label()),
-                        "unsubscribe", domain);
+                return new Outcome(d, new IntakeFailure.NoOneClickUnsubscribe(problem.get().label()), domain);
             }
         }
-        return new Outcome(d, null, null, domain);
+        return new Outcome(d, null, domain);
     }
 
     /** An authenticated user sends only as its domains (or their subdomains). */

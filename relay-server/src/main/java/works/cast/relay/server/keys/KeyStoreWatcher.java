@@ -121,9 +121,7 @@ public final class KeyStoreWatcher implements AutoCloseable {
         } catch (IOException e) {
             throw new KeyException("cannot watch " + store.dir() + ": " + e.getMessage(), e);
         }
-        Thread t = new Thread(this::watchLoop, "key-store-watch");
-        t.setDaemon(true);
-        t.start();
+        new DefaultThreadFactory("key-store-watch", true).newThread(this::watchLoop).start();
         scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("key-store-check", true));
         schedule(options);
     }

@@ -3,6 +3,7 @@ package works.cast.relay.server.limits;
 import java.util.Locale;
 import works.cast.relay.server.config.RateLimitConfig.Match;
 import works.cast.relay.server.intake.AuthorGate;
+import works.cast.relay.server.smtp.IntakeFailure;
 import works.cast.relay.server.smtp.Replies;
 import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.SenderGate;
@@ -29,13 +30,14 @@ public final class RateLimits {
             return AuthorGate.OPEN;
         }
         return domain -> limiter.admitFromDomain(domain)
-                .thenApply(refused -> refused.map(match -> Replies.rateLimited("domain " + domain)));
+                .thenApply(refused -> refused.map(match -> Replies.refusal(new IntakeFailure.RateLimited("domain " + domain))));
     }
 
     private static Reply reply(Match match, SessionInfo session) {
         return match == Match.USER
-                ? Replies.rateLimited("user " + session.authUser().orElse("?"))
-                : Replies.rateLimited("client " + RateLimiter.clientKey(session.client().getAddress()));
+                ? Replies.refusal(new IntakeFailure.RateLimited("user " + session.authUser().orElse("?")))
+                : Replies.refusal(new IntakeFailure.RateLimited("client "
+                        + RateLimiter.clientKey(session.client().getAddress())));
     }
 
     /** The metric label of a rule kind: {@code user}, {@code from-domain}, {@code client-address}. */

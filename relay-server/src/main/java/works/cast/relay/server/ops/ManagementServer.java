@@ -55,6 +55,8 @@ public final class ManagementServer implements AutoCloseable {
     private final RelayMetrics metrics;
     private final List<ReadinessCheck> checks = new CopyOnWriteArrayList<>();
     private final ChannelGroup connections = new DefaultChannelGroup("http", GlobalEventExecutor.INSTANCE);
+    /** The relay's shared (NIO) event loops, used and left running; empty: the server makes and ends its own. */
+    private final Optional<EventLoopGroup> shared;
     private EventLoopGroup group;
     private ExecutorService worker;
     private Channel channel;
@@ -67,8 +69,18 @@ public final class ManagementServer implements AutoCloseable {
         this(http.address(), http.port(), metrics);
     }
 
+    /** Like {@link #ManagementServer(HttpConfig, RelayMetrics)}, on the relay's shared {@code loops} (NIO). */
+    public ManagementServer(HttpConfig http, RelayMetrics metrics, EventLoopGroup loops) {
+        this(http.address(), http.port(), metrics, Optional.of(loops));
+    }
+
     /** A server on {@code address} (an IP literal) and {@code port}; not started. */
     public ManagementServer(String address, int port, RelayMetrics metrics) {
+        this(address, port, metrics, Optional.empty());
+    }
+
+    private ManagementServer(String address, int port, RelayMetrics metrics, Optional<EventLoopGroup> shared) {
+        this.shared = shared;
         this.address = Objects.requireNonNull(address, "address");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("http port: " + port + " is not in 0..65535");
@@ -107,8 +119,8 @@ public final class ManagementServer implements AutoCloseable {
             throw new IllegalStateException("management http server already started");
         }
         started = true;
-        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("relay-http", true),
-                NioIoHandler.newFactory());
+        group = shared.orElseGet(() -> new MultiThreadIoEventLoopGroup(1,
+                new DefaultThreadFactory("relay-http", true), NioIoHandler.newFactory()));
         worker = Executors.newSingleThreadExecutor(new DefaultThreadFactory("relay-http-worker", true));
         HttpHandler handler = new HttpHandler(metrics, checks, worker, console, access);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -173,10 +185,10 @@ public final class ManagementServer implements AutoCloseable {
     }
 
     private void shutdownGroups() {
-        if (group != null) {
+        if (group != null && shared.isEmpty()) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-            group = null;
         }
+        group = null;
         if (worker != null) {
             worker.shutdownNow();
             worker = null;

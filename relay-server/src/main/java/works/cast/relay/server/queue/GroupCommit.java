@@ -1,5 +1,6 @@
 package works.cast.relay.server.queue;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +37,7 @@ final class GroupCommit implements AutoCloseable {
 
     GroupCommit(Action action, String name) {
         this.action = action;
-        this.thread = new Thread(this::loop, name);
-        thread.setDaemon(true);
+        this.thread = new DefaultThreadFactory(name, true).newThread(this::loop);
         thread.start();
     }
 

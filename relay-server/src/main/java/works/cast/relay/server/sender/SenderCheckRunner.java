@@ -1,5 +1,6 @@
 package works.cast.relay.server.sender;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -38,11 +39,8 @@ public final class SenderCheckRunner implements AutoCloseable {
         this.checker = checker;
         this.domains = domains;
         this.every = every;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "relay-sender-checks");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("sender-dns-checks", true));
     }
 
     /** Checks now, in the background, and then every period. */

@@ -1,7 +1,9 @@
 package works.cast.relay.server.smtp;
 
+import java.util.ArrayList;
 import java.util.List;
 import works.cast.relay.server.message.Reply;
+import java.util.Optional;
 
 /**
  * Factory for the fixed SMTP replies of the submission server (RFC 5321 section 4.2.2, RFC 3463 codes).
@@ -25,6 +27,32 @@ public final class Replies {
 
     public static Reply ehlo(List<String> lines) {
         return new Reply(250, "", lines);
+    }
+
+    /**
+     * The EHLO reply (RFC 5321 section 4.1.1.1) with the extensions offered now: PIPELINING (RFC 2920), SIZE
+     * (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), ENHANCEDSTATUSCODES (RFC 2034), STARTTLS (RFC 3207) before
+     * TLS, AUTH (RFC 4954) when it may be used, REQUIRETLS (RFC 8689 section 2) only once the session is TLS.
+     */
+    public static Reply ehlo(String hostname, String client, long messageSize, boolean startTls, boolean auth,
+                             boolean requireTls) {
+        List<String> lines = new ArrayList<>();
+        lines.add(hostname + " greets " + client);
+        lines.add("PIPELINING");
+        lines.add("SIZE " + messageSize);
+        lines.add("8BITMIME");
+        lines.add("SMTPUTF8");
+        lines.add("ENHANCEDSTATUSCODES");
+        if (startTls) {
+            lines.add("STARTTLS");
+        }
+        if (auth) {
+            lines.add("AUTH PLAIN LOGIN");
+        }
+        if (requireTls) {
+            lines.add("REQUIRETLS");
+        }
+        return ehlo(lines);
     }
 
     public static Reply senderOk() {
@@ -137,7 +165,7 @@ public final class Replies {
     }
 
     /** An authenticated user's envelope sender outside its domains (Postfix: reject_sender_login_mismatch). */
-    public static Reply senderNotOwned(String sender, String user) {
+    private static Reply senderNotOwned(String sender, String user) {
         return new Reply(550, "5.7.1", "Sender address <" + sender + "> is not owned by user " + user);
     }
 
@@ -170,7 +198,7 @@ public final class Replies {
     }
 
     /** A header block that cannot be signed so that every verifier agrees; {@code problem} names the line. */
-    public static Reply malformedHeader(String problem) {
+    private static Reply malformedHeader(String problem) {
         return new Reply(550, "5.6.0", problem);
     }
 
@@ -199,18 +227,18 @@ public final class Replies {
     }
 
     /** A sending rate limit is reached; {@code what} says whose: "user billing", "client 192.0.2.7", "domain cast.works". */
-    public static Reply rateLimited(String what) {
+    private static Reply rateLimited(String what) {
         return new Reply(451, "4.7.0", "Rate limit reached for " + what + ", try again later");
     }
 
     /** Bulk mail without a working one-click unsubscribe (RFC 8058), when the relay requires one. */
-    public static Reply bulkWithoutOneClickUnsubscribe(String problem) {
+    private static Reply bulkWithoutOneClickUnsubscribe(String problem) {
         return new Reply(550, "5.7.1", "Bulk mail needs List-Unsubscribe with an https URI and List-Unsubscribe-Post: "
                 + "List-Unsubscribe=One-Click (RFC 8058): " + problem);
     }
 
     /** More Received fields than the hop limit: the message is going round in a loop (Postfix "too many hops"). */
-    public static Reply tooManyHops() {
+    private static Reply tooManyHops() {
         return new Reply(554, "5.4.6", "Too many hops");
     }
 
@@ -248,7 +276,126 @@ public final class Replies {
                 + ", whose connection is not TLS with a verified certificate (delivery.smarthost.tls = required)");
     }
 
+    /** Any failure inside the relay: temporary, so the client tries again (one text wherever it happens). */
     public static Reply localError() {
-        return new Reply(451, "4.3.0", "Local error in processing, try again later");
+        return new Reply(451, "4.3.0", "Local error in processing; try again later");
+    }
+
+    /** The positive reply of a committed message, once it survives a crash. */
+    public static Reply queued(String queueId) {
+        return new Reply(250, "2.0.0", "Ok: queued as " + queueId);
+    }
+
+    /** The one mapping from an intake failure to the reply the client sees. */
+    public static Reply refusal(IntakeFailure failure) {
+        switch (failure.kind()) {
+            case RATE_LIMITED:
+                return rateLimited(((IntakeFailure.RateLimited) failure).whose());
+            case SENDER_NOT_OWNED: {
+                IntakeFailure.SenderNotOwned f = (IntakeFailure.SenderNotOwned) failure;
+                return senderNotOwned(f.sender(), f.user());
+            }
+            case AUTHOR_NOT_OWNED: {
+                IntakeFailure.AuthorNotOwned f = (IntakeFailure.AuthorNotOwned) failure;
+                return new Reply(550, "5.7.1", "User " + f.user() + " may not send as " + f.domain());
+            }
+            case DOMAIN_NOT_SIGNED:
+                return new Reply(550, "5.7.1", "Domain " + ((IntakeFailure.DomainNotSigned) failure).domain()
+                        + " is not signed by this relay");
+            case NO_SIGNING_KEY:
+                return cannotSign(((IntakeFailure.NoSigningKey) failure).signingDomain());
+            case SIGNING_FAILED:
+                return cannotSign(((IntakeFailure.SigningFailed) failure).signingDomain());
+            case MALFORMED_HEADER:
+                return malformedHeader(((IntakeFailure.MalformedHeader) failure).problem());
+            case MALFORMED_FROM:
+                return malformedHeader(((IntakeFailure.MalformedFrom) failure).problem());
+            case TOO_MANY_HOPS:
+                return tooManyHops();
+            case NO_ONE_CLICK_UNSUBSCRIBE:
+                return bulkWithoutOneClickUnsubscribe(((IntakeFailure.NoOneClickUnsubscribe) failure).problem());
+            case HEADER_TOO_LARGE:
+                return new Reply(552, "5.3.4", "Message header block too large");
+            case MESSAGE_TOO_BIG:
+                return messageTooBig();
+            case STORAGE_FULL:
+                return new Reply(452, "4.3.1", "Insufficient system storage; try again later");
+            case STORE_ERROR:
+            case LOCAL_ERROR:
+                return localError();
+            default:
+                throw new IllegalArgumentException("intake failure without a reply: " + failure.kind());
+        }
+    }
+
+    private static Reply cannotSign(String signingDomain) {
+        return new Reply(451, "4.3.0", "Cannot sign for " + signingDomain + " now; try again later");
+    }
+
+    // Replies the relay makes up for a delivery attempt (recorded per recipient, shown in DSNs and queue show).
+
+    /** The forwarder returned no result for a recipient it was given. */
+    public static Reply noDeliveryResult() {
+        return new Reply(451, "4.3.0", "No delivery result; try again later");
+    }
+
+    /** An attempt ended without a result for a recipient: {@code failure} as the log shows it, if there was one. */
+    public static Reply attemptFailed(Optional<String> failure) {
+        return new Reply(451, "4.3.0", failure.map(f -> "Local error: " + f).orElse("No result from the forwarder"));
+    }
+
+    /** The queued message could not be read while it was being sent. */
+    public static Reply cannotReadMessage() {
+        return new Reply(451, "4.3.0", "Local error reading the message; try again later");
+    }
+
+    public static Reply upstreamCannotConnect(String peer, String cause) {
+        return new Reply(451, "4.4.1", "Cannot connect to " + peer + ": " + cause);
+    }
+
+    public static Reply upstreamTimeout(String peer, String step) {
+        return new Reply(451, "4.4.2", "Timeout waiting for " + peer + " (" + step + ")");
+    }
+
+    public static Reply upstreamConnectionLost(String peer, String step) {
+        return new Reply(451, "4.4.2", "Connection to " + peer + " lost (" + step + ")");
+    }
+
+    public static Reply upstreamProtocolError(String peer, String cause) {
+        return new Reply(451, "4.5.0", "Protocol error from " + peer + ": " + cause);
+    }
+
+    public static Reply upstreamTlsFailed(String peer, String why) {
+        return new Reply(451, "4.7.5", "TLS with " + peer + " failed: " + why);
+    }
+
+    public static Reply upstreamWithoutAuth(String peer) {
+        return new Reply(451, "4.7.0", peer + " offers neither AUTH PLAIN nor AUTH LOGIN");
+    }
+
+    public static Reply upstreamWithoutSmtpUtf8(String peer) {
+        return new Reply(554, "5.6.7", "Upstream " + peer + " does not support SMTPUTF8");
+    }
+
+    public static Reply upstreamWithout8BitMime(String peer) {
+        return new Reply(554, "5.6.3", "Upstream " + peer + " does not support 8BITMIME");
+    }
+
+    public static Reply upstreamSizeExceeded(long size, String peer, long maxSize) {
+        return new Reply(552, "5.3.4", "Message size " + size + " exceeds the limit of " + peer + " ("
+                + maxSize + " bytes)");
+    }
+
+    public static Reply mxLookupFailed(String domain, String why) {
+        return new Reply(451, "4.4.3", "MX lookup for " + domain + " failed: " + why);
+    }
+
+    /** RFC 7505: the domain publishes a null MX. */
+    public static Reply nullMx(String domain) {
+        return new Reply(556, "5.1.10", "Domain " + domain + " does not accept mail (null MX)");
+    }
+
+    public static Reply noSuchDomain(String domain) {
+        return new Reply(550, "5.1.2", "Domain " + domain + " does not exist");
     }
 }

@@ -1,9 +1,6 @@
 package works.cast.relay.server.smtp;
 
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -65,32 +62,24 @@ public final class SmtpSession {
         }
     }
 
-    private enum State { GREETED, READY, MAIL, RCPT, DATA, AUTH_PLAIN, AUTH_LOGIN_USER, AUTH_LOGIN_PASS, AUTH_CHECK,
-        MAIL_CHECK, CLOSED }
+    /** {@code AUTH}: an AUTH exchange or its check is under way ({@link SessionAuth}). */
+    private enum State { GREETED, READY, MAIL, RCPT, DATA, AUTH, MAIL_CHECK, CLOSED }
 
     private final SmtpServerSettings settings;
     private final SmtpServerSettings.TlsMode listenerTls;
     private final String sessionId;
     private final InetSocketAddress client;
     private final boolean clientAllowed;
-    private final boolean authConfigured;
     private final boolean checkSenders;
 
     private State state = State.GREETED;
     private boolean extended;
     private String heloName = "";
-    private Optional<Authenticator.User> user = Optional.empty();
     private Optional<String> tlsProtocol = Optional.empty();
     private Optional<String> tlsCipher = Optional.empty();
-    private String loginUsername = "";
-    private Credentials pending;
-    private int errors;
-    private int junkCommands;
-    private String reversePath = "";
-    private final List<String> recipients = new ArrayList<>();
-    private boolean smtpUtf8;
-    private boolean eightBit;
-    private boolean requireTls;
+    private final SessionAuth auth;
+    private final MisbehaviourLimits limits;
+    private final MailTransaction transaction = new MailTransaction();
 
     public SmtpSession(SmtpServerSettings settings, SmtpServerSettings.TlsMode listenerTls, String sessionId,
                        InetSocketAddress client, boolean authConfigured) {
@@ -105,8 +94,9 @@ public final class SmtpSession {
         this.sessionId = Objects.requireNonNull(sessionId, "sessionId");
         this.client = Objects.requireNonNull(client, "client");
         this.clientAllowed = settings.allowedNetworks().allows(client.getAddress());
-        this.authConfigured = authConfigured;
+        this.auth = new SessionAuth(authConfigured, settings.requireTlsForAuth(), sessionId);
         this.checkSenders = checkSenders;
+        this.limits = new MisbehaviourLimits(settings.limits().maxErrors(), settings.limits().junkCommands());
     }
 
     public Reply greeting() {
@@ -116,12 +106,12 @@ public final class SmtpSession {
     /** Handles one input line (without CRLF): a command, or an AUTH response while AUTH is in progress. */
     public Action onLine(String line) {
         switch (state) {
-            case AUTH_PLAIN:
-            case AUTH_LOGIN_USER:
-            case AUTH_LOGIN_PASS:
-                return onAuthResponse(line);
+            case AUTH:
+                if (auth.awaitingResponse()) {
+                    return onAuthResponse(line);
+                }
+                throw new IllegalStateException("session " + sessionId + ": no command expected while AUTH is checked");
             case DATA:
-            case AUTH_CHECK:
             case MAIL_CHECK:
             case CLOSED:
                 throw new IllegalStateException("session " + sessionId + ": no command expected in state " + state);
@@ -136,7 +126,7 @@ public final class SmtpSession {
     }
 
     public Action onCommand(Command command) {
-        if (isJunk(command.verb()) && ++junkCommands > settings.limits().junkCommands()) {
+        if (limits.tooMuchJunk(command.verb())) {
             state = State.CLOSED;
             return Action.of(Kind.CLOSE, Replies.tooManyJunkCommands());
         }
@@ -171,27 +161,12 @@ public final class SmtpSession {
         }
     }
 
-    /** Commands that move no message forward (Postfix smtpd_junk_command_limit counts these, and HELO/EHLO). */
-    private static boolean isJunk(Command.Verb verb) {
-        switch (verb) {
-            case NOOP:
-            case RSET:
-            case VRFY:
-            case HELP:
-            case HELO:
-            case EHLO:
-                return true;
-            default:
-                return false;
-        }
-    }
-
     /**
      * The message just read was accepted (2xx): the junk-command count starts over, so a client that sends RSET or
      * NOOP between messages on a long connection is never cut off.
      */
     public void onMessageAccepted() {
-        junkCommands = 0;
+        limits.messageAccepted();
     }
 
     private Action hello(Command command) {
@@ -206,27 +181,8 @@ public final class SmtpSession {
         if (!extended) {
             return Action.reply(Replies.helo(settings.hostname()));
         }
-        List<String> lines = new ArrayList<>();
-        lines.add(settings.hostname() + " greets " + name);
-        lines.add("PIPELINING");
-        lines.add("SIZE " + settings.limits().messageSize());
-        lines.add("8BITMIME");
-        lines.add("SMTPUTF8");
-        lines.add("ENHANCEDSTATUSCODES");
-        if (listenerTls == SmtpServerSettings.TlsMode.STARTTLS && !isTls()) {
-            lines.add("STARTTLS");
-        }
-        if (authOffered()) {
-            lines.add("AUTH PLAIN LOGIN");
-        }
-        if (isTls()) {
-            lines.add("REQUIRETLS"); // RFC 8689 section 2: offered only once the session is TLS
-        }
-        return Action.reply(Replies.ehlo(lines));
-    }
-
-    private boolean authOffered() {
-        return authConfigured && user.isEmpty() && (!settings.requireTlsForAuth() || isTls());
+        return Action.reply(Replies.ehlo(settings.hostname(), name, settings.limits().messageSize(),
+                listenerTls == SmtpServerSettings.TlsMode.STARTTLS && !isTls(), auth.offered(isTls()), isTls()));
     }
 
     private Action mail(String argument) {
@@ -236,23 +192,10 @@ public final class SmtpSession {
         if (!maySubmit()) {
             return error(Replies.authRequired());
         }
-        Optional<MailPath> parsed = CommandParser.parsePath(argument, "FROM", true);
-        if (parsed.isEmpty()) {
-            return error(Replies.badSenderSyntax());
+        Optional<Reply> refused = transaction.begin(argument, auth.user(), settings.limits().messageSize(), isTls());
+        if (refused.isPresent()) {
+            return error(refused.get());
         }
-        MailPath path = parsed.get();
-        if (user.isPresent() && !SenderOwnership.mayUse(user.get(), path.mailbox())) {
-            return error(Replies.senderNotOwned(path.mailbox(), user.get().name()));
-        }
-        MailParameters.Outcome checked = MailParameters.check(path, settings.limits().messageSize(), isTls());
-        if (checked instanceof MailParameters.Refused refused) {
-            return error(refused.reply());
-        }
-        MailParameters.Accepted params = (MailParameters.Accepted) checked;
-        reversePath = path.mailbox();
-        smtpUtf8 = params.smtpUtf8();
-        eightBit = params.eightBit();
-        requireTls = params.requireTls();
         if (checkSenders) {
             state = State.MAIL_CHECK;
             return new Action(Kind.CHECK_SENDER, Optional.empty());
@@ -263,7 +206,7 @@ public final class SmtpSession {
 
     /** The MAIL FROM address of the transaction being started or under way ("" for the null sender). */
     public String reversePath() {
-        return reversePath;
+        return transaction.reversePath();
     }
 
     /** The {@link SenderGate}'s answer to {@link Kind#CHECK_SENDER}: empty lets the transaction go on. */
@@ -284,26 +227,14 @@ public final class SmtpSession {
         if (state != State.MAIL && state != State.RCPT) {
             return error(Replies.badSequence());
         }
-        String mailbox;
-        if (argument.regionMatches(true, 0, "TO:<postmaster>", 0, 15) && argument.length() == 15) {
-            mailbox = "postmaster";
-        } else {
-            Optional<MailPath> parsed = CommandParser.parsePath(argument, "TO", false);
-            if (parsed.isEmpty()) {
-                return error(Replies.badRecipientSyntax());
-            }
-            if (!parsed.get().parameters().isEmpty()) {
-                return error(Replies.unknownParameter(parsed.get().parameters().keySet().iterator().next()));
-            }
-            if (!parsed.get().isAscii() && !smtpUtf8) {
-                return error(Replies.nonAsciiWithoutSmtpUtf8());
-            }
-            mailbox = parsed.get().mailbox();
+        MailTransaction.Recipient recipient = transaction.parseRecipient(argument);
+        if (recipient.refusal().isPresent()) {
+            return error(recipient.refusal().get());
         }
-        if (recipients.size() >= settings.limits().recipients()) {
+        if (transaction.recipientCount() >= settings.limits().recipients()) {
             return Action.reply(Replies.tooManyRecipients());
         }
-        recipients.add(mailbox);
+        transaction.addRecipient(recipient.mailbox().orElseThrow());
         state = State.RCPT;
         return Action.reply(Replies.recipientOk());
     }
@@ -342,98 +273,47 @@ public final class SmtpSession {
     }
 
     private Action auth(String argument) {
-        if (!authConfigured) {
-            return error(Replies.authNotAvailable());
+        Optional<Reply> refused = auth.begin(argument, state == State.READY && extended, isTls());
+        if (refused.isPresent()) {
+            return error(refused.get());
         }
-        if (state != State.READY || !extended) {
-            return error(Replies.badSequence());
-        }
-        if (user.isPresent()) {
-            return error(Replies.alreadyAuthenticated());
-        }
-        if (settings.requireTlsForAuth() && !isTls()) {
-            return error(Replies.tlsRequiredForAuth());
-        }
-        String[] parts = argument.split(" ", -1);
-        String mechanism = parts[0].toUpperCase(Locale.ROOT);
-        if (parts.length > 2) {
-            return error(Replies.syntax("Syntax: AUTH mechanism [initial-response]"));
-        }
-        Optional<String> initial = parts.length == 2 ? Optional.of(parts[1]) : Optional.empty();
-        switch (mechanism) {
-            case "PLAIN":
-                state = State.AUTH_PLAIN;
-                return initial.isPresent() ? onAuthResponse(initial.get())
-                        : Action.reply(Replies.authChallenge(""));
-            case "LOGIN":
-                state = State.AUTH_LOGIN_USER;
-                return initial.isPresent() ? onAuthResponse(initial.get())
-                        : Action.reply(Replies.authChallenge(Sasl.encode("Username:")));
-            default:
-                return error(Replies.unsupportedMechanism());
-        }
+        state = State.AUTH;
+        Optional<String> initial = auth.takeInitialResponse();
+        return initial.isPresent() ? onAuthResponse(initial.get()) : Action.reply(auth.challenge());
     }
 
     private Action onAuthResponse(String line) {
-        if (line.equals("*")) {
-            state = State.READY;
-            return error(Replies.authCancelled());
-        }
-        Optional<String> decoded = Sasl.decode(line);
-        if (decoded.isEmpty()) {
-            state = State.READY;
-            return error(Replies.badBase64());
-        }
-        String text = decoded.get();
-        switch (state) {
-            case AUTH_PLAIN:
-                pending = Sasl.plain(text);
-                state = State.AUTH_CHECK;
-                return new Action(Kind.AUTHENTICATE, Optional.empty());
-            case AUTH_LOGIN_USER:
-                loginUsername = text;
-                state = State.AUTH_LOGIN_PASS;
-                return Action.reply(Replies.authChallenge(Sasl.encode("Password:")));
-            case AUTH_LOGIN_PASS:
-                pending = new Credentials(loginUsername, text);
-                loginUsername = "";
-                state = State.AUTH_CHECK;
-                return new Action(Kind.AUTHENTICATE, Optional.empty());
+        switch (auth.respond(line)) {
+            case CANCELLED:
+                state = State.READY;
+                return error(Replies.authCancelled());
+            case BAD_BASE64:
+                state = State.READY;
+                return error(Replies.badBase64());
+            case CHALLENGE:
+                return Action.reply(auth.challenge());
             default:
-                throw new IllegalStateException("session " + sessionId + ": not in AUTH");
+                return new Action(Kind.AUTHENTICATE, Optional.empty());
         }
     }
 
     /** The credentials of the AUTH exchange that just ended; they are forgotten by this call. */
     public Credentials takeCredentials() {
-        if (state != State.AUTH_CHECK || pending == null) {
-            throw new IllegalStateException("session " + sessionId + ": no credentials to check");
-        }
-        Credentials c = pending;
-        pending = null;
-        return c;
+        return auth.takeCredentials();
+    }
+
+    /** The credentials could not be checked now ({@link Authenticator.Busy}): 454, the client may try again. */
+    public Action onAuthUnavailable() {
+        Reply r = auth.unavailable();
+        state = State.READY;
+        return Action.reply(r);
     }
 
     /** The authenticator's answer for {@link #takeCredentials()}. */
-    /** The credentials could not be checked now ({@link Authenticator.Busy}): 454, the client may try again. */
-    public Action onAuthUnavailable() {
-        if (state != State.AUTH_CHECK) {
-            throw new IllegalStateException("session " + sessionId + ": no AUTH in progress");
-        }
-        state = State.READY;
-        return Action.reply(Replies.authUnavailable());
-    }
-
     public Action onAuthResult(Optional<Authenticator.User> result) {
-        if (state != State.AUTH_CHECK) {
-            throw new IllegalStateException("session " + sessionId + ": no AUTH in progress");
-        }
+        Reply r = auth.result(result);
         state = State.READY;
-        if (result.isEmpty()) {
-            return Action.reply(Replies.authFailed());
-        }
-        user = result;
-        return Action.reply(Replies.authSucceeded());
+        return Action.reply(r);
     }
 
     /** TLS is up after STARTTLS: the session starts over and the client must send EHLO again (RFC 3207 4.2). */
@@ -444,7 +324,7 @@ public final class SmtpSession {
             resetTransaction();
             heloName = "";
             extended = false;
-            user = Optional.empty();
+            auth.forgetUser();
             state = State.GREETED;
         }
     }
@@ -459,19 +339,14 @@ public final class SmtpSession {
     }
 
     private void resetTransaction() {
-        reversePath = "";
-        recipients.clear();
-        smtpUtf8 = false;
-        eightBit = false;
-        requireTls = false;
+        transaction.clear();
         if (state == State.MAIL || state == State.RCPT) {
             state = State.READY;
         }
     }
 
     private Action error(Reply reply) {
-        errors++;
-        if (errors >= settings.limits().maxErrors()) {
+        if (limits.tooManyErrors()) {
             state = State.CLOSED;
             return Action.of(Kind.CLOSE, Replies.tooManyErrors());
         }
@@ -479,7 +354,7 @@ public final class SmtpSession {
     }
 
     private boolean maySubmit() {
-        return clientAllowed || user.isPresent();
+        return clientAllowed || auth.user().isPresent();
     }
 
     public boolean isTls() {
@@ -488,7 +363,7 @@ public final class SmtpSession {
 
     /** True while the next line is an AUTH response (credentials), not a command. */
     public boolean isAwaitingAuthResponse() {
-        return state == State.AUTH_PLAIN || state == State.AUTH_LOGIN_USER || state == State.AUTH_LOGIN_PASS;
+        return state == State.AUTH && auth.awaitingResponse();
     }
 
     public boolean isInData() {
@@ -508,11 +383,11 @@ public final class SmtpSession {
         if (state != State.DATA) {
             throw new IllegalStateException("session " + sessionId + ": not in DATA");
         }
-        return new Envelope(reversePath, recipients, smtpUtf8, eightBit,
-                requireTls ? TlsRequirement.REQUIRED : TlsRequirement.DEFAULT);
+        return transaction.envelope();
     }
 
     public SessionInfo sessionInfo() {
+        Optional<Authenticator.User> user = auth.user();
         return new SessionInfo(sessionId, client, heloName, user.map(Authenticator.User::name),
                 user.map(Authenticator.User::domains).orElse(Set.of()), tlsProtocol, tlsCipher);
     }

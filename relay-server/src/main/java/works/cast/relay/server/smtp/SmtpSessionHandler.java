@@ -1,8 +1,6 @@
 package works.cast.relay.server.smtp;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -13,10 +11,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -28,15 +22,13 @@ import works.cast.relay.server.net.LogText;
 
 /**
  * Netty glue between one connection and its {@link SmtpSession}: greeting, limits, timeouts, STARTTLS
- * (RFC 3207), PROXY protocol, AUTH checks and the hand-over of DATA to the {@link MessageReceiver}.
+ * (RFC 3207) and the PROXY protocol here; the DATA hand-over in {@link DataStream}, the AUTH and sender checks in
+ * {@link SessionChecks}, the replies in {@link ReplyWriter}, and why the socket is not read in {@link ReadPauses}.
  * All methods run on the channel's event loop.
  */
 public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpSessionHandler.class);
-
-    /** How long a final reply may take to leave before the connection is closed anyway. */
-    static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
 
     private final SmtpServerSettings settings;
     private final SmtpServerSettings.TlsMode listenerTls;
@@ -45,19 +37,16 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private ChannelHandlerContext ctx;
     private SmtpCommandDecoder decoder;
+    private ReplyWriter replies;
+    private ReadPauses pauses;
     private SmtpSession session;
+    private DataStream data;
+    private SessionChecks checks;
     private InetSocketAddress client;
     private boolean slotTaken;
     /** The proxy's address while its connection waits for the PROXY header (counted against the limits). */
     private InetAddress proxySlot;
-    private boolean closing;
-    private boolean flushScheduled;
-    private MessageSink sink;
-    private boolean pausedBySink;
-    private boolean awaiting;
-    private boolean blockedOnWrites;
     private ScheduledFuture<?> timer;
-    private int messages;
 
     SmtpSessionHandler(SmtpServerSettings settings, SmtpServerSettings.TlsMode listenerTls,
                               SmtpServerContext shared) {
@@ -70,6 +59,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.decoder = ctx.pipeline().get(SmtpCommandDecoder.class);
+        this.replies = new ReplyWriter(ctx, sessionId);
+        this.pauses = new ReadPauses(ctx, decoder);
     }
 
     @Override
@@ -80,7 +71,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 // Anyone else could claim any address in the header, an allowed network included.
                 log.info("smtp refused session={} peer={} reason=untrusted-proxy", sessionId,
                         proxy.getAddress().getHostAddress());
-                closing = true;
+                pauses.pause(ReadPauses.Reason.CLOSING);
                 ctx.close();
                 return;
             }
@@ -88,7 +79,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             if (!shared.connections().tryAcquire(proxy.getAddress())) {
                 log.info("smtp refused session={} peer={} reason=connection-limit", sessionId,
                         proxy.getAddress().getHostAddress());
-                closing = true;
+                pauses.pause(ReadPauses.Reason.CLOSING);
                 ctx.close();
                 return;
             }
@@ -130,7 +121,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         slotTaken = true;
         session = new SmtpSession(settings, listenerTls, sessionId, address, shared.authenticator().hasUsers(),
                 shared.senderGate() != SenderGate.OPEN);
-        write(session.greeting());
+        data = new DataStream(this, ctx, settings, shared.receiver(), decoder, session, replies, pauses);
+        checks = new SessionChecks(this, ctx, settings, shared, session, address, replies);
+        replies.write(session.greeting());
         arm(settings.limits().commandTimeout());
     }
 
@@ -140,7 +133,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             onProxyHeader((HAProxyMessage) msg);
             return;
         }
-        if (session == null || closing) {
+        if (session == null || pauses.has(ReadPauses.Reason.CLOSING)) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -160,9 +153,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 perform(session.onLineTooLong());
             } else if (msg instanceof ByteBuf) {
                 arm(settings.limits().dataTimeout());
-                content((ByteBuf) msg);
+                data.content((ByteBuf) msg);
             } else if (msg instanceof SmtpCommandDecoder.DataEnd) {
-                endOfData((SmtpCommandDecoder.DataEnd) msg);
+                data.end((SmtpCommandDecoder.DataEnd) msg);
             } else {
                 ReferenceCountUtil.release(msg);
                 throw new IllegalStateException("unexpected message " + msg.getClass().getName());
@@ -186,7 +179,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             } catch (ProxyHeaders.Refused e) {
                 log.info("smtp refused session={} peer={} reason=proxy-header detail={}", sessionId,
                         peerAddress().getAddress().getHostAddress(), LogText.quoted(e.getMessage()));
-                closing = true;
+                pauses.pause(ReadPauses.Reason.CLOSING);
                 ctx.close();
                 return;
             }
@@ -206,8 +199,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void perform(SmtpSession.Action action) {
         switch (action.kind()) {
             case REPLY:
-                write(action.reply().orElseThrow());
-                nextCommand();
+                replies.write(action.reply().orElseThrow());
+                pauses.nextCommand();
                 break;
             case CLOSE:
                 closeWith(action.reply().orElseThrow());
@@ -216,13 +209,13 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 startTls(action.reply().orElseThrow());
                 break;
             case START_DATA:
-                startData(action.reply().orElseThrow());
+                data.start(action.reply().orElseThrow());
                 break;
             case AUTHENTICATE:
-                authenticate();
+                checks.authenticate();
                 break;
             case CHECK_SENDER:
-                checkSender();
+                checks.checkSender();
                 break;
             default:
                 throw new IllegalStateException("unknown action " + action.kind());
@@ -236,225 +229,27 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         SslHandler tls = new SslHandler(shared.sslContext().orElseThrow().newEngine(ctx.alloc()), true);
         ctx.pipeline().addFirst("tls", tls);
-        write(ready);
+        replies.write(ready);
         decoder.resumeCommands();
     }
 
-    private void startData(Reply go) {
-        if (!shared.receiver().admit(() -> ctx.executor().execute(() -> admittedLater(go)))) {
-            log.debug("smtp data waits for intake memory session={}", sessionId);
-            await();
-            arm(settings.limits().commandTimeout()); // a client that waits this long for its 354 gets 421
-            return;
-        }
-        openData(go);
-    }
-
-    private void admittedLater(Reply go) {
-        if (closing || !ctx.channel().isActive()) {
-            return;
-        }
-        if (!shared.receiver().admit(() -> ctx.executor().execute(() -> admittedLater(go)))) {
-            return;
-        }
-        awaiting = false;
-        updateAutoRead();
-        openData(go);
-    }
-
-    private void openData(Reply go) {
-        MessageSink opened;
-        try {
-            opened = shared.receiver().open(session.sessionInfo(), session.envelope(), this::resumeFromSink);
-        } catch (RuntimeException e) {
-            log.warn("smtp receiver failed session={}", sessionId, e);
-            session.onDataComplete();
-            write(Replies.localError());
-            decoder.resumeCommands();
-            return;
-        }
-        sink = opened;
-        write(go);
-        arm(settings.limits().dataTimeout());
-        decoder.startData(new DotUnstuffer(settings.limits().messageSize(),
-                settings.bareLf() == SmtpServerSettings.BareLfMode.NORMALIZE));
-    }
-
-    private void content(ByteBuf chunk) {
-        if (sink == null) {
-            chunk.release();
-            return;
-        }
-        if (!sink.write(chunk)) {
-            pausedBySink = true;
-            updateAutoRead();
-        }
-    }
-
-    private void resumeFromSink() {
-        ctx.executor().execute(() -> {
-            pausedBySink = false;
-            updateAutoRead();
-        });
-    }
-
-    private void endOfData(SmtpCommandDecoder.DataEnd end) {
-        session.onDataComplete();
-        MessageSink done = sink;
-        sink = null;
-        pausedBySink = false;
-        messages++;
-        if (end.rejection() != DotUnstuffer.Rejection.NONE) {
-            done.abort("rejected: " + end.rejection().name().toLowerCase(Locale.ROOT));
-            Reply reply = DotUnstuffer.replyFor(end.rejection());
-            log.info("smtp data rejected session={} reason={} bytes={}", sessionId, end.rejection(), end.size());
-            write(reply);
-            resume();
-            return;
-        }
-        await();
-        done.finish().whenComplete((reply, error) -> ctx.executor().execute(() -> {
-            Reply r = reply;
-            if (error != null || reply == null) {
-                log.warn("smtp finish failed session={}", sessionId, error);
-                r = Replies.localError();
-            }
-            log.info("smtp data session={} bytes={} reply=\"{}\"", sessionId, end.size(), LogText.quoted(r.summary()));
-            if (r.isPositive()) {
-                session.onMessageAccepted();
-            }
-            if (ctx.channel().isActive()) {
-                write(r);
-                resume();
-            }
-        }));
-    }
-
-    /** Checks the credentials in this client's turn ({@link AuthTurns}); the turn ends when the AUTH is answered. */
-    private void authenticate() {
-        SmtpSession.Credentials credentials = session.takeCredentials();
-        await();
-        shared.authTurns().inTurn(client.getAddress(), () -> {
-            CompletableFuture<Void> answered = new CompletableFuture<>();
-            if (!ctx.channel().isActive()) {
-                answered.complete(null); // gone while waiting for its turn
-                return answered;
-            }
-            shared.authenticator().authenticate(credentials.username(), credentials.password())
-                    .whenComplete((user, error) -> {
-                        try {
-                            ctx.executor().execute(() -> authenticated(credentials.username(), user, error,
-                                    answered));
-                        } catch (RejectedExecutionException e) {
-                            answered.complete(null); // the event loop is shutting down
-                        }
-                    });
-            return answered;
-        });
-    }
-
-    private void checkSender() {
-        await();
-        shared.senderGate().admit(session.sessionInfo(), session.reversePath())
-                .whenComplete((refusal, error) -> ctx.executor().execute(() -> {
-                    if (!ctx.channel().isActive()) {
-                        return;
-                    }
-                    if (error != null) {
-                        log.warn("smtp sender check failed session={}, accepting: {}", sessionId, error.toString());
-                    }
-                    Optional<Reply> r = error == null && refusal != null ? refusal : Optional.empty();
-                    r.ifPresent(reply -> log.info("smtp mail refused session={} reply=\"{}\"", sessionId,
-                            reply.summary()));
-                    write(session.onSenderChecked(r).reply().orElseThrow());
-                    resume();
-                }));
-    }
-
-    private void authenticated(String username, Optional<Authenticator.User> result, Throwable error,
-                               CompletableFuture<Void> answered) {
-        if (!ctx.channel().isActive()) {
-            answered.complete(null);
-            return;
-        }
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof Authenticator.Busy) {
-            log.info("smtp auth session={} user={} result=unavailable", sessionId, LogText.escape(username));
-            write(session.onAuthUnavailable().reply().orElseThrow());
-            resume();
-            answered.complete(null);
-            return;
-        }
-        Optional<Authenticator.User> user = error == null && result != null ? result : Optional.empty();
-        SmtpSession.Action action = session.onAuthResult(user);
-        if (user.isPresent()) {
-            log.info("smtp auth session={} user={} result=ok", sessionId, LogText.escape(user.get().name()));
-            write(action.reply().orElseThrow());
-            resume();
-            answered.complete(null);
-            return;
-        }
-        boolean blocked = shared.authFailures().recordFailure(client.getAddress());
-        log.info("smtp auth session={} user={} result=failed blocked={}", sessionId, LogText.escape(username),
-                blocked);
-        Duration delay = settings.limits().authFailureDelay();
-        ctx.executor().schedule(() -> {
-            try {
-                if (blocked) {
-                    closeWith(Replies.tooManyAuthFailures());
-                } else if (ctx.channel().isActive()) {
-                    write(action.reply().orElseThrow());
-                    resume();
-                }
-            } finally {
-                answered.complete(null);
-            }
-        }, delay.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    private void await() {
-        awaiting = true;
+    /** Waits for an answer from elsewhere: nothing is read and no command timeout runs meanwhile. */
+    void await() {
         cancelTimer();
-        updateAutoRead();
+        pauses.pause(ReadPauses.Reason.ANSWER);
     }
 
-    private void resume() {
-        awaiting = false;
-        updateAutoRead();
+    /** The answer was sent: read the next command, within the command timeout. */
+    void resume() {
+        pauses.unpause(ReadPauses.Reason.ANSWER);
         arm(settings.limits().commandTimeout());
-        nextCommand();
-    }
-
-    /**
-     * Lets the decoder hand over the next command, unless the replies already queued fill the write buffer (the
-     * client does not read them): then neither buffered nor new input is read until the channel is writable again,
-     * so a client that pipelines commands and never reads costs at most the write buffer's high-water mark.
-     */
-    private void nextCommand() {
-        if (ctx.channel().isWritable()) {
-            decoder.resumeCommands();
-        } else {
-            blockedOnWrites = true;
-            updateAutoRead();
-        }
+        pauses.nextCommand();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        boolean resume = ctx.channel().isWritable() && blockedOnWrites && !closing;
-        if (resume) {
-            blockedOnWrites = false;
-        }
-        updateAutoRead();
-        if (resume) {
-            decoder.resumeCommands();
-        }
+        pauses.writabilityChanged();
         ctx.fireChannelWritabilityChanged();
-    }
-
-    private void updateAutoRead() {
-        ctx.channel().config().setAutoRead(!awaiting && !pausedBySink && !closing && !blockedOnWrites
-                && ctx.channel().isWritable());
     }
 
     @Override
@@ -475,7 +270,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(evt);
     }
 
-    private void arm(Duration timeout) {
+    /** Restarts the timer: the connection is closed with 421 when nothing happens for {@code timeout}. */
+    void arm(Duration timeout) {
         cancelTimer();
         timer = ctx.executor().schedule(this::timedOut, timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
@@ -489,7 +285,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private void timedOut() {
         timer = null;
-        if (!closing && ctx.channel().isActive()) {
+        if (!pauses.has(ReadPauses.Reason.CLOSING) && ctx.channel().isActive()) {
             log.info("smtp timeout session={} in-data={}", sessionId, session != null && session.isInData());
             closeWith(Replies.timeout());
         }
@@ -497,58 +293,18 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** Sends a final reply and closes; used for QUIT, limits, timeouts and shutdown. */
     void closeWith(Reply reply) {
-        if (closing) {
+        if (pauses.has(ReadPauses.Reason.CLOSING)) {
             return;
         }
-        closing = true;
         cancelTimer();
-        updateAutoRead();
-        abortSink("connection closed");
-        if (ctx.channel().isActive()) {
-            logReply(reply);
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(reply.toWire())).addListener(ChannelFutureListener.CLOSE);
-            // A client that does not read never lets the reply out: it does not keep the connection open.
-            ctx.executor().schedule(() -> {
-                ctx.close();
-            }, CLOSE_GRACE.toNanos(), TimeUnit.NANOSECONDS);
-        } else {
-            ctx.close();
-        }
+        pauses.pause(ReadPauses.Reason.CLOSING);
+        abortData("connection closed");
+        replies.writeAndClose(reply);
     }
 
-    /**
-     * Queues a reply; one flush at the end of the event loop's current batch sends every reply queued in it together
-     * (RFC 2920 section 3.2: the replies to a pipelined MAIL, RCPT and DATA go out as one segment, not three).
-     */
-    private void write(Reply reply) {
-        logReply(reply);
-        if (!ctx.executor().inEventLoop()) {
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(reply.toWire()));
-            return;
-        }
-        ctx.write(Unpooled.wrappedBuffer(reply.toWire()));
-        if (!flushScheduled) {
-            flushScheduled = true;
-            ctx.executor().execute(this::flushReplies);
-        }
-    }
-
-    private void flushReplies() {
-        flushScheduled = false;
-        ctx.flush();
-    }
-
-    private void logReply(Reply reply) {
-        if (log.isDebugEnabled()) {
-            log.debug("smtp > session={} {}", sessionId, reply.summary());
-        }
-    }
-
-    private void abortSink(String reason) {
-        if (sink != null) {
-            MessageSink s = sink;
-            sink = null;
-            s.abort(reason);
+    private void abortData(String reason) {
+        if (data != null) {
+            data.abort(reason);
         }
     }
 
@@ -564,7 +320,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimer();
         releaseProxySlot();
-        abortSink("connection lost");
+        abortData("connection lost");
         if (slotTaken) {
             slotTaken = false;
             shared.connections().release(client.getAddress());
@@ -572,7 +328,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (client != null) {
             shared.events().closed();
             log.info("smtp disconnect session={} client={} messages={}", sessionId,
-                    client.getAddress().getHostAddress(), messages);
+                    client.getAddress().getHostAddress(), data == null ? 0 : data.messages());
         }
         ctx.fireChannelInactive();
     }
@@ -583,8 +339,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (log.isDebugEnabled()) {
             log.debug("smtp connection error session={}", sessionId, cause);
         }
-        closing = true;
-        abortSink("connection error");
+        pauses.pause(ReadPauses.Reason.CLOSING);
+        abortData("connection error");
         ctx.close();
     }
 }

@@ -1,5 +1,6 @@
 package works.cast.relay.server.delivery.tls;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -107,11 +108,7 @@ public final class TlsReporter implements AutoCloseable {
 
     /** Checks for finished days every {@code every}, the first time after one {@code every}. */
     public synchronized TlsReporter start(Duration every) {
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tls-reports");
-            t.setDaemon(true);
-            return t;
-        });
+        timer = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("tls-report-send", true));
         timer.scheduleWithFixedDelay(() -> {
             try {
                 sendDue().get(5, TimeUnit.MINUTES);
