@@ -3,38 +3,32 @@ package works.cast.relay.server;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.core.policy.SigningPolicy;
+import works.cast.relay.server.bounce.Bouncer;
+import works.cast.relay.server.bounce.DsnBuilder;
 import works.cast.relay.server.config.RelayConfig;
-import works.cast.relay.server.delivery.tls.TlsReportCounts;
-import works.cast.relay.server.delivery.BounceHandler;
-import works.cast.relay.server.delivery.DeliveryResult;
+import works.cast.relay.server.delivery.DeliveryWorker;
 import works.cast.relay.server.delivery.DirectoryOutbox;
-import works.cast.relay.server.delivery.DsnBuilder;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.MxForwarder;
 import works.cast.relay.server.delivery.PassthroughCommitter;
 import works.cast.relay.server.delivery.QueueDeferrals;
+import works.cast.relay.server.delivery.RetrySchedule;
 import works.cast.relay.server.delivery.SmarthostForwarder;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.delivery.tls.TlsReportCounts;
 import works.cast.relay.server.intake.MessageCommitter;
+import works.cast.relay.server.intake.StoreCommitter;
+import works.cast.relay.server.message.IndexEntry;
 import works.cast.relay.server.ops.MeteredForwarder;
 import works.cast.relay.server.ops.RelayMetrics;
-import works.cast.relay.server.queue.DeliveryWorker;
 import works.cast.relay.server.queue.FileMessageQueue;
-import works.cast.relay.server.queue.IndexEntry;
-import works.cast.relay.server.queue.RetrySchedule;
 
 /**
  * Where accepted messages go, by {@code delivery.mode}: the outbox directory; or the durable queue and a delivery
@@ -109,57 +103,19 @@ final class DeliveryStack implements AutoCloseable {
         List<IndexEntry> recovered = queue.recover();
         // Messages read from disk and handed to delivery at once: delivery's concurrency, capped by queue.active-limit.
         int inFlight = Math.min(config.queue().activeLimit(), Math.max(4, delivery.smarthost().connections() * 2));
-        DeliveryWorker worker = new DeliveryWorker(queue, forwarder, RetrySchedule.of(config.queue()), dsn, inFlight,
-                clock);
+        Bouncer bouncer = new Bouncer(queue, dsn);
+        DeliveryWorker worker = new DeliveryWorker(queue, forwarder, RetrySchedule.of(config.queue()), bouncer,
+                inFlight, clock);
         worker.start(recovered);
         if (!recovered.isEmpty()) {
             log.info("queue recovered messages={} dir={}", recovered.size(), config.queue().dir());
         }
         MessageCommitter committer = delivery.passthrough()
-                ? new PassthroughCommitter(forwarder, queue.spoolDirectory(), io, bounces(queue, dsn),
+                ? new PassthroughCommitter(forwarder, queue.spoolDirectory(), io, bouncer,
                         new QueueDeferrals(queue, RetrySchedule.of(config.queue()), clock))
-                : queue;
+                : new StoreCommitter(queue);
         return new DeliveryStack(committer, Optional.of(queue), Optional.of(worker), Optional.of(forwarder),
                 Optional.of(io));
-    }
-
-    /** Passthrough: recipients refused while others were accepted get a delivery status notification. */
-    private static BounceHandler bounces(FileMessageQueue queue, DsnBuilder dsn) {
-        return (AcceptedMessage m, Path received, Map<String, DeliveryResult> failed) -> {
-            if (m.envelope().isNullSender()) {
-                log.info("bounce dropped id={} reason=null-sender rcpts={}", m.id(), failed.keySet());
-                return;
-            }
-            List<DsnBuilder.FailedRecipient> list = new ArrayList<>();
-            failed.forEach((rcpt, r) -> list.add(new DsnBuilder.FailedRecipient(rcpt,
-                    DsnBuilder.status(Optional.of(r.reply()), false), Optional.empty(), Optional.of(r.reply()))));
-            try {
-                byte[] report = dsn.build(m.id(), m.envelope().reversePath(), m.received(), list, headers(m, received));
-                queue.enqueue("", List.of(m.envelope().reversePath()), report).toCompletableFuture().join();
-            } catch (IOException | RuntimeException e) {
-                log.error("bounce failed id={} error={}", m.id(), e.toString());
-            }
-        };
-    }
-
-    /** The prepended fields and the received header section, for the report's text/rfc822-headers part. */
-    private static byte[] headers(AcceptedMessage m, Path received) throws IOException {
-        var out = new java.io.ByteArrayOutputStream();
-        out.writeBytes(m.prepend());
-        try (InputStream in = Files.newInputStream(received)) {
-            int prev = -1;
-            int c;
-            int atLineStart = 1;
-            while ((c = in.read()) >= 0 && out.size() < (1 << 20)) {
-                if (atLineStart == 1 && c == '\r') {
-                    break;
-                }
-                out.write(c);
-                atLineStart = c == '\n' && prev == '\r' ? 1 : 0;
-                prev = c;
-            }
-        }
-        return out.toByteArray();
     }
 
     @Override

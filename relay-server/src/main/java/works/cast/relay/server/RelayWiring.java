@@ -21,7 +21,7 @@ import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.config.RelayConfig;
 import works.cast.relay.server.config.RotationConfig;
 import works.cast.relay.server.config.SigningConfig;
-import works.cast.relay.server.delivery.DsnBuilder;
+import works.cast.relay.server.bounce.DsnBuilder;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsTxtResolver;
 import works.cast.relay.server.intake.OriginatedMailSigner;

@@ -8,12 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import works.cast.relay.server.queue.QueueEntry;
-import works.cast.relay.server.queue.RecipientState;
-import works.cast.relay.server.queue.RecipientStatus;
-import works.cast.relay.server.queue.RetrySchedule;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
 import works.cast.relay.server.smtp.Replies;
-import works.cast.relay.server.smtp.Reply;
 
 /**
  * The bookkeeping of one delivery attempt as a pure function (RFC 5321 section 4.5.4.1): the queued message, the
@@ -70,7 +69,8 @@ public final class AttemptOutcome {
      * @param attempted the recipients handed to the forwarder (pending ones of {@code before})
      * @param results   the forwarder's result per recipient; may lack some when it broke its contract
      * @param failure   why the forwarder failed as a whole, if it did
-     * @param upstream  the forwarder's description, kept as the recipients' remote
+     * @param upstream  the forwarder's description, kept as the recipients' remote (the server that answered is in
+     *                  each result)
      */
     public static Result of(QueueEntry before, Collection<String> attempted, Map<String, DeliveryResult> results,
                             Optional<Throwable> failure, RetrySchedule schedule, Instant now, String upstream) {
@@ -94,15 +94,15 @@ public final class AttemptOutcome {
     private static RecipientStatus next(QueueEntry e, RecipientStatus r, DeliveryResult result,
                                         RetrySchedule schedule, Instant now, String upstream) {
         if (result instanceof DeliveryResult.Delivered d) {
-            return r.attempted(RecipientState.DELIVERED, now, d.reply(), upstream);
+            return r.attempted(RecipientState.DELIVERED, now, d.reply(), upstream, d.remoteHost());
         }
         if (result instanceof DeliveryResult.Failed f) {
-            return r.attempted(RecipientState.FAILED, now, f.reply(), upstream);
+            return r.attempted(RecipientState.FAILED, now, f.reply(), upstream, f.remoteHost());
         }
         if (schedule.expired(e.received(), now)) {
-            return r.attempted(RecipientState.EXPIRED, now, result.reply(), upstream);
+            return r.attempted(RecipientState.EXPIRED, now, result.reply(), upstream, result.remoteHost());
         }
         return r.attempted(RecipientState.PENDING, schedule.next(e.received(), now, r.attempts() + 1),
-                result.reply(), upstream);
+                result.reply(), upstream, result.remoteHost());
     }
 }

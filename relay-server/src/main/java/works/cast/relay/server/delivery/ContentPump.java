@@ -14,8 +14,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import works.cast.relay.server.message.MessageContent;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.Replies;
-import works.cast.relay.server.smtp.Reply;
 
 /**
  * Streams one message's content after {@code 354} (RFC 5321 section 4.1.1.4): reads 64 KiB chunks on an I/O thread,
@@ -28,7 +29,7 @@ final class ContentPump {
     static final int CHUNK = 64 * 1024;
 
     private final UpstreamConnection conn;
-    private final OutboundMessage.Content content;
+    private final MessageContent content;
     private final Executor io;
     private final CompletableFuture<Reply> finalReply;
     private final Duration blockTimeout;
@@ -38,7 +39,7 @@ final class ContentPump {
     private ReadableByteChannel in;
     private volatile boolean completed;
 
-    ContentPump(UpstreamConnection conn, OutboundMessage.Content content, Executor io,
+    ContentPump(UpstreamConnection conn, MessageContent content, Executor io,
                 CompletableFuture<Reply> finalReply, Duration blockTimeout, Duration dataTimeout) {
         this.conn = conn;
         this.content = content;

@@ -14,9 +14,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.core.keys.AtomicFiles;
+import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.intake.MessageCommitter;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The embedded default delivery ({@code delivery.mode = directory}): each signed message becomes {@code <id>.eml}
@@ -96,7 +97,7 @@ public final class DirectoryOutbox implements MessageCommitter {
             }
             Files.move(jsonTmp, directory.resolve(id + ".json"), StandardCopyOption.ATOMIC_MOVE);
             Files.move(emlTmp, directory.resolve(id + ".eml"), StandardCopyOption.ATOMIC_MOVE);
-            Fsync.directory(directory);
+            AtomicFiles.syncDirectory(directory);
         } finally {
             Files.deleteIfExists(emlTmp);
             Files.deleteIfExists(jsonTmp);

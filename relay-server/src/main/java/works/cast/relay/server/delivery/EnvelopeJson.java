@@ -1,6 +1,6 @@
 package works.cast.relay.server.delivery;
 
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.json.Json;
 
 /** The envelope sidecar of a message in the outbox, as a small JSON document. */

@@ -3,7 +3,7 @@ package works.cast.relay.server.delivery;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * What an upstream server offers in its EHLO reply (RFC 5321 section 4.1.1.1): PIPELINING (RFC 2920), SIZE (RFC 1870),

@@ -2,6 +2,7 @@ package works.cast.relay.server.delivery;
 
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import works.cast.relay.server.message.DeliveryResult;
 
 /**
  * Hands messages to the next hop: a smarthost, the recipients' MX hosts, or a directory. Thread-safe; a forwarder

@@ -2,6 +2,7 @@ package works.cast.relay.server.delivery;
 
 import java.util.Map;
 import org.slf4j.Logger;
+import works.cast.relay.server.message.DeliveryResult;
 
 /** The delivery log line shared by the forwarders (one line per attempt, key=value, RFC 5321 replies summarized). */
 final class Forwarding {

@@ -31,8 +31,9 @@ import works.cast.relay.server.delivery.tls.TlsFailure;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.Replies;
-import works.cast.relay.server.smtp.Reply;
 
 /**
  * Delivers straight to each recipient domain's MX hosts ({@code delivery.mode = mx}, RFC 5321 section 5.1): the

@@ -1,11 +1,10 @@
 package works.cast.relay.server.delivery;
 
-import java.io.IOException;
-import java.nio.channels.ReadableByteChannel;
 import java.util.List;
 import java.util.Objects;
 import works.cast.relay.core.mail.TlsRequirement;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.MessageContent;
+import works.cast.relay.server.message.QueueId;
 
 /**
  * One message to hand to an upstream, for some of its recipients.
@@ -20,11 +19,11 @@ import works.cast.relay.server.queue.QueueId;
  * @param tls         REQUIRETLS or TLS-Required: No (RFC 8689)
  */
 public record OutboundMessage(QueueId id, String reversePath, List<String> recipients, long size, boolean eightBit,
-                              boolean smtpUtf8, Content content, TlsRequirement tls) {
+                              boolean smtpUtf8, MessageContent content, TlsRequirement tls) {
 
     /** A message without a TLS requirement. */
     public OutboundMessage(QueueId id, String reversePath, List<String> recipients, long size, boolean eightBit,
-                           boolean smtpUtf8, Content content) {
+                           boolean smtpUtf8, MessageContent content) {
         this(id, reversePath, recipients, size, eightBit, smtpUtf8, content, TlsRequirement.DEFAULT);
     }
 
@@ -49,9 +48,4 @@ public record OutboundMessage(QueueId id, String reversePath, List<String> recip
         Objects.requireNonNull(tls, "tls");
     }
 
-    /** The message bytes, readable any number of times (each attempt streams them from disk again). */
-    @FunctionalInterface
-    public interface Content {
-        ReadableByteChannel open() throws IOException;
-    }
 }

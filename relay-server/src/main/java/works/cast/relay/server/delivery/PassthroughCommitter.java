@@ -14,10 +14,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.bounce.BounceHandler;
 import works.cast.relay.server.intake.MessageCommitter;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.Replies;
-import works.cast.relay.server.smtp.Reply;
 
 /**
  * Delivery without a queue ({@code delivery.passthrough = true}): each message is forwarded at the end of DATA and

@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import works.cast.relay.core.mail.Envelope;
-import works.cast.relay.server.intake.AcceptedMessage;
-import works.cast.relay.server.queue.FileMessageQueue;
-import works.cast.relay.server.queue.RecipientState;
-import works.cast.relay.server.queue.RecipientStatus;
-import works.cast.relay.server.queue.RetrySchedule;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.MessageStore;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
 
 /**
  * Passthrough recipients the upstream deferred go into the durable queue under the message's own id, counted as
@@ -20,11 +20,11 @@ import works.cast.relay.server.queue.RetrySchedule;
  */
 public final class QueueDeferrals implements DeferralHandler {
 
-    private final FileMessageQueue queue;
+    private final MessageStore queue;
     private final RetrySchedule schedule;
     private final Clock clock;
 
-    public QueueDeferrals(FileMessageQueue queue, RetrySchedule schedule, Clock clock) {
+    public QueueDeferrals(MessageStore queue, RetrySchedule schedule, Clock clock) {
         this.queue = queue;
         this.schedule = schedule;
         this.clock = clock;
@@ -37,7 +37,7 @@ public final class QueueDeferrals implements DeferralHandler {
         Instant next = schedule.next(m.received(), now, 1);
         List<RecipientStatus> rcpts = new ArrayList<>();
         deferred.forEach((r, result) -> rcpts.add(RecipientStatus.pending(r, now)
-                .attempted(RecipientState.PENDING, next, result.reply(), upstream)));
+                .attempted(RecipientState.PENDING, next, result.reply(), upstream, result.remoteHost())));
         Envelope e = m.envelope();
         AcceptedMessage part = new AcceptedMessage(m.id(), new Envelope(e.reversePath(), List.copyOf(deferred.keySet()),
                 e.smtpUtf8(), e.eightBit(), e.tls()), m.prepend(), m.received(), m.clientAddress(), m.authUser(),

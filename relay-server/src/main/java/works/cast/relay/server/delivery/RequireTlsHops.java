@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import works.cast.relay.server.smtp.Replies;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The hosts a REQUIRETLS message was offered to in one delivery attempt, and what that means for it (RFC 8689

@@ -15,6 +15,7 @@ import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.server.config.DeliveryConfig;
 import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.config.SmarthostConfig;
+import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.smtp.Replies;
 
 /**
@@ -95,7 +96,9 @@ public final class SmarthostForwarder implements Forwarder {
                     log.warn("smarthost unavailable id={} host={}:{} error=\"{}\"", message.id(), host, port,
                             u.getMessage());
                     Map<String, DeliveryResult> deferred = new LinkedHashMap<>();
-                    message.recipients().forEach(r -> deferred.put(r, new DeliveryResult.Deferred(u.reply())));
+                    // the host tried, as a DSN after the message expires names it (RFC 3464 section 2.3.5)
+                    message.recipients().forEach(r -> deferred.put(r,
+                            new DeliveryResult.Deferred(u.reply(), java.util.Optional.of(host))));
                     return deferred;
                 })
                 .thenApply(results -> {

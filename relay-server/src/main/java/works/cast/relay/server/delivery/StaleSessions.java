@@ -6,6 +6,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import works.cast.relay.server.message.DeliveryResult;
 
 /**
  * Sending on pooled sessions: a session can close while it sits idle (the server hangs up, or a stray reply arrives

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The Netty side of one upstream SMTP connection (RFC 5321 section 4.5.3.2): pairs replies with the requests that
@@ -131,6 +131,13 @@ final class UpstreamConnection extends SimpleChannelInboundHandler<Reply> {
             armTimer();
         }
         return p.reply;
+    }
+
+    /** Writes and flushes a request and awaits its reply: one step in lock-step. */
+    CompletableFuture<Reply> command(Object request, Duration timeout, String step) {
+        CompletableFuture<Reply> r = send(request, timeout, step);
+        flush();
+        return r;
     }
 
     /** Writes a request (not flushed) and awaits its reply. */

@@ -1,8 +1,8 @@
 package works.cast.relay.server.delivery;
 
 import java.util.Objects;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.Replies;
-import works.cast.relay.server.smtp.Reply;
 
 /**
  * A failure of an upstream connection as a whole: it could not be opened, timed out, broke the protocol or refused

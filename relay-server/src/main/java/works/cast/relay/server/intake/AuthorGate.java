@@ -3,7 +3,7 @@ package works.cast.relay.server.intake;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * Decides at the end of DATA whether mail from the From header's domain may go on (the per-domain sending rate).

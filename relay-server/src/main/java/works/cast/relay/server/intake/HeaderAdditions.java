@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import works.cast.relay.core.mail.HeaderBlock;
 import works.cast.relay.core.mail.HeaderField;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.QueueId;
 import works.cast.relay.server.smtp.SessionInfo;
 
 /**

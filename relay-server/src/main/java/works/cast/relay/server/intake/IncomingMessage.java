@@ -15,11 +15,11 @@ import org.slf4j.LoggerFactory;
 import works.cast.relay.core.dkim.MessageHasher;
 import works.cast.relay.core.mail.Envelope;
 import works.cast.relay.core.mail.HeaderTooLargeException;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.IntakeFailure;
 import works.cast.relay.server.smtp.MessageSink;
 import works.cast.relay.server.smtp.Replies;
-import works.cast.relay.server.smtp.Reply;
 import works.cast.relay.server.smtp.SessionInfo;
 
 /**

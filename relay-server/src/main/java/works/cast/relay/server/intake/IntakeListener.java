@@ -1,7 +1,8 @@
 package works.cast.relay.server.intake;
 
 import works.cast.relay.core.dkim.SigningRequest;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.Reply;
 
 /**
  * Hears the outcome of every message at the end of DATA, for the per-message log line and metrics. Called on I/O

@@ -5,9 +5,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletionStage;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.Replies;
-import works.cast.relay.server.smtp.Reply;
 
 /**
  * Takes over a received, signed message: the point after which the relay answers and owns the message. Called on an

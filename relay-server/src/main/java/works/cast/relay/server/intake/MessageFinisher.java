@@ -26,11 +26,11 @@ import works.cast.relay.core.mail.HeaderSyntax;
 import works.cast.relay.core.mail.TlsRequirement;
 import works.cast.relay.core.policy.SigningDecision;
 import works.cast.relay.core.policy.SigningPolicy;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.IntakeFailure;
 import works.cast.relay.server.smtp.Replies;
 import works.cast.relay.server.smtp.SenderOwnership;
-import works.cast.relay.server.smtp.Reply;
 import works.cast.relay.server.smtp.SessionInfo;
 
 /**

@@ -6,9 +6,10 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
+import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.net.LogText;
 import works.cast.relay.core.dkim.SigningRequest;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The one summary line per message: queue id, client, auth user, TLS, envelope sender, recipient count, size, From

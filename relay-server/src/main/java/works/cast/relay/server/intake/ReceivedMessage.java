@@ -2,7 +2,7 @@ package works.cast.relay.server.intake;
 
 import works.cast.relay.core.dkim.MessageHashes;
 import works.cast.relay.core.mail.Envelope;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.QueueId;
 import works.cast.relay.server.smtp.SessionInfo;
 
 /**

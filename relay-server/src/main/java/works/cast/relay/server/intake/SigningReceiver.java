@@ -7,7 +7,7 @@ import works.cast.relay.core.dkim.DkimSigner;
 import works.cast.relay.core.dkim.MessageHasher;
 import works.cast.relay.core.mail.Envelope;
 import works.cast.relay.core.policy.SigningPolicy;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.QueueId;
 import works.cast.relay.server.smtp.MessageReceiver;
 import works.cast.relay.server.smtp.MessageSink;
 import works.cast.relay.server.smtp.SessionInfo;

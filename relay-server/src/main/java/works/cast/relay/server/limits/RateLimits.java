@@ -5,7 +5,7 @@ import works.cast.relay.server.config.RateLimitConfig.Match;
 import works.cast.relay.server.intake.AuthorGate;
 import works.cast.relay.server.smtp.IntakeFailure;
 import works.cast.relay.server.smtp.Replies;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.SenderGate;
 import works.cast.relay.server.smtp.SessionInfo;
 

@@ -15,9 +15,9 @@ import works.cast.relay.core.keys.SelectorKey;
 import works.cast.relay.core.keys.SelectorState;
 import works.cast.relay.core.mail.Domain;
 import works.cast.relay.server.queue.QueueControl;
-import works.cast.relay.server.queue.QueueEntry;
-import works.cast.relay.server.queue.RecipientState;
-import works.cast.relay.server.queue.RecipientStatus;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
 import works.cast.relay.server.sender.DomainReport;
 
 /**

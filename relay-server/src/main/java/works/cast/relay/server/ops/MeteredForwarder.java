@@ -2,9 +2,9 @@ package works.cast.relay.server.ops;
 
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import works.cast.relay.server.delivery.DeliveryResult;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.OutboundMessage;
+import works.cast.relay.server.message.DeliveryResult;
 
 /** A {@link Forwarder} that counts every recipient's attempt and its duration in the relay's metrics. */
 public final class MeteredForwarder implements Forwarder {

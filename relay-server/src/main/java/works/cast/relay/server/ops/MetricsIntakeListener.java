@@ -3,10 +3,10 @@ package works.cast.relay.server.ops;
 import java.util.Objects;
 import java.util.Optional;
 import works.cast.relay.core.dkim.SigningRequest;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.intake.IntakeListener;
 import works.cast.relay.server.intake.ReceivedMessage;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /**
  * Counts every end of DATA in {@link RelayMetrics} (accepted by From domain, rejected by reason, signatures and

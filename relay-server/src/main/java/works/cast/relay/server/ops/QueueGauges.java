@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.QueueId;
 
 /**
  * Queue size and the age of its oldest message, read from the queue directory when metrics are scraped: one

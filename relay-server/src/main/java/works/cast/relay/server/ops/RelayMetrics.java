@@ -30,7 +30,7 @@ import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import works.cast.relay.core.keys.CryptoProvider;
-import works.cast.relay.server.delivery.DeliveryResult;
+import works.cast.relay.server.message.DeliveryResult;
 
 /**
  * The relay's metrics: one Micrometer registry scraped in the Prometheus text format, version 0.0.4 (served on

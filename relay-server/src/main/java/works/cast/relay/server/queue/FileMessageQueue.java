@@ -21,10 +21,14 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import works.cast.relay.core.mail.TlsRequirement;
-import works.cast.relay.server.delivery.OutboundMessage;
-import works.cast.relay.server.intake.AcceptedMessage;
-import works.cast.relay.server.intake.MessageCommitter;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.IndexEntry;
+import works.cast.relay.server.message.MessageContent;
+import works.cast.relay.server.message.MessageStore;
+import works.cast.relay.server.message.OperatorRequest;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientStatus;
 
 /**
  * The durable queue on {@code queue.dir} (RFC 5321 section 4.5.4: once the relay answers 250 it owns the message).
@@ -33,12 +37,13 @@ import works.cast.relay.server.smtp.Reply;
  * directory: that fsync is the commit point. It is shared by every message ready before it started
  * ({@link GroupCommit}); the 250 goes out only after it. The spool file itself is never fsynced.
  *
- * <p>Threads: {@link #commit} and {@link #enqueue} run their file work on the calling I/O thread and complete on the
- * commit thread; {@link #updateLater} runs on the queue's store thread; {@link #update} and {@link #remove} block
- * the caller. Holds
- * {@code <dir>/.lock} until {@link #close}. Call {@link #recover} once before the listener starts.
+ * <p>It is the relay's {@link MessageStore} and knows nothing about SMTP or delivery. Threads: {@link #commit} runs
+ * its file work on the calling I/O thread and completes on the commit thread; {@link #enqueue}, {@link #updateLater}
+ * and {@link #removeLater} run on the queue's store thread, one at a time in the order asked;
+ * {@link #update} and {@link #remove} block the caller (the command line and tests). Holds {@code <dir>/.lock} until
+ * {@link #close}. Call {@link #recover} once before the listener starts.
  */
-public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
+public final class FileMessageQueue implements MessageStore, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FileMessageQueue.class);
 
@@ -47,10 +52,11 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     private final QueueLock lock;
     private final GroupCommit group;
     private final SpareFiles spares;
-    /** Side-file writes of the delivery worker, one at a time and in order, off the scheduler thread. */
+    /** Side-file writes, removals and reports for the delivery scheduler, one at a time, in order, off its thread. */
     private final ExecutorService store = Executors.newSingleThreadExecutor(
             new DefaultThreadFactory("queue-store", true));
     private volatile Consumer<QueueEntry> listener = e -> { };
+    private final QueueControl control;
 
     public FileMessageQueue(Path dir, Clock clock) throws IOException {
         this(dir, clock, FileSystemGuard.REAL);
@@ -61,6 +67,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
         this.clock = clock;
         files.createDirectories();
         this.lock = acquire(dir);
+        this.control = new QueueControl(dir, clock);
         this.group = new GroupCommit(files::fsyncDirectory, "queue-commit");
         this.spares = files.useSpares(new SpareFiles.Generations() {
             @Override
@@ -100,6 +107,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     }
 
     /** Hears every message once it is durably committed, on the commit thread; set before the listener starts. */
+    @Override
     public void onCommitted(Consumer<QueueEntry> listener) {
         this.listener = listener;
     }
@@ -120,17 +128,18 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     }
 
     @Override
-    public CompletionStage<Reply> commit(AcceptedMessage m, Path spoolFile) {
+    public CompletionStage<QueueEntry> commit(AcceptedMessage m, Path spoolFile) {
         Instant now = clock.instant();
         List<RecipientStatus> rcpts = m.envelope().recipients().stream()
                 .map(r -> RecipientStatus.pending(r, now)).toList();
-        return commit(m, spoolFile, rcpts).thenApply(e -> MessageCommitter.queued(e.id()));
+        return commit(m, spoolFile, rcpts);
     }
 
     /**
      * Commits a message whose recipients already have a state, such as those a passthrough delivery deferred (tried
      * once, due again later); otherwise as {@link #commit(AcceptedMessage, Path)}.
      */
+    @Override
     public CompletionStage<QueueEntry> commit(AcceptedMessage m, Path spoolFile, List<RecipientStatus> recipients) {
         return commitEntry(new QueueEntry(m.id(), m.envelope().reversePath(), recipients, m.received(), m.size(),
                 m.envelope().eightBit(), m.envelope().smtpUtf8(), m.prepend(), m.clientAddress(), m.authUser(),
@@ -139,19 +148,30 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     }
 
     /**
-     * Queues a message the relay writes itself (a DSN): the bytes go to a spool file and through the same commit.
-     *
-     * @param reversePath MAIL FROM, empty for the null sender
-     * @param recipients  RCPT TO
-     * @param message     the whole message in wire form (CRLF)
+     * Queues a message the relay writes itself: the bytes go to a spool file and through the same commit. The file
+     * work (and its fsync) runs on the queue's store thread, so a caller such as the delivery scheduler never waits
+     * for it.
      */
-    public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message) {
-        return enqueue(reversePath, recipients, message, TlsRequirement.ofMessage(message));
-    }
-
-    /** As {@link #enqueue(String, List, byte[])}, tagged with {@code tls} (a DSN of a REQUIRETLS message). */
+    @Override
     public CompletionStage<QueueEntry> enqueue(String reversePath, List<String> recipients, byte[] message,
                                                TlsRequirement tls) {
+        CompletableFuture<QueueEntry> done = new CompletableFuture<>();
+        try {
+            store.execute(() -> enqueueNow(reversePath, recipients, message, tls).whenComplete((e, failure) -> {
+                if (failure != null) {
+                    done.completeExceptionally(failure);
+                } else {
+                    done.complete(e);
+                }
+            }));
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new IOException("queue is closed"));
+        }
+        return done;
+    }
+
+    private CompletableFuture<QueueEntry> enqueueNow(String reversePath, List<String> recipients, byte[] message,
+                                                     TlsRequirement tls) {
         QueueId id = QueueId.next();
         Path spool = spoolFile(id);
         try (FileChannel ch = openSpool(id)) {
@@ -216,11 +236,13 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
      * CRC) and side file, moves unusable ones to {@code corrupt/} with one log line each, and returns the index of
      * every usable message. Reads one message at a time: memory does not grow with the queue beyond the index.
      */
+    @Override
     public List<IndexEntry> recover() throws IOException {
         return new Recovery(files).run();
     }
 
     /** The message's current state, or empty when it is no longer queued. */
+    @Override
     public Optional<QueueEntry> load(QueueId id) throws IOException {
         try {
             return Optional.of(files.read(id, false));
@@ -230,6 +252,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
     }
 
     /** True while the message is queued. */
+    @Override
     public boolean contains(QueueId id) {
         return files.contains(id);
     }
@@ -250,6 +273,7 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
      * between that check and the rename can still leave a side file without its message; recovery moves it to
      * {@code corrupt/}, and no message is delivered again for it.)
      */
+    @Override
     public CompletableFuture<Void> updateLater(QueueEntry entry) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
@@ -283,8 +307,51 @@ public final class FileMessageQueue implements MessageCommitter, AutoCloseable {
         files.remove(id);
     }
 
+    /** As {@link #remove}, on the queue's store thread after the writes asked before it. */
+    @Override
+    public CompletableFuture<Boolean> removeLater(QueueId id) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        try {
+            store.execute(() -> {
+                try {
+                    boolean existed = files.contains(id);
+                    files.remove(id);
+                    done.complete(existed);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new IOException("queue is closed"));
+        }
+        return done;
+    }
+
+    @Override
+    public byte[] headers(QueueEntry entry, int max) throws IOException {
+        return files.headers(entry, max);
+    }
+
+    @Override
+    public CompletableFuture<List<OperatorRequest>> takeRequests() {
+        CompletableFuture<List<OperatorRequest>> done = new CompletableFuture<>();
+        try {
+            store.execute(() -> {
+                try {
+                    done.complete(control.take());
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new IOException("queue is closed"));
+        }
+        return done;
+    }
+
     /** The bytes to send: prepended fields, then the received bytes, streamed from disk for every attempt. */
-    public OutboundMessage.Content content(QueueEntry entry) {
+    @Override
+    public MessageContent content(QueueEntry entry) {
         return files.content(entry);
     }
 

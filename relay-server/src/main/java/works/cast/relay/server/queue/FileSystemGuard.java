@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import works.cast.relay.server.delivery.Fsync;
+import works.cast.relay.core.keys.AtomicFiles;
 
 /**
  * The writes and fsyncs of the queue, in one place so that tests can count fsyncs and simulate a full disk. Production
@@ -26,6 +26,6 @@ interface FileSystemGuard {
     }
 
     default void forceDirectory(Path directory) throws IOException {
-        Fsync.directory(directory);
+        AtomicFiles.syncDirectory(directory);
     }
 }

@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
 
 /**
  * The v2 message file {@code <id>.msg}: everything about a message in one file, written once and never rewritten.

@@ -13,7 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import works.cast.relay.core.mail.TlsRequirement;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The {@code key value} lines of the queue's files (values percent-encoded so that no value holds a space or line
@@ -33,7 +37,7 @@ import works.cast.relay.server.smtp.Reply;
  * user billing
  * tls-requirement requiretls           only when REQUIRETLS or TLS-Required: No tagged it (RFC 8689)
  * prepend UmVjZWl2ZWQ6IGZyb20...
- * rcpt a%40example.net state=pending attempts=1 next=2026-11-28T04:31:00Z code=451 enhanced=4.4.1 text=... remote=...
+ * rcpt a%40example.net state=pending attempts=1 next=2026-11-28T04:31:00Z code=451 enhanced=4.4.1 text=... remote=... host=...
  * </pre>
  */
 final class MetaFormat {
@@ -83,6 +87,7 @@ final class MetaFormat {
                     .append(" enhanced=").append(enc(reply.enhanced()))
                     .append(" text=").append(enc(String.join("\n", reply.lines()))));
             r.remote().ifPresent(remote -> sb.append(" remote=").append(enc(remote)));
+            r.remoteHost().ifPresent(host -> sb.append(" host=").append(enc(host)));
             sb.append('\n');
         }
     }
@@ -175,7 +180,8 @@ final class MetaFormat {
         }
         return new RecipientStatus(dec(parts[0]), RecipientState.parse(need(tags, "state")),
                 Integer.parseInt(need(tags, "attempts")), Instant.parse(need(tags, "next")), reply,
-                Optional.ofNullable(tags.get("remote")).map(MetaFormat::dec));
+                Optional.ofNullable(tags.get("remote")).map(MetaFormat::dec),
+                Optional.ofNullable(tags.get("host")).map(MetaFormat::dec));
     }
 
     private static String need(Map<String, String> m, String key) {

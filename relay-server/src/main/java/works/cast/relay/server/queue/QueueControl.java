@@ -14,34 +14,21 @@ import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.OperatorRequest;
+import works.cast.relay.server.message.QueueId;
 
 /**
  * What the {@code queue} command does to a queue directory, with the relay stopped or running. Stopped (the
  * {@code .lock} is free): it changes the files itself, holding the lock. Running: it never writes a file the relay
  * owns; it drops a request in {@code control/} ({@code <id>.retry}, {@code all.retry}, {@code <id>.delete})
- * that the relay's {@link DeliveryWorker} reads within a second or two, and a delete of a message in flight waits
+ * that the running relay's delivery scheduler reads within a second or two, and a delete of a message in flight waits
  * for the attempt to end.
  */
 public final class QueueControl {
 
     private static final Logger log = LoggerFactory.getLogger(QueueControl.class);
     private static final String ALL = "all";
-
-    /** What a request asks. */
-    public enum Kind { RETRY, DELETE }
-
-    /**
-     * A request from the command to the running relay.
-     *
-     * @param kind retry or delete
-     * @param id   the message, empty for every message
-     */
-    public record Request(Kind kind, Optional<QueueId> id) {
-        public Request {
-            Objects.requireNonNull(kind, "kind");
-            Objects.requireNonNull(id, "id");
-        }
-    }
 
     /** How a command ended. */
     public enum Outcome {
@@ -133,18 +120,18 @@ public final class QueueControl {
     }
 
     public Outcome retry(QueueId id) throws IOException {
-        return act(new Request(Kind.RETRY, Optional.of(id)));
+        return act(new OperatorRequest(OperatorRequest.Kind.RETRY, Optional.of(id)));
     }
 
     public Outcome retryAll() throws IOException {
-        return act(new Request(Kind.RETRY, Optional.empty()));
+        return act(new OperatorRequest(OperatorRequest.Kind.RETRY, Optional.empty()));
     }
 
     public Outcome delete(QueueId id) throws IOException {
-        return act(new Request(Kind.DELETE, Optional.of(id)));
+        return act(new OperatorRequest(OperatorRequest.Kind.DELETE, Optional.of(id)));
     }
 
-    private Outcome act(Request r) throws IOException {
+    private Outcome act(OperatorRequest r) throws IOException {
         requireQueue();
         if (r.id().isPresent() && !files.contains(r.id().get())) {
             return Outcome.NOT_FOUND;
@@ -166,11 +153,11 @@ public final class QueueControl {
         }
     }
 
-    private Outcome applyDirectly(Request r) throws IOException {
+    private Outcome applyDirectly(OperatorRequest r) throws IOException {
         List<QueueId> ids = r.id().isPresent() ? List.of(r.id().get()) : files.ids();
         boolean any = false;
         for (QueueId id : ids) {
-            if (r.kind() == Kind.DELETE) {
+            if (r.kind() == OperatorRequest.Kind.DELETE) {
                 any |= files.contains(id);
                 files.remove(id);
                 continue;
@@ -187,8 +174,8 @@ public final class QueueControl {
     }
 
     /** Reads and removes the pending requests; for the running relay's worker. */
-    List<Request> take() {
-        List<Request> out = new ArrayList<>();
+    List<OperatorRequest> take() {
+        List<OperatorRequest> out = new ArrayList<>();
         if (!Files.isDirectory(files.control())) {
             return out;
         }
@@ -204,24 +191,24 @@ public final class QueueControl {
         return out;
     }
 
-    static Optional<Request> parse(String name) {
+    static Optional<OperatorRequest> parse(String name) {
         int dot = name.lastIndexOf('.');
         if (dot < 0) {
             return Optional.empty();
         }
         String base = name.substring(0, dot);
-        Kind kind;
+        OperatorRequest.Kind kind;
         switch (name.substring(dot + 1)) {
-            case "retry" -> kind = Kind.RETRY;
-            case "delete" -> kind = Kind.DELETE;
+            case "retry" -> kind = OperatorRequest.Kind.RETRY;
+            case "delete" -> kind = OperatorRequest.Kind.DELETE;
             default -> {
                 return Optional.empty();
             }
         }
-        if (base.equals(ALL) && kind == Kind.RETRY) {
-            return Optional.of(new Request(kind, Optional.empty()));
+        if (base.equals(ALL) && kind == OperatorRequest.Kind.RETRY) {
+            return Optional.of(new OperatorRequest(kind, Optional.empty()));
         }
-        return QueueId.isValid(base) ? Optional.of(new Request(kind, Optional.of(new QueueId(base))))
+        return QueueId.isValid(base) ? Optional.of(new OperatorRequest(kind, Optional.of(new QueueId(base))))
                 : Optional.empty();
     }
 

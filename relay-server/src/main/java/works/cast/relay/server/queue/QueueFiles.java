@@ -16,7 +16,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import works.cast.relay.server.delivery.OutboundMessage;
+import works.cast.relay.server.message.MessageContent;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
 
 /**
  * The layout of the queue directory and the atomic operations on it, shared by the running relay and the
@@ -228,7 +230,7 @@ final class QueueFiles {
     }
 
     /** The bytes to send: prepended fields, then the received bytes, from a file opened anew for every attempt. */
-    OutboundMessage.Content content(QueueEntry entry) {
+    MessageContent content(QueueEntry entry) {
         QueueId id = entry.id();
         byte[] prepend = entry.prepend();
         return () -> {

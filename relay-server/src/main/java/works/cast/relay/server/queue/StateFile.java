@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.zip.CRC32C;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.RecipientStatus;
 
 /**
  * The side file {@code <id>.state}: the recipients' state once an attempt has changed it without finishing the

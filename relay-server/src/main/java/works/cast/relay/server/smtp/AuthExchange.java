@@ -2,6 +2,7 @@ package works.cast.relay.server.smtp;
 
 import java.util.Locale;
 import java.util.Optional;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The challenges and responses of one AUTH command (RFC 4954 section 4), PLAIN (RFC 4616) or LOGIN, up to the

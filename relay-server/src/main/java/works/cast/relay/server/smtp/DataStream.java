@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.net.LogText;
 
 /**

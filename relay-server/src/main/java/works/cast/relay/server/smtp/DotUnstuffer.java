@@ -1,6 +1,7 @@
 package works.cast.relay.server.smtp;
 
 import io.netty.buffer.ByteBuf;
+import works.cast.relay.server.message.Reply;
 
 /**
  * Streaming reader of SMTP DATA content (RFC 5321 section 4.5.2 and 4.1.1.4): removes dot-stuffing, finds the end

@@ -3,6 +3,7 @@ package works.cast.relay.server.smtp;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The checked parameters of one {@code MAIL FROM}: SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531), REQUIRETLS

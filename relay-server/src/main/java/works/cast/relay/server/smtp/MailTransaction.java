@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import works.cast.relay.core.mail.Envelope;
 import works.cast.relay.core.mail.TlsRequirement;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The envelope of the transaction under way (RFC 5321 section 3.3): the reverse path with its MAIL parameters, and

@@ -2,6 +2,7 @@ package works.cast.relay.server.smtp;
 
 import io.netty.buffer.ByteBuf;
 import java.util.concurrent.CompletionStage;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The receiving end of one message's DATA; see {@link MessageReceiver} for the call order and threading.

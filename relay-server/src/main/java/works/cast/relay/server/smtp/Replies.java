@@ -2,6 +2,7 @@ package works.cast.relay.server.smtp;
 
 import java.util.ArrayList;
 import java.util.List;
+import works.cast.relay.server.message.Reply;
 import java.util.Optional;
 
 /**

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.server.message.Reply;
 
 /**
  * Sends the replies of one connection: those queued in one turn of the event loop leave with one flush, and a final

@@ -3,6 +3,7 @@ package works.cast.relay.server.smtp;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import works.cast.relay.server.message.Reply;
 
 /**
  * Decides at MAIL whether a transaction may start (sending rate limits). Called on the channel's event loop; must

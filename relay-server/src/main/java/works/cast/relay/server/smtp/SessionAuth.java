@@ -1,6 +1,7 @@
 package works.cast.relay.server.smtp;
 
 import java.util.Optional;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The AUTH side of one session (RFC 4954): whether AUTH is offered, the checks on the AUTH command, the exchange under

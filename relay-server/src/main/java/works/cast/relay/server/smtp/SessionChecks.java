@@ -10,6 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.net.LogText;
 
 /**

@@ -5,6 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import works.cast.relay.core.mail.Envelope;
+import works.cast.relay.core.mail.TlsRequirement;
+import works.cast.relay.server.message.Reply;
 
 /**
  * The SMTP submission state machine of one connection (RFC 5321 section 4.1.4, RFC 3207, RFC 4954), without

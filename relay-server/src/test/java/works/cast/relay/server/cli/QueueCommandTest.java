@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import works.cast.relay.core.mail.Envelope;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.queue.FileMessageQueue;
-import works.cast.relay.server.queue.QueueEntry;
-import works.cast.relay.server.queue.QueueId;
-import works.cast.relay.server.queue.RecipientStatus;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.Reply;
 
 class QueueCommandTest {
 
@@ -58,10 +58,11 @@ class QueueCommandTest {
         QueueEntry e = queue.load(id).orElseThrow();
         Instant later = Instant.parse("2030-01-01T00:00:00Z");
         QueueEntry changed = e.withRecipients(r -> r.address().startsWith("a")
-                ? r.attempted(works.cast.relay.server.queue.RecipientState.DELIVERED, later,
-                        new Reply(250, "2.0.0", "Ok"), "smarthost mail.example.net:587")
-                : r.attempted(works.cast.relay.server.queue.RecipientState.PENDING, later,
-                        new Reply(451, "4.4.1", "Connection timed out"), "smarthost mail.example.net:587"));
+                ? r.attempted(works.cast.relay.server.message.RecipientState.DELIVERED, later,
+                        new Reply(250, "2.0.0", "Ok"), "smarthost mail.example.net:587", Optional.of("mail.example.net"))
+                : r.attempted(works.cast.relay.server.message.RecipientState.PENDING, later,
+                        new Reply(451, "4.4.1", "Connection timed out"), "smarthost mail.example.net:587",
+                        Optional.of("mail.example.net")));
         queue.update(changed);
         return changed;
     }
@@ -69,7 +70,7 @@ class QueueCommandTest {
     @Test
     void listPagesThroughALargeQueue() throws Exception {
         java.time.Instant t = java.time.Instant.parse("2026-11-28T04:30:00Z");
-        List<works.cast.relay.server.queue.QueueId> ids = works.cast.relay.server.queue.QueueFixtures.writeV2(dir, 5,
+        List<works.cast.relay.server.message.QueueId> ids = works.cast.relay.server.queue.QueueFixtures.writeV2(dir, 5,
                 200, "rcpt@example.net", t, t.plusSeconds(60));
         List<String> seen = new java.util.ArrayList<>();
         String after = null;
@@ -89,7 +90,7 @@ class QueueCommandTest {
             assertTrue(out.contains("2 of 5 messages"), out);
             after = more.group(1);
         }
-        assertEquals(ids.stream().map(works.cast.relay.server.queue.QueueId::value).sorted().toList(), seen);
+        assertEquals(ids.stream().map(works.cast.relay.server.message.QueueId::value).sorted().toList(), seen);
     }
 
     @Test
@@ -141,9 +142,9 @@ class QueueCommandTest {
         QueueEntry e;
         try (FileMessageQueue queue = new FileMessageQueue(dir, Clock.systemUTC())) {
             e = queueOne(queue);
-            e = e.withRecipients(r -> r.attempted(works.cast.relay.server.queue.RecipientState.PENDING,
+            e = e.withRecipients(r -> r.attempted(works.cast.relay.server.message.RecipientState.PENDING,
                     Instant.parse("2030-01-01T00:00:00Z"), new Reply(451, "4.4.1", "Try\u001b[2J later\rFAKE: 1"),
-                    "mx\u001b]0;owned\u0007.example.net"));
+                    "mx\u001b]0;owned\u0007.example.net", Optional.empty()));
             queue.update(e);
         }
         for (String[] args : List.of(new String[] {"list"}, new String[] {"show", e.id().value()},

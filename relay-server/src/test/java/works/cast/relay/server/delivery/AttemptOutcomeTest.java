@@ -7,15 +7,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
-import works.cast.relay.server.queue.QueueEntry;
-import works.cast.relay.server.queue.QueueId;
-import works.cast.relay.server.queue.RecipientState;
-import works.cast.relay.server.queue.RecipientStatus;
-import works.cast.relay.server.queue.RetrySchedule;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.Reply;
 
 /** The bookkeeping of one attempt, as tables: result, attempts so far and age in, state and next attempt out. */
 class AttemptOutcomeTest {
@@ -56,7 +56,7 @@ class AttemptOutcomeTest {
     void oneRecipient(String kind, int attempts, int minutes, RecipientState state, int nextMinutes) {
         Instant now = T0.plus(Duration.ofMinutes(minutes));
         RecipientStatus r = new RecipientStatus("a@example.net", RecipientState.PENDING, attempts, now,
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty());
         AttemptOutcome.Result out = AttemptOutcome.of(entry(r), List.of("a@example.net"),
                 Map.of("a@example.net", result(kind)), Optional.empty(), SCHEDULE, now, UPSTREAM);
         RecipientStatus after = out.entry().recipients().get(0);
@@ -69,9 +69,20 @@ class AttemptOutcomeTest {
     }
 
     @Test
+    void theServerThatAnsweredIsKeptForTheBounce() {
+        RecipientStatus r = RecipientStatus.pending("a@example.net", T0);
+        AttemptOutcome.Result out = AttemptOutcome.of(entry(r), List.of("a@example.net"),
+                Map.of("a@example.net", new DeliveryResult.Failed(new Reply(550, "5.1.1", "No such user"),
+                        Optional.of("mx1.example.org"))), Optional.empty(), SCHEDULE, T0, UPSTREAM);
+        RecipientStatus after = out.entry().recipients().get(0);
+        assertEquals(Optional.of("mx1.example.org"), after.remoteHost());
+        assertEquals(Optional.of(UPSTREAM), after.remote(), "the forwarder's description stays for listings");
+    }
+
+    @Test
     void onlyThePendingRecipientsTriedChange() {
         RecipientStatus done = RecipientStatus.pending("done@example.net", T0)
-                .attempted(RecipientState.DELIVERED, T0, new Reply(250, "2.0.0", "Ok"), UPSTREAM);
+                .attempted(RecipientState.DELIVERED, T0, new Reply(250, "2.0.0", "Ok"), UPSTREAM, Optional.empty());
         RecipientStatus tried = RecipientStatus.pending("tried@example.net", T0);
         RecipientStatus notTried = RecipientStatus.pending("later@example.net", T0);
         AttemptOutcome.Result out = AttemptOutcome.of(entry(done, tried, notTried), List.of("tried@example.net"),

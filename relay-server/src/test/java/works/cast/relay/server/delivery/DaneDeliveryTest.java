@@ -35,6 +35,7 @@ import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
 import works.cast.relay.server.dns.SignedZone;
+import works.cast.relay.server.message.DeliveryResult;
 
 /**
  * DANE (RFC 7672) with a DNSSEC-signed zone served by bind9 and validated by unbound on loopback, and SMTP servers on

@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import works.cast.relay.server.config.OutboundTls;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.QueueId;
 
 /** Test messages and settings for the delivery tests. */
 final class Messages {

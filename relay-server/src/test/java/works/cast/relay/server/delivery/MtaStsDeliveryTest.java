@@ -33,11 +33,12 @@ import works.cast.relay.server.config.MxConfig;
 import works.cast.relay.server.config.MxTlsConfig;
 import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.delivery.tls.MxTlsPolicies;
+import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.delivery.tls.TlsReportCounts;
 import works.cast.relay.server.delivery.tls.TlsReporter;
-import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
+import works.cast.relay.server.message.DeliveryResult;
 
 /**
  * MTA-STS (RFC 8461) with real peers on loopback: dnsmasq for the MX, {@code _mta-sts} TXT and policy host records,
@@ -361,7 +362,7 @@ class MtaStsDeliveryTest {
     @Test
     void aTlsReportIgnoresTheMandatoryPolicyAndIsNotCounted() throws Exception {
         byte[] content = "TLS-Required: No\r\n\r\n{}\r\n".getBytes(StandardCharsets.US_ASCII);
-        OutboundMessage report = new OutboundMessage(works.cast.relay.server.queue.QueueId.next(), "tlsrpt@cast.works",
+        OutboundMessage report = new OutboundMessage(works.cast.relay.server.message.QueueId.next(), "tlsrpt@cast.works",
                 List.of("tls-reports@selfsigned.test"), content.length, false, false,
                 () -> java.nio.channels.Channels.newChannel(new java.io.ByteArrayInputStream(content)));
         DeliveryResult r = await(forwarder, report).get("tls-reports@selfsigned.test");

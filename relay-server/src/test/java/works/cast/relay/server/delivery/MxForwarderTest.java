@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.server.config.MxConfig;
 import works.cast.relay.server.config.OutboundTls;
+import works.cast.relay.server.message.DeliveryResult;
 
 /**
  * MX delivery against dnsmasq on loopback and two SMTP servers on 127.0.0.21 and 127.0.0.22. The forwarder runs as
@@ -142,6 +144,8 @@ class MxForwarderTest {
         mx1.close();
         Map<String, DeliveryResult> r = await(forwarder, message("x\r\n", "a@example.test"));
         assertInstanceOf(DeliveryResult.Delivered.class, r.get("a@example.test"));
+        assertEquals(Optional.of("mx2.example.test"), r.get("a@example.test").remoteHost(),
+                "the host that answered, for a DSN's Remote-MTA");
         assertEquals(List.of("a@example.test"), mx2.next(Duration.ofSeconds(5)).recipients());
     }
 

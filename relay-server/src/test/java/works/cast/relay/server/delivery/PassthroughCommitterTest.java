@@ -22,15 +22,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.core.mail.Envelope;
-import works.cast.relay.server.intake.AcceptedMessage;
-import works.cast.relay.server.queue.DeliveryWorker;
+import works.cast.relay.server.bounce.Bouncer;
+import works.cast.relay.server.bounce.DsnBuilder;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.queue.FileMessageQueue;
-import works.cast.relay.server.queue.QueueEntry;
-import works.cast.relay.server.queue.QueueId;
-import works.cast.relay.server.queue.RecipientState;
-import works.cast.relay.server.queue.RecipientStatus;
-import works.cast.relay.server.queue.RetrySchedule;
-import works.cast.relay.server.smtp.Reply;
 
 /** Passthrough delivery answers with the upstream's reply; deferred recipients go into the durable queue first. */
 class PassthroughCommitterTest {
@@ -136,8 +137,8 @@ class PassthroughCommitterTest {
 
         server.rcptReply = r -> "250 2.1.5 Ok";
         try (DeliveryWorker worker = new DeliveryWorker(queue(), forwarder, schedule,
-                new DsnBuilder("relay.test", Clock.systemUTC()), 2, Clock.systemUTC())) {
-            worker.start(List.of(works.cast.relay.server.queue.IndexEntry.of(queued)));
+                new Bouncer(queue(), new DsnBuilder("relay.test", Clock.systemUTC())), 2, Clock.systemUTC())) {
+            worker.start(List.of(works.cast.relay.server.message.IndexEntry.of(queued)));
             ScriptedSmtpServer.Message retried = server.next(Duration.ofSeconds(10));
             assertEquals(List.of("busy@example.net"), retried.recipients());
             assertEquals("Received: from test\r\nSubject: hi\r\n\r\n.dot\r\n", retried.text());

@@ -35,6 +35,7 @@ import works.cast.relay.server.delivery.tls.MxTlsPolicies;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
+import works.cast.relay.server.message.DeliveryResult;
 
 /**
  * REQUIRETLS and TLS-Required: No (RFC 8689) in MX delivery, with the real peers of the MTA-STS tests on loopback:

@@ -18,7 +18,7 @@ class RequireTlsHopsTest {
             case "connect" -> RequireTlsHops.asRequireTls(UpstreamException.connect(host,
                     new java.net.ConnectException("refused")), host);
             case "busy" -> UpstreamException.refused(host, "the session",
-                    new works.cast.relay.server.smtp.Reply(421, "4.3.2", "busy"));
+                    new works.cast.relay.server.message.Reply(421, "4.3.2", "busy"));
             default -> throw new IllegalArgumentException(kind);
         };
     }

@@ -14,12 +14,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import works.cast.relay.server.message.DeliveryResult;
 
 /** The smarthost client against a scripted SMTP server on loopback. */
 class SmarthostForwarderTest {
@@ -132,6 +134,7 @@ class SmarthostForwarderTest {
             assertInstanceOf(DeliveryResult.Deferred.class, r.get("temp@example.net"));
             assertEquals("451 4.2.0 Try later", r.get("temp@example.net").reply().summary());
             assertInstanceOf(DeliveryResult.Failed.class, r.get("bad@example.net"));
+            assertEquals(Optional.of("127.0.0.1"), r.get("bad@example.net").remoteHost(), "the server that refused");
             assertEquals(List.of("ok@example.net"), s.next(Duration.ofSeconds(5)).recipients());
         }
     }
@@ -239,6 +242,7 @@ class SmarthostForwarderTest {
         Map<String, DeliveryResult> r = await(f, message("x\r\n", "a@example.net"));
         assertInstanceOf(DeliveryResult.Deferred.class, r.get("a@example.net"));
         assertTrue(r.get("a@example.net").reply().summary().startsWith("451 4.4.1"), r.toString());
+        assertEquals(Optional.of("127.0.0.1"), r.get("a@example.net").remoteHost(), "the smarthost tried");
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import works.cast.relay.server.message.DeliveryResult;
 
 /** Interop with Postfix's smtp-sink: dump files show what arrived (with LF line ends and its own headers first). */
 class SmtpSinkTest {

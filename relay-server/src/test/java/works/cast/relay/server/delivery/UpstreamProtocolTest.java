@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.server.config.OutboundTls;
+import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.tls.TestCertificates;
 
 /**

@@ -27,7 +27,7 @@ import works.cast.relay.core.policy.DomainPolicy;
 import works.cast.relay.core.policy.SigningPolicy;
 import works.cast.relay.server.delivery.DirectoryOutbox;
 import works.cast.relay.server.smtp.MessageSink;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.smtp.SessionInfo;
 
 class IntakeMemoryTest {

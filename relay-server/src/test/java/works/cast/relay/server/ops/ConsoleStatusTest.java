@@ -16,12 +16,12 @@ import works.cast.relay.core.keys.KeyAlgorithm;
 import works.cast.relay.core.keys.KeyStore;
 import works.cast.relay.core.mail.Domain;
 import works.cast.relay.server.config.TlsConfig;
-import works.cast.relay.server.delivery.DeliveryResult;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.Reply;
 import works.cast.relay.server.queue.MutableClock;
 import works.cast.relay.server.sender.DmarcLookup;
 import works.cast.relay.server.sender.DomainReport;
 import works.cast.relay.server.sender.SpfResult;
-import works.cast.relay.server.smtp.Reply;
 
 /** The console's data and page: history per minute and hour, the stricter TLS profile, escaping of mail's values. */
 class ConsoleStatusTest {

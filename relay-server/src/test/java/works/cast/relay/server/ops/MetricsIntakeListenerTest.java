@@ -12,11 +12,11 @@ import works.cast.relay.core.dkim.SigningRequest;
 import works.cast.relay.core.keys.SigningKey;
 import works.cast.relay.core.mail.Domain;
 import works.cast.relay.core.mail.Envelope;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.message.AcceptedMessage;
 import works.cast.relay.server.intake.IntakeListener;
 import works.cast.relay.server.intake.ReceivedMessage;
-import works.cast.relay.server.queue.QueueId;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.Reply;
 
 class MetricsIntakeListenerTest {
 

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import works.cast.relay.core.keys.CryptoProvider;
-import works.cast.relay.server.delivery.DeliveryResult;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.Reply;
 
 class RelayMetricsTest {
 

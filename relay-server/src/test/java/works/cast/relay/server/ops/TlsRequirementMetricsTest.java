@@ -13,12 +13,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import works.cast.relay.core.mail.TlsRequirement;
-import works.cast.relay.server.delivery.DeliveryResult;
+import works.cast.relay.server.message.DeliveryResult;
 import works.cast.relay.server.delivery.Forwarder;
 import works.cast.relay.server.delivery.OutboundMessage;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.QueueId;
 import works.cast.relay.server.smtp.Replies;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.Reply;
 
 /** The recipients of REQUIRETLS and TLS-Required: No messages are counted by requirement and result. */
 class TlsRequirementMetricsTest {

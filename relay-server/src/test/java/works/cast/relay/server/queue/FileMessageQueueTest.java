@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +26,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import works.cast.relay.server.intake.AcceptedMessage;
-import works.cast.relay.server.intake.MessageCommitter;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.IndexEntry;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.message.TestMessages;
 
 class FileMessageQueueTest {
 
@@ -47,6 +54,7 @@ class FileMessageQueueTest {
     @AfterEach
     void close() throws IOException {
         guard.holdDirectoryFsync.countDown();
+        guard.holdFileFsync.countDown();
         if (queue != null) {
             queue.close();
         }
@@ -57,12 +65,12 @@ class FileMessageQueueTest {
         open();
         guard.holdDirectoryFsync = new CountDownLatch(1);
         AcceptedMessage m = TestMessages.spool(queue, "billing@cast.works", List.of("a@example.net"), T0);
-        CompletableFuture<Reply> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
+        CompletableFuture<QueueEntry> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
         assertTrue(guard.fsyncEntered.await(30, TimeUnit.SECONDS));
         assertFalse(reply.isDone(), "250 before the directory fsync");
         assertTrue(Files.exists(dir.resolve(m.id() + ".msg")), "renamed into place before the directory fsync");
         guard.holdDirectoryFsync.countDown();
-        assertEquals(MessageCommitter.queued(m.id()), reply.get(30, TimeUnit.SECONDS));
+        assertEquals(m.id(), reply.get(30, TimeUnit.SECONDS).id());
 
         assertEquals(List.of(), TestMessages.names(queue.spoolDirectory()));
         assertEquals(List.of(m.id() + ".msg", "control", "incoming", "spare"), TestMessages.names(dir));
@@ -80,13 +88,13 @@ class FileMessageQueueTest {
         open();
         guard.holdDirectoryFsync = new CountDownLatch(1);
         AcceptedMessage first = TestMessages.spool(queue, "a@cast.works", List.of("x@example.net"), T0);
-        List<CompletableFuture<Reply>> replies = new ArrayList<>();
+        List<CompletableFuture<QueueEntry>> replies = new ArrayList<>();
         replies.add(queue.commit(first, queue.spoolFile(first.id())).toCompletableFuture());
         assertTrue(guard.fsyncEntered.await(30, TimeUnit.SECONDS));
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             AcceptedMessage m = TestMessages.spool(queue, "a@cast.works", List.of("x@example.net"), T0);
-            CompletableFuture<Reply> r = new CompletableFuture<>();
+            CompletableFuture<QueueEntry> r = new CompletableFuture<>();
             replies.add(r);
             Thread t = new Thread(() -> queue.commit(m, queue.spoolFile(m.id())).whenComplete((v, f) -> {
                 if (f != null) {
@@ -102,8 +110,8 @@ class FileMessageQueueTest {
             t.join();
         }
         guard.holdDirectoryFsync.countDown();
-        for (CompletableFuture<Reply> r : replies) {
-            assertEquals(250, r.get(30, TimeUnit.SECONDS).code());
+        for (CompletableFuture<QueueEntry> r : replies) {
+            assertFalse(r.get(30, TimeUnit.SECONDS).isFinal());
         }
         assertEquals(2, guard.directoryFsyncs.get(), "11 commits, one held batch and one shared batch");
         assertEquals(11, guard.fileFsyncs.get());
@@ -114,7 +122,7 @@ class FileMessageQueueTest {
         open();
         guard.diskFull = true;
         AcceptedMessage m = TestMessages.spool(queue, "billing@cast.works", List.of("a@example.net"), T0);
-        CompletableFuture<Reply> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
+        CompletableFuture<QueueEntry> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
         ExecutionException e = assertThrows(ExecutionException.class, () -> reply.get(30, TimeUnit.SECONDS));
         assertInstanceOf(IOException.class, e.getCause());
         assertEquals("No space left on device", e.getCause().getMessage());
@@ -128,9 +136,23 @@ class FileMessageQueueTest {
         open();
         guard.directoryFsyncFails = true;
         AcceptedMessage m = TestMessages.spool(queue, "billing@cast.works", List.of("a@example.net"), T0);
-        CompletableFuture<Reply> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
+        CompletableFuture<QueueEntry> reply = queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture();
         assertThrows(ExecutionException.class, () -> reply.get(30, TimeUnit.SECONDS));
         assertEquals(List.of("control", "incoming", "spare"), TestMessages.names(dir));
+    }
+
+    @Test
+    void aQueuedReportIsWrittenOffTheCallersThread() throws Exception {
+        open();
+        guard.holdFileFsync = new CountDownLatch(1);
+        // the delivery scheduler queues bounces: the call must return while the report's fsync is still pending
+        CompletableFuture<QueueEntry> f = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> queue.enqueue("",
+                List.of("billing@cast.works"), "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII))
+                .toCompletableFuture());
+        assertTrue(guard.fileFsyncEntered.await(30, TimeUnit.SECONDS));
+        assertFalse(f.isDone(), "not committed before its fsync");
+        guard.holdFileFsync.countDown();
+        assertTrue(queue.contains(f.get(30, TimeUnit.SECONDS).id()));
     }
 
     @Test
@@ -150,7 +172,8 @@ class FileMessageQueueTest {
         QueueEntry kept = TestMessages.commit(queue, "billing@cast.works", List.of("a@example.net"), T0);
         QueueEntry deferred = TestMessages.commit(queue, "billing@cast.works", List.of("a@example.net"), T0);
         QueueEntry deferredState = deferred.withRecipients(r -> r.attempted(RecipientState.PENDING,
-                T0.plusSeconds(60), new Reply(451, "4.4.1", "Try again later"), "smarthost mail.example.net:587"));
+                T0.plusSeconds(60), new Reply(451, "4.4.1", "Try again later"), "smarthost mail.example.net:587",
+                Optional.of("mail.example.net")));
         queue.update(deferredState);
         queue.close();
         queue = null;
@@ -180,7 +203,7 @@ class FileMessageQueueTest {
         }
         QueueEntry withState = all.get(6);
         queue.update(withState.withRecipients(r -> r.attempted(RecipientState.PENDING, T0.plusSeconds(60),
-                new Reply(451, "4.4.1", "Try again later"), "smarthost")));
+                new Reply(451, "4.4.1", "Try again later"), "smarthost", Optional.empty())));
         queue.close();
         queue = null;
         Path truncated = dir.resolve(all.get(0).id() + ".msg");

@@ -11,7 +11,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.Reply;
 
 class MetaFormatTest {
 
@@ -23,11 +27,11 @@ class MetaFormatTest {
                 RecipientStatus.pending("a@example.net", T0),
                 new RecipientStatus("ü@example.jp", RecipientState.PENDING, 2, T0.plusSeconds(300),
                         Optional.of(new Reply(451, "4.4.1", List.of("line one", "line two = 100%"))),
-                        Optional.of("smarthost mail.example.net:587")),
+                        Optional.of("smarthost mail.example.net:587"), Optional.of("mail.example.net")),
                 new RecipientStatus("c@example.net", RecipientState.FAILED, 1, T0,
-                        Optional.of(new Reply(550, "", "No")), Optional.empty()),
+                        Optional.of(new Reply(550, "", "No")), Optional.empty(), Optional.empty()),
                 new RecipientStatus("d@example.net", RecipientState.EXPIRED, 9, T0,
-                        Optional.of(new Reply(421, "", "")), Optional.empty())),
+                        Optional.of(new Reply(421, "", "")), Optional.of("mx"), Optional.of("mx1.example.org"))),
                 T0, 1234, true, true, "X-A: \u00e9\r\n".getBytes(StandardCharsets.UTF_8), "::1", Optional.empty());
         byte[] written = MetaFormat.write(e);
         QueueEntry back = MetaFormat.parse(written, "x.meta");

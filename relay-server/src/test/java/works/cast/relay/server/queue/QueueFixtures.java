@@ -10,6 +10,10 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.zip.CRC32C;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
 
 /**
  * Queue directories made directly, without a relay: v1 messages ({@code <id>.eml} + {@code <id>.meta}) written the
@@ -86,7 +90,8 @@ public final class QueueFixtures {
             byte[] body = ("From: app@cast.works\r\nTo: " + rcpt + "\r\nSubject: fixture " + i + "\r\nX-Seq: " + i
                     + "\r\n\r\n" + "x".repeat(Math.max(0, bodyBytes - 80)) + "\r\n").getBytes(StandardCharsets.US_ASCII);
             RecipientStatus r = RecipientStatus.pending(rcpt, received).attempted(RecipientState.PENDING, next,
-                    new works.cast.relay.server.smtp.Reply(421, "4.4.2", "upstream down"), "smarthost down:25");
+                    new works.cast.relay.server.message.Reply(421, "4.4.2", "upstream down"), "smarthost down:25",
+                    java.util.Optional.empty());
             QueueEntry e = new QueueEntry(id, "app@cast.works", List.of(r), received, body.length, false, false,
                     prepend, "10.0.0.5", java.util.Optional.empty());
             byte[] head = MessageFile.head(e);

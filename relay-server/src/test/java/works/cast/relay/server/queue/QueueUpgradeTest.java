@@ -15,8 +15,18 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import works.cast.relay.server.delivery.DeliveryResult;
-import works.cast.relay.server.delivery.DsnBuilder;
+import works.cast.relay.server.bounce.Bouncer;
+import works.cast.relay.server.bounce.DsnBuilder;
+import works.cast.relay.server.delivery.DeliveryWorker;
+import works.cast.relay.server.delivery.RecordingForwarder;
+import works.cast.relay.server.delivery.RetrySchedule;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.IndexEntry;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.TestMessages;
 
 /** A relay started on a queue a v1 relay wrote delivers those messages and writes new ones as v2. */
 class QueueUpgradeTest {
@@ -61,21 +71,26 @@ class QueueUpgradeTest {
             QueueEntry added = TestMessages.commit(queue, "billing@cast.works", List.of("n@example.net"), T0);
             assertTrue(Files.exists(dir.resolve(added.id() + ".msg")), "new mail is written as v2");
 
+            for (int i = 0; i < 3; i++) {
+                forwarder.thenAll(DeliveryResult.Delivered::new, RecordingForwarder.OK);
+            }
+            clock.advance(Duration.ofMinutes(10));
+            List<String> delivered = List.of(added.id() + ".msg", "control", "incoming", "spare");
             try (DeliveryWorker worker = new DeliveryWorker(queue, forwarder, new RetrySchedule(
-                    List.of(Duration.ofMinutes(1)), Duration.ofDays(5)), new DsnBuilder("relay.test", clock), 4, clock,
-                    false)) {
+                    List.of(Duration.ofMinutes(1)), Duration.ofDays(5)),
+                    new Bouncer(queue, new DsnBuilder("relay.test", clock)), 4, clock)) {
                 worker.start(recovered);
-                clock.advance(Duration.ofMinutes(10));
-                for (int i = 0; i < 3; i++) {
-                    forwarder.thenAll(DeliveryResult.Delivered::new, RecordingForwarder.OK);
+                // the worker runs on its own thread: bounded wait until the three upgraded messages are gone
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                while (System.nanoTime() < deadline
+                        && (forwarder.calls().size() < 3 || !TestMessages.names(dir).equals(delivered))) {
+                    Thread.sleep(5);
                 }
-                worker.runDue().get(30, java.util.concurrent.TimeUnit.SECONDS);
                 Map<QueueId, List<String>> sent = new java.util.HashMap<>();
                 forwarder.calls().forEach(c -> sent.put(c.message().id(), c.message().recipients()));
                 assertEquals(Map.of(fresh, List.of("a@example.net"), tried, List.of("b@example.net"),
                         halfMoved, List.of("c@example.net")), sent, "the delivered recipient is not sent again");
-                assertEquals(List.of(added.id() + ".msg", "control", "incoming", "spare"), TestMessages.names(dir),
-                        "delivered and removed");
+                assertEquals(delivered, TestMessages.names(dir), "delivered and removed");
             }
         }
     }

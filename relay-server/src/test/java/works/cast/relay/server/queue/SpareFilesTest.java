@@ -17,6 +17,9 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.TestMessages;
 
 class SpareFilesTest {
 

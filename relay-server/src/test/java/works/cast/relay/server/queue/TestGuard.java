@@ -13,6 +13,8 @@ final class TestGuard implements FileSystemGuard {
     final AtomicInteger directoryFsyncs = new AtomicInteger();
     final AtomicInteger fileFsyncs = new AtomicInteger();
     final CountDownLatch fsyncEntered = new CountDownLatch(1);
+    final CountDownLatch fileFsyncEntered = new CountDownLatch(1);
+    volatile CountDownLatch holdFileFsync = new CountDownLatch(0);
     volatile CountDownLatch holdDirectoryFsync = new CountDownLatch(0);
     volatile boolean diskFull;
     volatile boolean directoryFsyncFails;
@@ -27,6 +29,12 @@ final class TestGuard implements FileSystemGuard {
 
     @Override
     public void force(FileChannel channel) throws IOException {
+        fileFsyncEntered.countDown();
+        try {
+            holdFileFsync.await();
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
         fileFsyncs.incrementAndGet();
         FileSystemGuard.super.force(channel);
     }

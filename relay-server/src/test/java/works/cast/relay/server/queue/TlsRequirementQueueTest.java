@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import works.cast.relay.core.mail.TlsRequirement;
+import works.cast.relay.server.message.QueueEntry;
 
 /**
  * The TLS requirement of a message (RFC 8689) in the v2 message file: written only when there is one, read back

@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import works.cast.relay.core.mail.Envelope;
+import works.cast.relay.server.message.Reply;
 
 /** A MessageReceiver that keeps accepted messages in memory and records aborted ones. */
 final class RecordingReceiver implements MessageReceiver {

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
+import works.cast.relay.server.message.Reply;
 
 class SmtpSessionHandlerTest {
 

@@ -5,9 +5,9 @@ import java.time.Instant;
 import java.util.List;
 import works.cast.relay.server.delivery.ReplyText;
 import works.cast.relay.server.json.Json;
-import works.cast.relay.server.queue.QueueEntry;
-import works.cast.relay.server.queue.RecipientState;
-import works.cast.relay.server.queue.RecipientStatus;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
 
 /**
  * Text and JSON renderings of queued messages for the {@code queue} command. Stored texts (replies, upstreams,

@@ -12,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import works.cast.relay.server.cli.CliException;
 import works.cast.relay.server.queue.QueueControl;
-import works.cast.relay.server.queue.QueueEntry;
+import works.cast.relay.server.message.QueueEntry;
 
 /** {@code dkim-relay queue list}: every queued message with its recipients' state. */
 @Command(name = "list", mixinStandardHelpOptions = true, description = "List queued messages.")

@@ -7,7 +7,7 @@ import works.cast.relay.server.cli.CliException;
 import works.cast.relay.server.config.ConfigLoader;
 import works.cast.relay.server.config.InvalidConfigException;
 import works.cast.relay.server.queue.QueueControl;
-import works.cast.relay.server.queue.QueueId;
+import works.cast.relay.server.message.QueueId;
 
 /** The options every {@code queue} subcommand shares: which queue directory, and JSON output. */
 public final class QueueOptions {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import works.cast.relay.server.cli.CliException;
-import works.cast.relay.server.queue.QueueEntry;
+import works.cast.relay.server.message.QueueEntry;
 
 /** {@code dkim-relay queue show ID}: one message's envelope and per-recipient state. */
 @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one queued message.")

@@ -1,4 +1,4 @@
-package works.cast.relay.server.smtp;
+package works.cast.relay.server.message;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;

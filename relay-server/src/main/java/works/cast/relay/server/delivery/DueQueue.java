@@ -1,4 +1,4 @@
-package works.cast.relay.server.queue;
+package works.cast.relay.server.delivery;
 
 import java.time.Instant;
 import java.util.Comparator;

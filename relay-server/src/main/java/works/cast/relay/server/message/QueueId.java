@@ -1,4 +1,4 @@
-package works.cast.relay.server.queue;
+package works.cast.relay.server.message;
 
 import java.security.SecureRandom;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package works.cast.relay.server.delivery;
+package works.cast.relay.server.bounce;
 
 import jakarta.activation.DataHandler;
 import jakarta.mail.MessagingException;
@@ -23,8 +23,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
-import works.cast.relay.server.queue.QueueId;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.Reply;
 
 /**
  * Builds a delivery status notification (RFC 3464, {@code multipart/report; report-type=delivery-status}, RFC 6522)

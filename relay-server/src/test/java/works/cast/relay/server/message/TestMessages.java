@@ -1,4 +1,4 @@
-package works.cast.relay.server.queue;
+package works.cast.relay.server.message;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,18 +8,17 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import works.cast.relay.core.mail.Envelope;
-import works.cast.relay.server.intake.AcceptedMessage;
 
 /** Accepted messages with their spool files, as the intake hands them over. */
-final class TestMessages {
+public final class TestMessages {
 
-    static final String PREPEND = "DKIM-Signature: v=1; a=rsa-sha256; d=cast.works; s=s1; b=abc\r\n";
-    static final String BODY = "From: billing@cast.works\r\nTo: a@example.net\r\nSubject: Invoice\r\n\r\nHello\r\n";
+    public static final String PREPEND = "DKIM-Signature: v=1; a=rsa-sha256; d=cast.works; s=s1; b=abc\r\n";
+    public static final String BODY = "From: billing@cast.works\r\nTo: a@example.net\r\nSubject: Invoice\r\n\r\nHello\r\n";
 
     private TestMessages() {
     }
 
-    static AcceptedMessage spool(FileMessageQueue queue, String from, List<String> rcpts, Instant received)
+    public static AcceptedMessage spool(MessageStore queue, String from, List<String> rcpts, Instant received)
             throws IOException {
         QueueId id = QueueId.next();
         byte[] body = BODY.getBytes(StandardCharsets.US_ASCII);
@@ -29,14 +28,14 @@ final class TestMessages {
                 Optional.of("cast.works"), List.of("d=cast.works/s=s1/a=rsa-sha256"), body.length);
     }
 
-    static QueueEntry commit(FileMessageQueue queue, String from, List<String> rcpts, Instant received)
+    public static QueueEntry commit(MessageStore queue, String from, List<String> rcpts, Instant received)
             throws Exception {
         AcceptedMessage m = spool(queue, from, rcpts, received);
         queue.commit(m, queue.spoolFile(m.id())).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
         return queue.load(m.id()).orElseThrow();
     }
 
-    static List<String> names(Path dir) throws IOException {
+    public static List<String> names(Path dir) throws IOException {
         try (var s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(".lock")).sorted().toList();
         }

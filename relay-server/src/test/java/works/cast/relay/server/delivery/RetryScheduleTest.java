@@ -1,4 +1,4 @@
-package works.cast.relay.server.queue;
+package works.cast.relay.server.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import works.cast.relay.server.config.QueueConfig;
 
@@ -43,11 +42,4 @@ class RetryScheduleTest {
                 () -> new RetrySchedule(List.of(Duration.ZERO), Duration.ofDays(1)));
     }
 
-    @Test
-    void remoteHostComesFromTheForwarderDescription() {
-        assertEquals(Optional.of("mail.example.net"), Bouncer.remoteHost("smarthost mail.example.net:587"));
-        assertEquals(Optional.of("mx1.example.org"), Bouncer.remoteHost("mx mx1.example.org"));
-        assertEquals(Optional.of("2001:db8::1"), Bouncer.remoteHost("smarthost [2001:db8::1]:25"));
-        assertEquals(Optional.empty(), Bouncer.remoteHost("directory var/outbox"));
-    }
 }

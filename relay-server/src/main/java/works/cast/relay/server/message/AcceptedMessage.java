@@ -1,11 +1,10 @@
-package works.cast.relay.server.intake;
+package works.cast.relay.server.message;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import works.cast.relay.core.mail.Envelope;
-import works.cast.relay.server.queue.QueueId;
 
 /**
  * A message that passed every check and is about to be committed.

@@ -1,4 +1,4 @@
-package works.cast.relay.server.queue;
+package works.cast.relay.server.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,17 +18,26 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import works.cast.relay.server.delivery.DeliveryResult;
-import works.cast.relay.server.delivery.DsnBuilder;
+import works.cast.relay.server.bounce.Bouncer;
+import works.cast.relay.server.bounce.DsnBuilder;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.QueueEntry;
+import works.cast.relay.server.message.QueueId;
+import works.cast.relay.server.message.RecipientState;
+import works.cast.relay.server.message.RecipientStatus;
+import works.cast.relay.server.message.TestMessages;
+import works.cast.relay.server.queue.FileMessageQueue;
+import works.cast.relay.server.queue.MutableClock;
+import works.cast.relay.server.queue.QueueControl;
 
 class DeliveryWorkerTest {
 
@@ -52,7 +61,7 @@ class DeliveryWorkerTest {
         queue = new FileMessageQueue(dir, clock);
         worker = new DeliveryWorker(queue, forwarder,
                 new RetrySchedule(List.of(Duration.ofMinutes(1), Duration.ofMinutes(5)), Duration.ofMinutes(10)),
-                new DsnBuilder("relay.cast.works", clock), maxInFlight, clock, false);
+                new Bouncer(queue, new DsnBuilder("relay.cast.works", clock)), maxInFlight, clock, false);
         worker.start(queue.recover());
     }
 
@@ -78,25 +87,55 @@ class DeliveryWorkerTest {
     void theSchedulerNeverWaitsForTheSideFilesFsync() throws Exception {
         worker.close();
         queue.close();
-        TestGuard guard = new TestGuard();
-        queue = new FileMessageQueue(dir, clock, guard);
-        worker = new DeliveryWorker(queue, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
-                Duration.ofMinutes(10)), new DsnBuilder("relay.cast.works", clock), 4, clock, false);
+        queue = new FileMessageQueue(dir, clock);
+        HeldStore held = new HeldStore(queue);
+        worker = new DeliveryWorker(held, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
+                Duration.ofMinutes(10)), new Bouncer(held, new DsnBuilder("relay.cast.works", clock)), 4, clock,
+                false);
         worker.start(queue.recover());
         QueueEntry e = commit(SENDER, "a@example.net");
-        guard.holdDirectoryFsync = new CountDownLatch(1);
+        held.hold();
         forwarder.thenAll(DeliveryResult.Deferred::new, RecordingForwarder.BUSY);
         CompletableFuture<Void> round = worker.runDue();
-        assertEquals(1, get(worker.size()), "the scheduler answers while the fsync is held");
-        assertFalse(get(worker.delete(QueueId.next())), "and acts on requests");
+        QueueEntry other = commit(SENDER, "b@example.net");
+        assertEquals(2, get(worker.size()), "the scheduler answers while the write is held");
+        CompletableFuture<Boolean> deleted = worker.delete(other.id());
+        assertEquals(1, get(worker.size()), "and acts on requests");
         assertFalse(round.isDone(), "the round ends once the new state is durable");
-        guard.holdDirectoryFsync.countDown();
+        assertFalse(deleted.isDone(), "a delete completes once the files are gone");
+        held.release();
         get(round);
+        assertTrue(get(deleted));
         assertEquals(1, queue.load(e.id()).orElseThrow().attempts());
         clock.advance(Duration.ofMinutes(1));
         forwarder.thenAll(DeliveryResult.Delivered::new, RecordingForwarder.OK);
         get(worker.runDue());
         assertEquals(List.of(), queued());
+    }
+
+    @Test
+    void theSchedulerNeverWaitsForABouncesCommit() throws Exception {
+        worker.close();
+        queue.close();
+        queue = new FileMessageQueue(dir, clock);
+        HeldStore held = new HeldStore(queue);
+        worker = new DeliveryWorker(held, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
+                Duration.ofMinutes(10)), new Bouncer(held, new DsnBuilder("relay.cast.works", clock)), 4, clock,
+                false);
+        worker.start(queue.recover());
+        QueueEntry e = commit(SENDER, "a@example.net");
+        held.hold();
+        forwarder.thenAll(DeliveryResult.Failed::new, RecordingForwarder.NO_USER);
+        CompletableFuture<Void> round = worker.runDue();
+        assertEquals(1, get(worker.size()), "the scheduler answers while the report's commit is held");
+        assertFalse(round.isDone(), "the round ends once the report is queued and the message removed");
+        assertTrue(Files.exists(dir.resolve(e.id() + ".msg")), "kept until its report is durable");
+        held.release();
+        get(round);
+        assertEquals(1, get(worker.size()), "the report");
+        List<QueueEntry> left = queued();
+        assertEquals(1, left.size());
+        assertTrue(left.get(0).isNullSender(), "only the report is left");
     }
 
     @Test
@@ -132,7 +171,9 @@ class DeliveryWorkerTest {
     @Test
     void permanentFailureSendsExactlyOneReportToTheSender() throws Exception {
         QueueEntry e = commit(SENDER, "a@example.net");
-        forwarder.thenAll(DeliveryResult.Failed::new, RecordingForwarder.NO_USER);
+        // the server that refused is the forwarder's to report: not the host of its description (mail.example.net)
+        forwarder.thenAll(r -> new DeliveryResult.Failed(r, Optional.of("mx1.example.org")),
+                RecordingForwarder.NO_USER);
         get(worker.runDue());
 
         List<QueueEntry> left = queued();
@@ -164,7 +205,7 @@ class DeliveryWorkerTest {
         String status = new String(parts.getBodyPart(1).getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         assertTrue(status.startsWith("Reporting-MTA: dns; relay.cast.works\r\n"), status);
         for (String field : List.of("Arrival-Date: Sat, 28 Nov 2026 04:30:00 +0000", "Final-Recipient: rfc822; a@example.net",
-                "Action: failed", "Status: 5.1.1", "Remote-MTA: dns; mail.example.net",
+                "Action: failed", "Status: 5.1.1", "Remote-MTA: dns; mx1.example.org",
                 "Diagnostic-Code: smtp; 550 5.1.1 No such user")) {
             assertTrue(status.contains(field + "\r\n"), field + " in\n" + status);
         }
@@ -307,7 +348,7 @@ class DeliveryWorkerTest {
         queue.close();
         queue = new FileMessageQueue(dir, clock);
         worker = new DeliveryWorker(queue, forwarder, new RetrySchedule(List.of(Duration.ofMinutes(1)),
-                Duration.ofHours(1)), new DsnBuilder("relay.cast.works", clock), 4, clock);
+                Duration.ofHours(1)), new Bouncer(queue, new DsnBuilder("relay.cast.works", clock)), 4, clock);
         worker.start(queue.recover());
         forwarder.thenAll(DeliveryResult.Deferred::new, RecordingForwarder.BUSY);
         QueueEntry e = commit(SENDER, "a@example.net");

@@ -1,8 +1,9 @@
-package works.cast.relay.server.delivery;
+package works.cast.relay.server.bounce;
 
 import java.nio.file.Path;
 import java.util.Map;
-import works.cast.relay.server.intake.AcceptedMessage;
+import works.cast.relay.server.message.AcceptedMessage;
+import works.cast.relay.server.message.DeliveryResult;
 
 /**
  * Receives the recipients that a passthrough delivery could not deliver while others were delivered, so that a

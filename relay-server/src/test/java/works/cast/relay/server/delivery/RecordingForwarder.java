@@ -1,4 +1,4 @@
-package works.cast.relay.server.queue;
+package works.cast.relay.server.delivery;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,28 +14,26 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import works.cast.relay.server.delivery.DeliveryResult;
-import works.cast.relay.server.delivery.Forwarder;
-import works.cast.relay.server.delivery.OutboundMessage;
-import works.cast.relay.server.smtp.Reply;
+import works.cast.relay.server.message.DeliveryResult;
+import works.cast.relay.server.message.Reply;
 
 /** A forwarder that records each call with the bytes it would send and answers from a per-call script. */
-final class RecordingForwarder implements Forwarder {
+public final class RecordingForwarder implements Forwarder {
 
     /** One call: the message and its content as read at call time. */
-    record Call(OutboundMessage message, byte[] content) {
+    public record Call(OutboundMessage message, byte[] content) {
     }
 
-    static final Reply OK = new Reply(250, "2.0.0", "Ok");
-    static final Reply BUSY = new Reply(451, "4.4.1", "Try again later");
-    static final Reply NO_USER = new Reply(550, "5.1.1", "No such user");
+    public static final Reply OK = new Reply(250, "2.0.0", "Ok");
+    public static final Reply BUSY = new Reply(451, "4.4.1", "Try again later");
+    public static final Reply NO_USER = new Reply(550, "5.1.1", "No such user");
 
     private final List<Call> calls = new ArrayList<>();
     private final Deque<Function<OutboundMessage, CompletionStage<Map<String, DeliveryResult>>>> script =
             new ArrayDeque<>();
 
     /** The next call answers every recipient with {@code result}. */
-    synchronized RecordingForwarder thenAll(Function<Reply, DeliveryResult> kind, Reply reply) {
+    public synchronized RecordingForwarder thenAll(Function<Reply, DeliveryResult> kind, Reply reply) {
         script.add(m -> {
             Map<String, DeliveryResult> out = new LinkedHashMap<>();
             m.recipients().forEach(r -> out.put(r, kind.apply(reply)));
@@ -45,13 +43,13 @@ final class RecordingForwarder implements Forwarder {
     }
 
     /** The next call answers per recipient. */
-    synchronized RecordingForwarder then(Map<String, DeliveryResult> results) {
+    public synchronized RecordingForwarder then(Map<String, DeliveryResult> results) {
         script.add(m -> CompletableFuture.completedFuture(results));
         return this;
     }
 
     /** The next call answers when the test completes the returned future. */
-    synchronized CompletableFuture<Map<String, DeliveryResult>> thenHold() {
+    public synchronized CompletableFuture<Map<String, DeliveryResult>> thenHold() {
         CompletableFuture<Map<String, DeliveryResult>> f = new CompletableFuture<>();
         script.add(m -> f);
         return f;
@@ -66,7 +64,7 @@ final class RecordingForwarder implements Forwarder {
         return script.poll().apply(message);
     }
 
-    synchronized List<Call> calls() {
+    public synchronized List<Call> calls() {
         return List.copyOf(calls);
     }
 
