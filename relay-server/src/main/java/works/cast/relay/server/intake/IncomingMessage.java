@@ -142,7 +142,7 @@ final class IncomingMessage implements MessageSink {
         return paused.compareAndSet(true, false);
     }
 
-    /** On the serial executor: the header block is no longer needed (its reservation, or what it holds). */
+    /** Once no more bytes can arrive: the header block's reservation, or what it holds, goes back. */
     private void releaseHeader() {
         memory.unreserve(headerCharged);
         headerCharged = 0;
@@ -196,8 +196,11 @@ final class IncomingMessage implements MessageSink {
         }
         io.execute(() -> {
             try {
+                // The header memory goes back before the client hears the reply, so that a client that sends
+                // its next DATA at once finds the room this message held. Called on the completing thread: every
+                // write of headerCharged happened on the I/O thread before complete() handed the message on.
                 complete().whenComplete((r, failure) -> {
-                    io.execute(this::releaseHeader);
+                    releaseHeader();
                     if (failure != null) {
                         log.error("intake failed id={} session={}", id, session.sessionId(), failure);
                         reply.complete(Replies.localError());
