@@ -22,14 +22,32 @@ final class HeaderAdditions {
     /** RFC 5322 section 3.3 date-time, always in English. */
     static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
 
+    /** The last date written, for the next messages of the same second (formatting is most of a field's cost). */
+    private static volatile FormattedDate lastDate = new FormattedDate(Long.MIN_VALUE, 0, "");
+
+    private record FormattedDate(long epochSecond, int offsetSeconds, String text) {
+    }
+
     private HeaderAdditions() {
+    }
+
+    /** {@code now} as an RFC 5322 date-time. */
+    static String date(ZonedDateTime now) {
+        FormattedDate d = lastDate;
+        long second = now.toEpochSecond();
+        int offset = now.getOffset().getTotalSeconds();
+        if (d.epochSecond() != second || d.offsetSeconds() != offset) {
+            d = new FormattedDate(second, offset, RFC5322.format(now));
+            lastDate = d;
+        }
+        return d.text();
     }
 
     /** Date and Message-ID fields to add, for the ones the message lacks. */
     static List<HeaderField> missing(HeaderBlock headers, QueueId id, String hostname, ZonedDateTime now) {
         List<HeaderField> out = new ArrayList<>(2);
         if (headers.count("date") == 0) {
-            out.add(HeaderField.parse("Date: " + RFC5322.format(now) + "\r\n"));
+            out.add(HeaderField.parse("Date: " + date(now) + "\r\n"));
         }
         if (headers.count("message-id") == 0) {
             out.add(HeaderField.parse("Message-ID: <" + id.value().toLowerCase(Locale.ROOT) + "@" + hostname + ">\r\n"));
@@ -60,7 +78,7 @@ final class HeaderAdditions {
         if (recipients.size() == 1) {
             sb.append("\r\n\tfor <").append(sanitize(recipients.get(0))).append('>');
         }
-        sb.append("; ").append(RFC5322.format(now)).append("\r\n");
+        sb.append("; ").append(date(now)).append("\r\n");
         return HeaderField.parse(sb.toString());
     }
 
