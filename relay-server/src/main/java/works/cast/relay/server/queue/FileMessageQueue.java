@@ -32,9 +32,9 @@ import works.cast.relay.server.message.RecipientStatus;
 
 /**
  * The durable queue on {@code queue.dir} (RFC 5321 section 4.5.4: once the relay answers 250 it owns the message).
- * Commit order: write {@code <id>.msg.tmp} (header, prepended fields, the received bytes copied from the spool file,
- * trailer with length and CRC32C; {@link MessageFile}), fsync it, rename it to {@code <id>.msg}, fsync the
- * directory: that fsync is the commit point. It is shared by every message ready before it started
+ * Commit order: write the message file in a spare file of {@code spare/} or a new {@code <id>.msg.tmp} (header,
+ * prepended fields, the received bytes copied from the spool file, trailer with length and CRC32C;
+ * {@link MessageFile}), fsync it, rename it to {@code <id>.msg}, fsync the directory: that fsync is the commit point. It is shared by every message ready before it started
  * ({@link GroupCommit}); the 250 goes out only after it. The spool file itself is never fsynced.
  *
  * <p>It is the relay's {@link MessageStore} and knows nothing about SMTP or delivery. Threads: {@link #commit} runs

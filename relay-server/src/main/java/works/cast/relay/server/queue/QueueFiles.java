@@ -112,19 +112,25 @@ final class QueueFiles {
     }
 
     /**
-     * Writes {@code <id>.msg.tmp} (the head, {@code entry.size()} bytes of {@code body}, the trailer), fsyncs it and
-     * renames it to {@code <id>.msg}; the caller fsyncs the directory, which commits the message.
+     * Writes the message file (the head, {@code entry.size()} bytes of {@code body}, the trailer) in a spare file or
+     * a new {@code <id>.msg.tmp}, fsyncs it and renames it to {@code <id>.msg}; the caller fsyncs the directory,
+     * which commits the message.
      */
     void writeMessage(QueueEntry entry, Path body) throws IOException {
-        Path tmp = tmp(msg(entry.id()));
+        // Written in a spare file where it lies (one rename fewer than moving it to <id>.msg.tmp first), else in
+        // a new <id>.msg.tmp.
+        Path spare = spares != null ? spares.takeForWrite() : null;
+        Path work = spare != null ? spare : tmp(msg(entry.id()));
         try {
-            try (FileChannel out = create(tmp); FileChannel in = FileChannel.open(body, StandardOpenOption.READ)) {
+            try (FileChannel out = spare != null ? FileChannel.open(spare, StandardOpenOption.WRITE)
+                    : FileChannel.open(work, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                 FileChannel in = FileChannel.open(body, StandardOpenOption.READ)) {
                 MessageFile.write(out, entry, in, guard);
                 guard.force(out);
             }
-            Files.move(tmp, msg(entry.id()), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(work, msg(entry.id()), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
+            Files.deleteIfExists(work);
             throw e;
         }
     }
@@ -176,8 +182,12 @@ final class QueueFiles {
         }
         byte[] state;
         try {
-            state = Files.readAllBytes(state(id));
+            // Most messages have no side file: ask without an exception first.
+            state = state(id).toFile().exists() ? Files.readAllBytes(state(id)) : null;
         } catch (NoSuchFileException none) {
+            state = null;
+        }
+        if (state == null) {
             return e;
         }
         return StateFile.apply(e, state, state(id).toString());
@@ -209,14 +219,15 @@ final class QueueFiles {
 
     /**
      * Removes a message: its {@code .msg} first (it stops being committed), then its side file; for v1 the
-     * {@code .meta}, then the {@code .eml}. Files go to {@code spare/} when the relay runs.
+     * {@code .meta}, then the {@code .eml}. When the relay runs the {@code .msg} goes to {@code spare/}; the others,
+     * small or rare, are unlinked.
      */
     void remove(QueueId id) throws IOException {
         for (Path p : List.of(msg(id), state(id), meta(id), eml(id))) {
-            if (spares != null) {
+            if (spares != null && p.equals(msg(id))) {
                 spares.recycle(p);
             } else {
-                Files.deleteIfExists(p);
+                Files.deleteIfExists(p); // no exception when missing, as most side files are
             }
         }
     }

@@ -124,6 +124,16 @@ final class SpareFiles {
         return FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
 
+    /**
+     * A spare file to write a new file in, in {@code spare/} itself; the caller overwrites it from offset 0, cuts and
+     * fsyncs it, then renames it into its place, which saves the rename that {@link #create} makes first. Null when
+     * no spare file is ready. A crash before that rename leaves it a spare file, still in {@code spare/}.
+     */
+    Path takeForWrite() {
+        Spare s = take();
+        return s == null ? null : s.path();
+    }
+
     /** The oldest spare file whose removal is durable, or null; files are ready in the order they came. */
     private synchronized Spare take() {
         Spare s = free.peek();
@@ -145,10 +155,11 @@ final class SpareFiles {
 
     /** Moves {@code file} into the pool, or unlinks it when it is large or the pool is full; a missing file is fine. */
     void recycle(Path file) throws IOException {
-        long size;
-        try {
-            size = Files.size(file);
-        } catch (java.nio.file.NoSuchFileException e) {
+        // java.io.File answers "no such file" without an exception (Files.size throws one, with its stack trace,
+        // for every message that has no side file).
+        java.io.File f = file.toFile();
+        long size = f.length();
+        if (size == 0 && !f.exists()) {
             return;
         }
         Path to;

@@ -172,4 +172,55 @@ class SpareFilesTest {
         }
         assertEquals(ino, inode(second), "reused once the fsync covering the removal is done");
     }
+
+    @Test
+    void aMessageWrittenInALongerSpareFileHoldsExactlyItsOwnBytes() throws Exception {
+        Instant t0 = Instant.parse("2026-11-28T04:30:00Z");
+        try (FileMessageQueue queue = new FileMessageQueue(dir, new MutableClock(t0), new TestGuard())) {
+            QueueEntry old = queue.enqueue("a@cast.works", List.of("b@example.net"), new byte[2000])
+                    .toCompletableFuture().get();
+            queue.remove(old.id());
+            queue.enqueue("a@cast.works", List.of("b@example.net"), new byte[10]).toCompletableFuture().get();
+            java.util.Set<Object> spareInodes = new java.util.HashSet<>();
+            try (var files = Files.list(dir.resolve("spare"))) {
+                for (Path f : files.toList()) {
+                    spareInodes.add(inode(f));
+                }
+            }
+            assertTrue(!spareInodes.isEmpty(), "the removed message's files are spare files now");
+            QueueEntry next = queue.enqueue("c@cast.works", List.of("d@example.net"),
+                    "Subject: new\r\n\r\nnew\r\n".getBytes(StandardCharsets.US_ASCII)).toCompletableFuture().get();
+            assertTrue(spareInodes.contains(inode(queue.files().msg(next.id()))),
+                    "the new message file is a former spare file");
+            try (var in = queue.files().received(queue.files().read(next.id(), true))) {
+                assertArrayEquals("Subject: new\r\n\r\nnew\r\n".getBytes(StandardCharsets.US_ASCII), in.readAllBytes());
+            }
+        }
+    }
+
+    @Test
+    void aSpareFileIsTakenForWritingOnlyAfterTheFsyncCoveringItsRemoval() throws Exception {
+        long[] durable = {0};
+        SpareFiles spares = new SpareFiles(dir.resolve("spare"), new SpareFiles.Generations() {
+            @Override
+            public long next() {
+                return 1;
+            }
+
+            @Override
+            public long durable() {
+                return durable[0];
+            }
+        });
+        Path removed = dir.resolve("01M8G7AXBZG4C5YF.msg");
+        Files.write(removed, new byte[100]);
+        Object ino = inode(removed);
+        spares.recycle(removed);
+        assertEquals(null, spares.takeForWrite(), "not while the removal may not be durable");
+        durable[0] = 1;
+        Path taken = spares.takeForWrite();
+        assertEquals(ino, inode(taken));
+        assertEquals(dir.resolve("spare"), taken.getParent(), "written where it lies, in spare/");
+        assertEquals(0, spares.size());
+    }
 }
