@@ -25,6 +25,7 @@ import java.util.Properties;
 import java.util.function.UnaryOperator;
 import works.cast.relay.server.message.QueueId;
 import works.cast.relay.server.message.Reply;
+import works.cast.relay.server.message.RelayMimeMessage;
 
 /**
  * Builds a delivery status notification (RFC 3464, {@code multipart/report; report-type=delivery-status}, RFC 6522)
@@ -104,7 +105,7 @@ public final class DsnBuilder {
             throw new IllegalArgumentException("dsn for " + originalId + ": no failed recipients");
         }
         try {
-            MimeMessage message = new DsnMessage(Session.getInstance(new Properties()),
+            MimeMessage message = new RelayMimeMessage(Session.getInstance(new Properties()),
                     QueueId.next().value().toLowerCase(Locale.ROOT) + "@" + hostname);
             message.setFrom(new InternetAddress("MAILER-DAEMON@" + fromDomain, "Mail Delivery System", "US-ASCII"));
             InternetAddress to = new InternetAddress();
@@ -195,20 +196,5 @@ public final class DsnBuilder {
             sb.append(c >= 0x20 && c < 0x7f ? c : '?');
         }
         return sb.toString();
-    }
-
-    /** A MimeMessage with the relay's own Message-ID (no host name lookup). */
-    private static final class DsnMessage extends MimeMessage {
-        private final String messageId;
-
-        DsnMessage(Session session, String messageId) {
-            super(session);
-            this.messageId = messageId;
-        }
-
-        @Override
-        protected void updateMessageID() throws MessagingException {
-            setHeader("Message-ID", "<" + messageId + ">");
-        }
     }
 }

@@ -24,6 +24,7 @@ import java.util.Properties;
 import java.util.function.UnaryOperator;
 import java.util.zip.GZIPOutputStream;
 import works.cast.relay.server.json.Json;
+import works.cast.relay.server.message.RelayMimeMessage;
 
 /**
  * One SMTP TLS report (RFC 8460 section 4): the JSON of one day's sessions to one policy domain, gzipped in a
@@ -93,7 +94,7 @@ public final class TlsReport {
                                  String domain, String json, Instant now, String hostname,
                                  UnaryOperator<byte[]> signer) {
         try {
-            MimeMessage m = new ReportMessage(Session.getInstance(new Properties()),
+            MimeMessage m = new RelayMimeMessage(Session.getInstance(new Properties()),
                     reportId + "@" + hostname);
             m.setFrom(new InternetAddress(from));
             for (String t : to) {
@@ -182,20 +183,5 @@ public final class TlsReport {
             }
         }
         return new ReportUris(mailto, https);
-    }
-
-    /** A MimeMessage with the relay's own Message-ID. */
-    private static final class ReportMessage extends MimeMessage {
-        private final String messageId;
-
-        ReportMessage(Session session, String messageId) {
-            super(session);
-            this.messageId = messageId;
-        }
-
-        @Override
-        protected void updateMessageID() throws MessagingException {
-            setHeader("Message-ID", "<" + messageId + ">");
-        }
     }
 }
