@@ -37,6 +37,7 @@ import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.delivery.tls.TlsReportCounts;
 import works.cast.relay.server.delivery.tls.TlsReporter;
 import works.cast.relay.server.dns.DnsClient;
+import works.cast.relay.server.dns.Dnsmasq;
 import works.cast.relay.server.dns.DnsServers;
 import works.cast.relay.server.message.DeliveryResult;
 
@@ -186,7 +187,7 @@ class MtaStsDeliveryTest {
         cmd.add("--txt-record=_smtp._tls.nostarttls.test,v=TLSRPTv1; rua=https://reports.testing.test:" + webPort
                 + "/tlsrpt/broken");
         dnsmasq = Tools.start(cmd, tmp.resolve("dnsmasq.log"));
-        awaitDns();
+        Dnsmasq.awaitAnswer(dns(), "mx.good.test");
         forwarder = forwarder();
     }
 
@@ -216,23 +217,6 @@ class MtaStsDeliveryTest {
         return new MxForwarder(config, new LoopGuard(true, List.of("127.0.0.1")), settings, Duration.ofSeconds(30), io,
                 MxTlsPolicies.of(security, dns(), tmp.resolve("queue"), Duration.ofSeconds(5), io, Clock.systemUTC()),
                 record);
-    }
-
-    /** dnsmasq answers once it has bound: poll for the first answer, bounded. */
-    private void awaitDns() throws Exception {
-        DnsClient d = dns();
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (!d.query("mx.good.test", org.xbill.DNS.Type.A).get().records().isEmpty()) {
-                    return;
-                }
-            } catch (Exception e) {
-                // not yet listening
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("dnsmasq did not answer");
     }
 
     @AfterEach

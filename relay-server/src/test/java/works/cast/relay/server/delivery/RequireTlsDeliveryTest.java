@@ -34,6 +34,7 @@ import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.delivery.tls.MxTlsPolicies;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.dns.DnsClient;
+import works.cast.relay.server.dns.Dnsmasq;
 import works.cast.relay.server.dns.DnsServers;
 import works.cast.relay.server.message.DeliveryResult;
 
@@ -127,7 +128,7 @@ class RequireTlsDeliveryTest {
             cmd.add("--host-record=mta-sts." + d + ".test," + WEB);
         }
         dnsmasq = Tools.start(cmd, tmp.resolve("dnsmasq.log"));
-        awaitDns();
+        Dnsmasq.awaitAnswer(dns(), "mx.good.test");
 
         MxTlsConfig security = new MxTlsConfig(true, web.getAddress().getPort(), false, Optional.of(trustStore),
                 Optional.of("tlsrpt@cast.works"));
@@ -151,22 +152,6 @@ class RequireTlsDeliveryTest {
 
     private DnsClient dns() {
         return new DnsClient(DnsServers.parse(List.of(DNS + ":" + dnsPort)), Duration.ofMillis(500), 2);
-    }
-
-    private void awaitDns() throws Exception {
-        DnsClient d = dns();
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (!d.query("mx.good.test", org.xbill.DNS.Type.A).get().records().isEmpty()) {
-                    return;
-                }
-            } catch (Exception e) {
-                // not yet listening
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("dnsmasq did not answer");
     }
 
     @AfterEach

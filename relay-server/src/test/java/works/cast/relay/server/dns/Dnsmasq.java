@@ -93,6 +93,25 @@ public final class Dnsmasq implements AutoCloseable {
         throw new IllegalStateException("dnsmasq did not start on " + ADDRESS + ": " + lastError);
     }
 
+    /**
+     * Waits (at most 10 s) until {@code dns} answers an A query for {@code name}: a dnsmasq started by a test
+     * answers once it has bound.
+     */
+    public static void awaitAnswer(works.cast.relay.server.dns.DnsClient dns, String name) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (!dns.query(name, org.xbill.DNS.Type.A).get().records().isEmpty()) {
+                    return;
+                }
+            } catch (Exception e) {
+                // not yet listening
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("dnsmasq did not answer for " + name + " within 10 s");
+    }
+
     private static int freePort() throws Exception {
         InetAddress a = InetAddress.getByName(ADDRESS);
         for (int i = 0; i < 20; i++) {
