@@ -93,8 +93,14 @@ final class MessageFile {
         out.truncate(out.position());
     }
 
+    /** {@code end <16 hex digits of the length> <8 hex digits of the CRC>\n} (without String.format: every message). */
     static byte[] trailer(long bodyLength, long crc) {
-        return String.format("end %016x %08x\n", bodyLength, crc).getBytes(StandardCharsets.US_ASCII);
+        return ("end " + hex(bodyLength, 16) + " " + hex(crc, 8) + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String hex(long value, int digits) {
+        String h = Long.toHexString(value);
+        return h.length() >= digits ? h : "0".repeat(digits - h.length()) + h;
     }
 
     /**

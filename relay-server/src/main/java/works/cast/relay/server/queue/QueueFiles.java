@@ -226,8 +226,10 @@ final class QueueFiles {
         for (Path p : List.of(msg(id), state(id), meta(id), eml(id))) {
             if (spares != null && p.equals(msg(id))) {
                 spares.recycle(p);
-            } else {
-                Files.deleteIfExists(p); // no exception when missing, as most side files are
+            } else if (!p.toFile().delete() && p.toFile().exists()) {
+                // java.io.File answers "no such file" without an exception (java.nio.file makes one, with a stack
+                // trace); most of these files do not exist. One that is there and could not go is an error.
+                Files.delete(p);
             }
         }
     }
