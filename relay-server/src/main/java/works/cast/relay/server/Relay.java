@@ -145,8 +145,10 @@ public final class Relay implements AutoCloseable {
         }
         DeliveryStack delivery = parts.add("delivery", DeliveryStack.create(config, clock, metrics,
                 RelayWiring.dsnBuilder(config, policy, clock), policy, loops));
+        // Each of these threads waits for its message file's fsync; with two per core the cores sat idle during
+        // those waits at 50 concurrent clients (bench/compare.sh: 8 threads on 2 cores, +10 % at concurrency 50).
         ExecutorService ioPool = Executors.newFixedThreadPool(
-                Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+                Math.max(8, 4 * Runtime.getRuntime().availableProcessors()),
                 new DefaultThreadFactory("intake-spool-sign-commit", true));
         parts.onStop("intake I/O", drain -> awaitPendingCommits(ioPool, drain));
         IntakeListener listener = new MetricsIntakeListener(metrics, new MessageLog());
