@@ -74,14 +74,14 @@ final class IncomingMessage implements MessageSink {
         this.io = io;
         this.hasher = hasher;
         this.committer = committer;
-        this.spoolFile = committer.spoolFile(id);
+        this.spoolFile = committer.newSpoolFile(id);
         this.finisher = finisher;
         io.execute(this::open);
     }
 
     private void open() {
         try {
-            spool = committer.openSpool(id);
+            spool = committer.openSpool(spoolFile);
         } catch (IOException e) {
             ioFailure = e;
         }

@@ -42,11 +42,19 @@ public interface MessageCommitter {
     }
 
     /**
-     * Opens the spool file of an id for writing from offset 0. It may be a reused file with old bytes: the writer
-     * truncates it to what it wrote.
+     * The spool file for a message about to arrive, asked once per message (without I/O, on any thread): {@link
+     * #spoolFile} unless the committer reuses spool files.
      */
-    default FileChannel openSpool(QueueId id) throws IOException {
-        return FileChannel.open(spoolFile(id), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    default Path newSpoolFile(QueueId id) {
+        return spoolFile(id);
+    }
+
+    /**
+     * Opens a spool file from {@link #newSpoolFile} for writing from offset 0. It may be a reused file with old
+     * bytes: the writer truncates it to what it wrote.
+     */
+    default FileChannel openSpool(Path spoolFile) throws IOException {
+        return FileChannel.open(spoolFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
 
     /** A spool write failed (most likely a full disk): release any space kept for reuse. */

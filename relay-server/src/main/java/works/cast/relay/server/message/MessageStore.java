@@ -37,10 +37,18 @@ public interface MessageStore {
     }
 
     /**
-     * Opens the spool file of an id for writing from offset 0. It may be a reused file with old bytes: the writer
-     * truncates it to what it wrote.
+     * The spool file for a message about to arrive, asked once per message (without I/O, on any thread); it may be
+     * a reused one, given back when the message is committed.
      */
-    FileChannel openSpool(QueueId id) throws IOException;
+    default Path newSpoolFile(QueueId id) {
+        return spoolFile(id);
+    }
+
+    /**
+     * Opens a spool file from {@link #newSpoolFile} for writing from offset 0. It may be a reused file with old
+     * bytes: the writer truncates it to what it wrote.
+     */
+    FileChannel openSpool(Path spoolFile) throws IOException;
 
     /** A spool write failed (most likely a full disk): release any space kept for reuse. */
     void storageFull();

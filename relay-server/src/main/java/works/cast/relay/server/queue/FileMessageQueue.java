@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -52,6 +53,7 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
     private final QueueLock lock;
     private final GroupCommit group;
     private final SpareFiles spares;
+    private final SpoolSlots slots;
     /** Side-file writes, removals and reports for the delivery scheduler, one at a time, in order, off its thread. */
     private final ExecutorService store = Executors.newSingleThreadExecutor(
             new DefaultThreadFactory("queue-store", true));
@@ -69,6 +71,7 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
         this.lock = acquire(dir);
         this.control = new QueueControl(dir, clock);
         this.group = new GroupCommit(files::fsyncDirectory, "queue-commit");
+        this.slots = new SpoolSlots(files.incoming());
         this.spares = files.useSpares(new SpareFiles.Generations() {
             @Override
             public long next() {
@@ -117,14 +120,26 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
         return files.incoming();
     }
 
+    /** A free spool file of {@code incoming/}, reused without a rename ({@link SpoolSlots}). */
     @Override
-    public FileChannel openSpool(QueueId id) throws IOException {
-        return spares.create(spoolFile(id));
+    public Path newSpoolFile(QueueId id) {
+        return slots.take();
+    }
+
+    @Override
+    public FileChannel openSpool(Path spoolFile) throws IOException {
+        return isSlot(spoolFile) ? FileChannel.open(spoolFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)
+                : spares.create(spoolFile);
+    }
+
+    private boolean isSlot(Path spoolFile) {
+        return SpoolSlots.isSlot(spoolFile) && files.incoming().equals(spoolFile.getParent());
     }
 
     @Override
     public void storageFull() {
         spares.release();
+        slots.release();
     }
 
     @Override
@@ -173,8 +188,8 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
     private CompletableFuture<QueueEntry> enqueueNow(String reversePath, List<String> recipients, byte[] message,
                                                      TlsRequirement tls) {
         QueueId id = QueueId.next();
-        Path spool = spoolFile(id);
-        try (FileChannel ch = openSpool(id)) {
+        Path spool = newSpoolFile(id);
+        try (FileChannel ch = openSpool(spool)) {
             files.guard().write(ch, ByteBuffer.wrap(message));
             ch.truncate(message.length);
         } catch (IOException e) {
@@ -194,13 +209,16 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
             files.writeMessage(entry, spoolFile);
         } catch (IOException | RuntimeException e) {
             rollback(id, spoolFile);
-            spares.release(); // most likely the disk is full: give the space back
+            storageFull(); // most likely the disk is full: give the space back
             return CompletableFuture.failedFuture(e);
         }
-        try {
-            spares.recycle(spoolFile); // its bytes are in the message file now
-        } catch (IOException e) {
-            log.debug("cannot remove spool file {}: {}", spoolFile, e.toString());
+        boolean slot = isSlot(spoolFile);
+        if (!slot) {
+            try {
+                spares.recycle(spoolFile); // its bytes are in the message file now
+            } catch (IOException e) {
+                log.debug("cannot remove spool file {}: {}", spoolFile, e.toString());
+            }
         }
         CompletableFuture<QueueEntry> done = new CompletableFuture<>();
         group.sync().whenComplete((v, failure) -> {
@@ -208,6 +226,11 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
                 rollback(id, spoolFile);
                 done.completeExceptionally(failure);
                 return;
+            }
+            if (slot) {
+                // Only now: on a failed commit the intake removes the spool file, which must not be another
+                // message's by then.
+                slots.giveBack(spoolFile);
             }
             try {
                 listener.accept(entry);

@@ -29,7 +29,8 @@ import works.cast.relay.server.message.QueueId;
  * &lt;dir&gt;/&lt;id&gt;.state        recipient state after an attempt that did not finish the message ({@link StateFile})
  * &lt;dir&gt;/&lt;id&gt;.eml + .meta   a message queued by a v1 relay; recovery rewrites it as v2
  * &lt;dir&gt;/*.tmp               a file being written; removed at start
- * &lt;dir&gt;/incoming/&lt;id&gt;.eml messages still arriving (no 250 yet); removed at start
+ * &lt;dir&gt;/incoming/spool-&lt;n&gt; messages still arriving (no 250 yet), files reused ({@link SpoolSlots})
+ * &lt;dir&gt;/incoming/&lt;id&gt;.eml the same, written by other paths (passthrough deferrals); removed at start
  * &lt;dir&gt;/spare/             files of removed messages, reused by the running relay ({@link SpareFiles})
  * &lt;dir&gt;/corrupt/            files recovery could not use, kept for the operator
  * &lt;dir&gt;/control/            requests from the queue command to the running relay ({@link QueueControl})

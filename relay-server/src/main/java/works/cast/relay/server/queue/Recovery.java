@@ -45,6 +45,9 @@ final class Recovery {
             removed++;
         }
         for (Path f : list(files.incoming(), "*")) {
+            if (SpoolSlots.isSlot(f)) {
+                continue; // a reusable spool file (SpoolSlots): whatever it holds was never answered 250
+            }
             Optional<QueueId> id = idOf(f, QueueFiles.EML);
             if (id.isPresent() && Files.exists(files.meta(id.get())) && !Files.exists(files.eml(id.get()))) {
                 // A v1 relay moved the bytes out of incoming/ before it wrote the .meta; the move was not durable.

@@ -99,8 +99,13 @@ final class HeldStore implements MessageStore {
     }
 
     @Override
-    public FileChannel openSpool(QueueId id) throws IOException {
-        return store.openSpool(id);
+    public Path newSpoolFile(QueueId id) {
+        return store.newSpoolFile(id);
+    }
+
+    @Override
+    public FileChannel openSpool(Path spoolFile) throws IOException {
+        return store.openSpool(spoolFile);
     }
 
     @Override
