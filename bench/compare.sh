@@ -303,11 +303,14 @@ warm_jvm() {
       "$(awk -v t="$t0" -v u="$t1" 'BEGIN { print u - t }')" "$share"
     if awk -v s="$share" 'BEGIN { exit !(s < 3) }'; then
       quiet=$((quiet + 1))
-      [ "$quiet" -ge 2 ] && break
+      if [ "$quiet" -ge 2 ]; then
+        return 0
+      fi
     else
       quiet=0
     fi
   done
+  echo "  warm-up: the JIT compiler was still busy after 24 batches; measuring anyway"
 }
 
 # Runs the warm-up, the signature check and the timed runs against one listening system (PID: its JVM, if any).
