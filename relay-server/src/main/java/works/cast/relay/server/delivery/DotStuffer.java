@@ -1,6 +1,7 @@
 package works.cast.relay.server.delivery;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 
 /**
  * Streaming writer of SMTP DATA content (RFC 5321 section 4.5.2): doubles a {@code .} at the start of every line.
@@ -26,6 +27,16 @@ public final class DotStuffer {
         int end = in.writerIndex();
         int copied = from;
         for (int i = from; i < end; i++) {
+            if (state == State.TEXT) {
+                // Inside a line only a CR can matter: jump to the next one.
+                int cr = in.forEachByte(i, end - i, ByteProcessor.FIND_CR);
+                if (cr < 0) {
+                    break;
+                }
+                i = cr;
+                state = State.CR;
+                continue;
+            }
             byte b = in.getByte(i);
             switch (state) {
                 case LINE_START:

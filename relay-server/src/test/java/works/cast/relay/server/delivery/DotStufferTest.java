@@ -91,4 +91,32 @@ class DotStufferTest {
             assertEquals(expected, out.toString(StandardCharsets.ISO_8859_1));
         }
     }
+
+    /** Random content in random pieces against a stuffing of the whole content at once, done the obvious way. */
+    @Test
+    void randomContentInRandomPiecesIsStuffedAsAWhole() {
+        java.util.Random random = new java.util.Random(20261204);
+        char[] alphabet = {'a', ' ', '.', '.', '\r', '\n', '\r', '\n'};
+        for (int round = 0; round < 2000; round++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = random.nextInt(200); k > 0; k--) {
+                sb.append(random.nextInt(8) == 0 ? "x".repeat(random.nextInt(300)) : alphabet[random.nextInt(8)]);
+            }
+            String content = sb.toString();
+            StringBuilder expected = new StringBuilder();
+            for (int c = 0; c < content.length(); c++) {
+                boolean lineStart = c == 0 || c >= 2 && content.charAt(c - 2) == '\r' && content.charAt(c - 1) == '\n';
+                if (lineStart && content.charAt(c) == '.') {
+                    expected.append('.');
+                }
+                expected.append(content.charAt(c));
+            }
+            if (!content.isEmpty() && !content.endsWith("\r\n")) {
+                expected.append("\r\n");
+            }
+            int a = random.nextInt(content.length() + 1);
+            int b = a + random.nextInt(content.length() - a + 1);
+            assertEquals(expected.toString(), stuff(content, a, b), "round " + round);
+        }
+    }
 }

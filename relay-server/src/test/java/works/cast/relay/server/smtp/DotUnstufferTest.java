@@ -198,4 +198,80 @@ class DotUnstufferTest {
         reader.update(Unpooled.wrappedBuffer("ab\r\n".getBytes(StandardCharsets.US_ASCII)), Unpooled.buffer());
         assertEquals(4L, reader.size());
     }
+
+    /**
+     * The bulk copy of plain text runs must give what the byte-at-a-time state machine gives: the same output, the
+     * same first rejection, size, end and bytes left, for random content cut into random chunks (lines near the
+     * 998-octet limit, sizes near the message limit, dots, bare CRs and LFs, NULs).
+     */
+    @Test
+    void theFastPathGivesWhatTheStateMachineGivesByteByByte() {
+        java.util.Random random = new java.util.Random(20261204);
+        byte[] alphabet = {'a', 'b', ' ', '.', '.', '\r', '\n', '\r', '\n', 0};
+        for (int round = 0; round < 3000; round++) {
+            java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+            int parts = 1 + random.nextInt(30);
+            for (int p = 0; p < parts; p++) {
+                int kind = random.nextInt(6);
+                if (kind == 0) {
+                    content.writeBytes("a".repeat(990 + random.nextInt(20)).getBytes(StandardCharsets.US_ASCII));
+                } else if (kind == 1) {
+                    content.writeBytes("\r\n.".getBytes(StandardCharsets.US_ASCII));
+                } else if (kind == 2) {
+                    content.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+                } else {
+                    for (int k = random.nextInt(40); k > 0; k--) {
+                        content.write(alphabet[random.nextInt(alphabet.length)]);
+                    }
+                }
+            }
+            if (random.nextBoolean()) {
+                content.writeBytes("\r\n.\r\nNEXT".getBytes(StandardCharsets.US_ASCII));
+            }
+            byte[] bytes = content.toByteArray();
+            long maxSize = random.nextInt(4) == 0 ? Long.MAX_VALUE : 1 + random.nextInt(Math.max(1, bytes.length + 10));
+            boolean normalize = random.nextBoolean();
+            DotUnstuffer fast = new DotUnstuffer(maxSize, normalize, true);
+            DotUnstuffer slow = new DotUnstuffer(maxSize, normalize, false);
+            ByteBuf fastOut = Unpooled.buffer();
+            ByteBuf slowOut = Unpooled.buffer();
+            int left = feedInChunks(fast, bytes, fastOut, new java.util.Random(round));
+            int slowLeft = feedInChunks(slow, bytes, slowOut, new java.util.Random(round));
+            String what = "round " + round + " max " + maxSize + " normalize " + normalize;
+            assertEquals(slow.rejection(), fast.rejection(), what);
+            assertEquals(slow.size(), fast.size(), what);
+            assertEquals(slow.isDone(), fast.isDone(), what);
+            assertEquals(slowLeft, left, what);
+            assertEquals(slowOut, fastOut, what);
+        }
+    }
+
+    /** A byte that crosses the line limit and the size limit at once is a line too long, as byte by byte. */
+    @Test
+    void aByteOverBothLimitsAtOnceIsALineTooLong() {
+        for (boolean fastPath : new boolean[] {true, false}) {
+            DotUnstuffer d = new DotUnstuffer(DotUnstuffer.MAX_LINE, false, fastPath);
+            ByteBuf out = Unpooled.buffer();
+            d.update(Unpooled.copiedBuffer("x".repeat(DotUnstuffer.MAX_LINE + 1) + "\r\n.\r\n",
+                    StandardCharsets.US_ASCII), out);
+            assertTrue(d.isDone());
+            assertEquals(DotUnstuffer.Rejection.LINE_TOO_LONG, d.rejection(), "fast path " + fastPath);
+            assertEquals(DotUnstuffer.MAX_LINE, d.size(), "fast path " + fastPath);
+        }
+    }
+
+    /** Feeds {@code bytes} in random chunks until the end of data; returns how many bytes were left unread. */
+    private static int feedInChunks(DotUnstuffer d, byte[] bytes, ByteBuf out, java.util.Random random) {
+        int at = 0;
+        while (at < bytes.length && !d.isDone()) {
+            int n = Math.min(bytes.length - at, 1 + random.nextInt(700));
+            ByteBuf in = Unpooled.wrappedBuffer(bytes, at, n);
+            d.update(in, out);
+            at += n - in.readableBytes();
+            if (in.isReadable()) {
+                break; // the end of data was read inside this chunk
+            }
+        }
+        return bytes.length - at;
+    }
 }
