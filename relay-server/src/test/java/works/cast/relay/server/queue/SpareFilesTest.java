@@ -143,17 +143,7 @@ class SpareFilesTest {
     void aRemovedMessageFileIsReusedOnlyAfterADirectoryFsyncCoversTheRemoval() throws Exception {
         long[] next = {1};
         long[] durable = {0};
-        SpareFiles spares = new SpareFiles(dir.resolve("spare"), new SpareFiles.Generations() {
-            @Override
-            public long next() {
-                return next[0];
-            }
-
-            @Override
-            public long durable() {
-                return durable[0];
-            }
-        });
+        SpareFiles spares = new SpareFiles(dir.resolve("spare"), generations(next, durable));
         Path removed = dir.resolve("01M8G7AXBZG4C5YF.msg");
         Files.write(removed, new byte[100]);
         Object ino = inode(removed);
@@ -200,18 +190,9 @@ class SpareFilesTest {
 
     @Test
     void aSpareFileIsTakenForWritingOnlyAfterTheFsyncCoveringItsRemoval() throws Exception {
+        long[] next = {1};
         long[] durable = {0};
-        SpareFiles spares = new SpareFiles(dir.resolve("spare"), new SpareFiles.Generations() {
-            @Override
-            public long next() {
-                return 1;
-            }
-
-            @Override
-            public long durable() {
-                return durable[0];
-            }
-        });
+        SpareFiles spares = new SpareFiles(dir.resolve("spare"), generations(next, durable));
         Path removed = dir.resolve("01M8G7AXBZG4C5YF.msg");
         Files.write(removed, new byte[100]);
         Object ino = inode(removed);
@@ -222,5 +203,20 @@ class SpareFilesTest {
         assertEquals(ino, inode(taken));
         assertEquals(dir.resolve("spare"), taken.getParent(), "written where it lies, in spare/");
         assertEquals(0, spares.size());
+    }
+
+    /** Generations read from the arrays, which a test moves by hand. */
+    private static SpareFiles.Generations generations(long[] next, long[] durable) {
+        return new SpareFiles.Generations() {
+            @Override
+            public long next() {
+                return next[0];
+            }
+
+            @Override
+            public long durable() {
+                return durable[0];
+            }
+        };
     }
 }
