@@ -8,7 +8,6 @@ import static works.cast.relay.server.delivery.Messages.await;
 import static works.cast.relay.server.delivery.Messages.message;
 import static works.cast.relay.server.delivery.Messages.plain;
 
-import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -76,27 +75,16 @@ class DaneDeliveryTest {
 
     @BeforeEach
     void start() throws Exception {
-        for (int attempt = 0; mx7 == null; attempt++) {
-            for (ScriptedSmtpServer s : sinks) {
-                s.close();
-            }
-            sinks.clear();
-            try {
-                mx1 = sink("127.0.0.51", 0);
-                mx2 = sink("127.0.0.52", mx1.port());
-                mx3 = sink("127.0.0.60", mx1.port()); // not .53, where systemd-resolved may listen
-                mx4 = sink("127.0.0.54", mx1.port());
-                mx5 = sink("127.0.0.55", mx1.port());
-                mx6 = sink("127.0.0.56", mx1.port());
-                mx7 = sink("127.0.0.57", mx1.port());
-                mx8 = sink("127.0.0.61", mx1.port());
-            } catch (BindException e) {
-                mx7 = null;
-                if (attempt == 5) {
-                    throw e;
-                }
-            }
-        }
+        // 127.0.0.60, not .53, where systemd-resolved may listen
+        sinks.addAll(ScriptedSmtpServer.onOnePort("127.0.0.51", "127.0.0.52", "127.0.0.60", "127.0.0.54", "127.0.0.55", "127.0.0.56", "127.0.0.57", "127.0.0.61"));
+        mx1 = sinks.get(0);
+        mx2 = sinks.get(1);
+        mx3 = sinks.get(2);
+        mx4 = sinks.get(3);
+        mx5 = sinks.get(4);
+        mx6 = sinks.get(5);
+        mx7 = sinks.get(6);
+        mx8 = sinks.get(7);
         TestPki pki = new TestPki();
         TestPki.Issued ee = TestPki.selfSigned("not-the-mx.example");
         TestPki.Issued ee512 = TestPki.selfSigned("mx7.dane.test");
@@ -153,12 +141,6 @@ class DaneDeliveryTest {
         forwarder = new MxForwarder(config, new LoopGuard(true, List.of("127.0.0.1")), settings,
                 Duration.ofSeconds(30), io, MxTlsPolicies.of(security, dns, tmp.resolve("queue"),
                 Duration.ofSeconds(5), io, Clock.systemUTC()), record);
-    }
-
-    private ScriptedSmtpServer sink(String address, int port) throws Exception {
-        ScriptedSmtpServer s = new ScriptedSmtpServer(address, port);
-        sinks.add(s);
-        return s;
     }
 
     private static String spki(X509Certificate c) throws Exception {

@@ -10,7 +10,6 @@ import static works.cast.relay.server.delivery.Messages.plain;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -97,28 +96,12 @@ class MtaStsDeliveryTest {
         String dnsmasqPath = Tools.require("/usr/sbin/dnsmasq");
         pki = new TestPki();
         trustStore = pki.writeCa(tmp.resolve("ca.pem"));
-        for (int attempt = 0; expired == null; attempt++) {
-            sinks.forEach(s -> {
-                try {
-                    s.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            sinks.clear();
-            try {
-                good = sink("127.0.0.41", 0);
-                selfSigned = sink("127.0.0.42", good.port());
-                noTls = sink("127.0.0.43", good.port());
-                wrongName = sink("127.0.0.44", good.port());
-                expired = sink("127.0.0.45", good.port());
-            } catch (BindException e) {
-                expired = null;
-                if (attempt == 5) {
-                    throw e;
-                }
-            }
-        }
+        sinks.addAll(ScriptedSmtpServer.onOnePort("127.0.0.41", "127.0.0.42", "127.0.0.43", "127.0.0.44", "127.0.0.45"));
+        good = sinks.get(0);
+        selfSigned = sinks.get(1);
+        noTls = sinks.get(2);
+        wrongName = sinks.get(3);
+        expired = sinks.get(4);
         good.tls = pki.issue("mx.good.test", "mx.other.test").serverContext();
         selfSigned.tls = TestPki.selfSigned("mx.selfsigned.test", "mx.testing.test").serverContext();
         wrongName.tls = pki.issue("somewhere.else.test").serverContext();
@@ -189,12 +172,6 @@ class MtaStsDeliveryTest {
         dnsmasq = Tools.start(cmd, tmp.resolve("dnsmasq.log"));
         Dnsmasq.awaitAnswer(dns(), "mx.good.test");
         forwarder = forwarder();
-    }
-
-    private ScriptedSmtpServer sink(String address, int port) throws Exception {
-        ScriptedSmtpServer s = new ScriptedSmtpServer(address, port);
-        sinks.add(s);
-        return s;
     }
 
     private DnsClient dns() {

@@ -10,7 +10,6 @@ import static works.cast.relay.server.delivery.Messages.plain;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -71,23 +70,11 @@ class RequireTlsDeliveryTest {
         String dnsmasqPath = Tools.require("/usr/sbin/dnsmasq");
         pki = new TestPki();
         Path trustStore = pki.writeCa(tmp.resolve("ca.pem"));
-        for (int attempt = 0; noPolicy == null; attempt++) {
-            for (ScriptedSmtpServer s : sinks) {
-                s.close();
-            }
-            sinks.clear();
-            try {
-                good = sink("127.0.0.51", 0);
-                noOffer = sink("127.0.0.52", good.port());
-                selfSigned = sink("127.0.0.53", good.port());
-                noPolicy = sink("127.0.0.54", good.port());
-            } catch (BindException e) {
-                noPolicy = null;
-                if (attempt == 5) {
-                    throw e;
-                }
-            }
-        }
+        sinks.addAll(ScriptedSmtpServer.onOnePort("127.0.0.51", "127.0.0.52", "127.0.0.53", "127.0.0.54"));
+        good = sinks.get(0);
+        noOffer = sinks.get(1);
+        selfSigned = sinks.get(2);
+        noPolicy = sinks.get(3);
         good.tls = pki.issue("mx.good.test", "mx2.twomx.test").serverContext();
         good.tlsCapabilities = List.of("REQUIRETLS");
         noOffer.tls = pki.issue("mx.nooffer.test").serverContext();
@@ -142,12 +129,6 @@ class RequireTlsDeliveryTest {
         forwarder = new MxForwarder(config, new LoopGuard(true, List.of("127.0.0.1")), settings,
                 Duration.ofSeconds(30), io, MxTlsPolicies.of(security, dns(), tmp.resolve("queue"),
                 Duration.ofSeconds(5), io, Clock.systemUTC()), record);
-    }
-
-    private ScriptedSmtpServer sink(String address, int port) throws Exception {
-        ScriptedSmtpServer s = new ScriptedSmtpServer(address, port);
-        sinks.add(s);
-        return s;
     }
 
     private DnsClient dns() {

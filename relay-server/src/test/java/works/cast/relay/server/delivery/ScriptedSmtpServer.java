@@ -70,6 +70,30 @@ final class ScriptedSmtpServer implements AutoCloseable {
         this("127.0.0.1", 0);
     }
 
+    /**
+     * One server on each loopback address, all on the same free port (MX delivery connects to one port), in the
+     * order given; when another process takes the port on one of the addresses meanwhile, all are closed and
+     * bound again on another port, at most six times.
+     */
+    static List<ScriptedSmtpServer> onOnePort(String... addresses) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            List<ScriptedSmtpServer> servers = new java.util.ArrayList<>();
+            try {
+                for (String a : addresses) {
+                    servers.add(new ScriptedSmtpServer(a, servers.isEmpty() ? 0 : servers.get(0).port()));
+                }
+                return servers;
+            } catch (java.net.BindException e) {
+                for (ScriptedSmtpServer s : servers) {
+                    s.close();
+                }
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     ScriptedSmtpServer(String address, int port) throws IOException {
         server = new ServerSocket();
         server.setReuseAddress(true);
