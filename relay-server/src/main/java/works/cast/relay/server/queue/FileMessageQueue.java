@@ -212,8 +212,8 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
             storageFull(); // most likely the disk is full: give the space back
             return CompletableFuture.failedFuture(e);
         }
-        boolean slot = isSlot(spoolFile);
-        if (!slot) {
+        boolean slot = isSlot(spoolFile) && entry.size() <= SpoolSlots.MAX_FILE_BYTES;
+        if (!slot) { // a spool file too large to keep is unlinked here, not on the commit thread
             try {
                 spares.recycle(spoolFile); // its bytes are in the message file now
             } catch (IOException e) {
@@ -230,7 +230,7 @@ public final class FileMessageQueue implements MessageStore, AutoCloseable {
             if (slot) {
                 // Only now: on a failed commit the intake removes the spool file, which must not be another
                 // message's by then.
-                slots.giveBack(spoolFile);
+                slots.giveBack(spoolFile, entry.size());
             }
             try {
                 listener.accept(entry);

@@ -84,6 +84,15 @@ final class SpoolSlots {
         if (size == 0 && !f.exists()) {
             return; // never written, or removed by its user
         }
+        giveBack(file, size);
+    }
+
+    /**
+     * As {@link #giveBack(Path)} for a file known to exist and to hold {@code size} bytes: no stat, for the commit
+     * thread, which every reply of its batch waits for.
+     */
+    void giveBack(Path file, long size) {
+        java.io.File f = file.toFile();
         if (size <= MAX_FILE_BYTES && freeCount.incrementAndGet() <= MAX_FREE) {
             free.addFirst(file); // the most recently used first: its pages are likely still cached
             return;
