@@ -112,6 +112,14 @@ class KeyAutomationOnRunningRelayTest {
         }
     }
 
+    static String namedLog(NamedServer named) {
+        try {
+            return named.log();
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
     static List<String> namedTxt(NamedServer named, String selector) {
         try {
             return named.txt(selector + "._domainkey.cast.works");
@@ -162,7 +170,7 @@ class KeyAutomationOnRunningRelayTest {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), report);
+        assertEquals(0, p.exitValue(), () -> report + "\nnamed's log:\n" + namedLog(named));
         return report;
     }
 
