@@ -13,6 +13,7 @@ import works.cast.relay.server.delivery.tls.PeerTrust;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
 import works.cast.relay.server.delivery.tls.TlsReportCounts;
 import works.cast.relay.server.delivery.tls.TlsReporter;
+import works.cast.relay.server.delivery.tls.TlsResult;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.intake.OriginatedMailSigner;
 import works.cast.relay.server.ops.RelayMetrics;
@@ -36,8 +37,8 @@ final class TlsReporting {
 
     /** Where MX delivery reports each connection's TLS outcome. */
     static TlsOutcomes outcomes(RelayMetrics metrics, Optional<TlsReportCounts> counts) {
-        return (String domain, HostTls.Policy policy, String result) -> {
-            metrics.deliveryTls(policy.label(), result);
+        return (String domain, HostTls.Policy policy, TlsResult result) -> {
+            metrics.deliveryTls(policy.label(), result.type());
             counts.ifPresent(c -> c.record(domain, policy, result));
         };
     }

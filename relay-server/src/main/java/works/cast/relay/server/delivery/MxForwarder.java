@@ -26,9 +26,11 @@ import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.delivery.tls.HostTls;
 import works.cast.relay.server.delivery.tls.MtaSts;
 import works.cast.relay.server.delivery.tls.MxTlsPolicies;
+import works.cast.relay.server.delivery.tls.PolicyText;
 import works.cast.relay.server.delivery.tls.StsPolicy;
 import works.cast.relay.server.delivery.tls.TlsFailure;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
+import works.cast.relay.server.delivery.tls.TlsResult;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
 import works.cast.relay.server.message.DeliveryResult;
@@ -169,7 +171,8 @@ public final class MxForwarder implements Forwarder {
                 : policies.domain(domain);
         AtomicReference<String> tls = new AtomicReference<>("policy=none tls=none");
         return resolver.route(domain).thenCombine(sts, (route, lookup) -> {
-            lookup.failure().ifPresent(f -> out.record(domain, HostTls.Policy.STS, f.type()));
+            lookup.failure().ifPresent(f -> out.record(domain, HostTls.Policy.STS, TlsResult.of(f.type())
+                    .withPolicy(lookup.policy().map(PolicyText::of).orElse(PolicyText.NONE)).withReason(f.detail())));
             return new Planned(route, lookup);
         }).handle((plan, e) -> {
             if (e != null) {
@@ -219,7 +222,10 @@ public final class MxForwarder implements Forwarder {
             StsPolicy p = policy.get();
             if (p.mode() == StsPolicy.Mode.TESTING && !hosts.stream().allMatch(p::allows)) {
                 log.warn("mta-sts mx mismatch domain={} mode=testing hosts={} policy={}", domain, hosts, p.mx());
-                a.outcomes().record(domain, HostTls.Policy.STS, TlsFailure.MX_NOT_IN_POLICY);
+                String outside = hosts.stream().filter(h -> !p.allows(h)).findFirst().orElse("");
+                a.outcomes().record(domain, HostTls.Policy.STS, TlsResult.of(TlsFailure.MX_NOT_IN_POLICY)
+                        .withPolicy(PolicyText.of(p)).withHost(outside)
+                        .withReason(outside + " is not among the MTA-STS policy's mx " + p.mx()));
             }
             pool = domain + " sts " + sts.id() + " " + p.mode();
         }
@@ -265,7 +271,8 @@ public final class MxForwarder implements Forwarder {
                 Throwable cause = e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
                 if (cause instanceof MxTlsPolicies.RefusedHost refused) {
                     u = UpstreamException.tls(host, refused.failure().toString(), null);
-                    a.outcomes().record(domain, refused.policy(), refused.failure().type());
+                    a.outcomes().record(domain, refused.policy(), TlsResult.of(refused.failure().type())
+                            .withPolicy(refused.text()).withHost(host).withReason(refused.failure().detail()));
                 } else if (cause instanceof MxTlsPolicies.Unvalidated unvalidated) {
                     u = UpstreamException.requireTls(host, unvalidated.verdict().transientRefusal()
                             ? Replies.requireTlsUndecided(host, unvalidated.getMessage())
@@ -325,7 +332,7 @@ public final class MxForwarder implements Forwarder {
                         io, check)
                 .handle((s, e) -> {
                     Throwable cause = e instanceof CompletionException c ? c.getCause() : e;
-                    String result = MxTlsOutcome.of(check, s, cause);
+                    TlsResult result = MxTlsOutcome.of(check, host, address, s, cause);
                     // A certificate check that only REQUIRETLS asked for (no receiver policy) is not the receiver's
                     // policy failing, so TLS reports (RFC 8460) do not hear of it.
                     if (result != null && !(a.requireTls() && tls.policy() == HostTls.Policy.NONE)) {

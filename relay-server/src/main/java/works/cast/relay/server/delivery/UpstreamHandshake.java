@@ -43,11 +43,19 @@ final class UpstreamHandshake {
     /** Runs the handshake; completes with what the server offered in its last EHLO reply. */
     CompletableFuture<Extensions> run() {
         return conn.expect(settings.commandTimeout(), "greeting").thenCompose(greeting -> {
+            verifier.greeted(name(greeting));
             if (greeting.code() != 220) {
                 return CompletableFuture.failedFuture(UpstreamException.refused(peer(), "the session", greeting));
             }
             return ehlo();
         }).thenCompose(v -> startTls()).thenCompose(v -> authenticate()).thenApply(v -> extensions);
+    }
+
+    /** The first word of a greeting or EHLO reply: the name the server gives itself (RFC 5321 section 4.2). */
+    private static String name(Reply r) {
+        String first = r.lines().get(0).strip();
+        int space = first.indexOf(' ');
+        return space < 0 ? first : first.substring(0, space);
     }
 
     private String peer() {
@@ -61,6 +69,7 @@ final class UpstreamHandshake {
     private CompletableFuture<Void> ehlo() {
         return command(new DefaultSmtpRequest(SmtpCommand.EHLO, settings.heloName()), "EHLO").thenCompose(r -> {
             if (r.code() == 250) {
+                verifier.greeted(name(r));
                 extensions = Extensions.parse(r);
                 return CompletableFuture.completedFuture(null);
             }
@@ -71,6 +80,7 @@ final class UpstreamHandshake {
                 if (h.code() != 250) {
                     return CompletableFuture.failedFuture(UpstreamException.refused(peer(), "HELO", h));
                 }
+                verifier.greeted(name(h));
                 extensions = Extensions.none();
                 return CompletableFuture.completedFuture(null);
             });

@@ -74,6 +74,9 @@ public final class UpstreamSession {
                                                           PeerVerifier verifier) {
         String peer = host + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
         return UpstreamConnection.connect(bootstrap, address, peer, settings.connectTimeout()).thenCompose(conn -> {
+            if (conn.channel().localAddress() instanceof InetSocketAddress local) {
+                verifier.connected(local);
+            }
             UpstreamSession s = new UpstreamSession(conn, settings, io, host);
             return new UpstreamHandshake(conn, settings, host, address.getPort(), verifier).run().handle((x, e) -> {
                 if (e != null) {

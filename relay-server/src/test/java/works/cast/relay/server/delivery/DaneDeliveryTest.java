@@ -132,7 +132,7 @@ class DaneDeliveryTest {
                 Optional.of(pki.writeCa(tmp.resolve("ca.pem"))));
         MxConfig config = new MxConfig(List.of(zone.server()), mx1.port(), 2, OutboundTls.OPPORTUNISTIC, true, 100,
                 security);
-        TlsOutcomes record = (domain, policy, result) -> outcomes.add(domain + " " + policy.label() + " " + result);
+        TlsOutcomes record = (domain, policy, result) -> outcomes.add(domain + " " + policy.label() + " " + result.type());
         UpstreamSettings p = plain(Duration.ofSeconds(5));
         UpstreamSettings settings = new UpstreamSettings(p.heloName(), OutboundTls.OPPORTUNISTIC,
                 UpstreamTransport.tlsContext(OutboundTls.OPPORTUNISTIC, Optional.empty()), p.credentials(), false,

@@ -184,7 +184,7 @@ class MtaStsDeliveryTest {
         MxConfig config = new MxConfig(List.of(DNS + ":" + dnsPort), good.port(), 2, OutboundTls.OPPORTUNISTIC, true,
                 100, security);
         TlsOutcomes record = (domain, policy, result) -> {
-            outcomes.add(domain + " " + policy.label() + " " + result);
+            outcomes.add(domain + " " + policy.label() + " " + result.type());
             counts.record(domain, policy, result);
         };
         UpstreamSettings p = plain(Duration.ofSeconds(5));

@@ -121,7 +121,7 @@ class RequireTlsDeliveryTest {
                 Optional.of("tlsrpt@cast.works"));
         MxConfig config = new MxConfig(List.of(DNS + ":" + dnsPort), good.port(), 2, OutboundTls.OPPORTUNISTIC, true,
                 100, security);
-        TlsOutcomes record = (domain, policy, result) -> outcomes.add(domain + " " + policy.label() + " " + result);
+        TlsOutcomes record = (domain, policy, result) -> outcomes.add(domain + " " + policy.label() + " " + result.type());
         UpstreamSettings p = plain(Duration.ofSeconds(5));
         UpstreamSettings settings = new UpstreamSettings(p.heloName(), OutboundTls.OPPORTUNISTIC,
                 UpstreamTransport.tlsContext(OutboundTls.OPPORTUNISTIC, Optional.empty()), p.credentials(), false,

@@ -53,20 +53,24 @@ final class Dane {
                 if (e != null || !t.isDefinite()) {
                     throw new CompletionException(new MxTlsPolicies.RefusedHost(HostTls.Policy.DANE, new TlsFailure(
                             TlsFailure.DNSSEC_INVALID, "TLSA lookup for _" + port + "._tcp." + host + " failed: "
-                            + (e != null ? e.getMessage() : t.rcodeText()))));
+                            + (e != null ? e.getMessage() : t.rcodeText())), new PolicyText(List.of(),
+                            List.of(host))));
                 }
-                return policy(t);
+                return policy(t, host);
             });
         });
     }
 
-    private static Optional<HostTls> policy(DnsAnswer answer) {
+    /** The policy of the TLSA records of {@code host}; reports show all of them in presentation form. */
+    private static Optional<HostTls> policy(DnsAnswer answer, String host) {
         if (!answer.authenticated()) {
             return Optional.empty();
         }
         List<Tlsa> usable = new ArrayList<>();
+        List<String> text = new ArrayList<>();
         for (org.xbill.DNS.Record r : answer.records()) {
             TLSARecord t = (TLSARecord) r;
+            text.add(t.rdataToString());
             int u = t.getCertificateUsage();
             int s = t.getSelector();
             int m = t.getMatchingType();
@@ -78,7 +82,8 @@ final class Dane {
             return Optional.empty();
         }
         return Optional.of(new HostTls(HostTls.Policy.DANE, true,
-                (host, session) -> match(usable, PeerVerifier.chain(session), host)));
+                (name, session) -> match(usable, PeerVerifier.chain(session), name),
+                new PolicyText(text, List.of(HostNames.normalize(host)))));
     }
 
     /** Null when the chain (leaf first) matches one of the records, else the failure. */

@@ -1,5 +1,6 @@
 package works.cast.relay.server.delivery.tls;
 
+import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -33,20 +34,28 @@ public final class HostTls {
     private final Policy policy;
     private final boolean required;
     private final Rule rule;
+    private final PolicyText text;
 
-    HostTls(Policy policy, boolean required, Rule rule) {
+    /** @param text the policy as TLS reports show it */
+    HostTls(Policy policy, boolean required, Rule rule, PolicyText text) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.required = required;
         this.rule = rule;
+        this.text = Objects.requireNonNull(text, "text");
     }
 
     /** Opportunistic TLS (RFC 7435): anything goes, plaintext included. */
     public static HostTls opportunistic() {
-        return new HostTls(Policy.NONE, false, null);
+        return new HostTls(Policy.NONE, false, null, PolicyText.NONE);
     }
 
     public Policy policy() {
         return policy;
+    }
+
+    /** The policy's text for TLS reports ({@code policy-string}, {@code mx-host}). */
+    public PolicyText text() {
+        return text;
     }
 
     /** TLS is mandatory and a failed check refuses the session. */
@@ -59,9 +68,38 @@ public final class HostTls {
         return new Check();
     }
 
-    /** One connection attempt's verifier; remembers the failure it found. */
+    /**
+     * One connection attempt's verifier; remembers the failure it found, and for TLS reports the relay's address and
+     * the name the server last gave (greeting, then EHLO).
+     */
     public final class Check implements PeerVerifier {
         private final AtomicReference<TlsFailure> failure = new AtomicReference<>();
+        private volatile String localIp = "";
+        private volatile String serverName = "";
+
+        @Override
+        public void connected(InetSocketAddress local) {
+            if (local != null && local.getAddress() != null) {
+                localIp = local.getAddress().getHostAddress();
+            }
+        }
+
+        @Override
+        public void greeted(String name) {
+            if (name.matches("[A-Za-z0-9._:\\[\\]-]{1," + TlsResult.MAX_NAME + "}")) {
+                serverName = name;
+            }
+        }
+
+        /** The local IP address of the connection, empty before it was up. */
+        public String localIp() {
+            return localIp;
+        }
+
+        /** The host name the server gave in its last greeting or EHLO reply, empty when none looked like one. */
+        public String serverName() {
+            return serverName;
+        }
 
         @Override
         public TlsFailure verify(String host, SSLSession session) {

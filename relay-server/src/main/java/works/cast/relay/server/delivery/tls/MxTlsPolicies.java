@@ -89,7 +89,8 @@ public final class MxTlsPolicies {
             }
             if (p.get().mode() == StsPolicy.Mode.ENFORCE && !p.get().allows(host)) {
                 throw new java.util.concurrent.CompletionException(new RefusedHost(HostTls.Policy.STS, new TlsFailure(
-                        TlsFailure.MX_NOT_IN_POLICY, host + " is not among the MTA-STS policy's mx " + p.get().mx())));
+                        TlsFailure.MX_NOT_IN_POLICY, host + " is not among the MTA-STS policy's mx " + p.get().mx()),
+                        PolicyText.of(p.get())));
             }
             return sts(p.get());
         }));
@@ -113,8 +114,8 @@ public final class MxTlsPolicies {
                     HostNames.normalize(host).equals(HostNames.normalize(recipientDomain)));
             return switch (v) {
                 case DANE -> daneTls.get();
-                case STS -> new HostTls(HostTls.Policy.STS, true, pkix());
-                case DNSSEC_MX, DOMAIN_NAME -> new HostTls(HostTls.Policy.NONE, true, pkix());
+                case STS -> new HostTls(HostTls.Policy.STS, true, pkix(), PolicyText.of(p.get()));
+                case DNSSEC_MX, DOMAIN_NAME -> new HostTls(HostTls.Policy.NONE, true, pkix(), PolicyText.NONE);
                 default -> throw new java.util.concurrent.CompletionException(new Unvalidated(v, host));
             };
         });
@@ -149,11 +150,18 @@ public final class MxTlsPolicies {
     public static final class RefusedHost extends Exception {
         private final HostTls.Policy policy;
         private final TlsFailure failure;
+        private final PolicyText text;
 
-        RefusedHost(HostTls.Policy policy, TlsFailure failure) {
+        RefusedHost(HostTls.Policy policy, TlsFailure failure, PolicyText text) {
             super(failure.toString(), null, false, false);
             this.policy = policy;
             this.failure = failure;
+            this.text = text;
+        }
+
+        /** The refusing policy's text, for TLS reports. */
+        public PolicyText text() {
+            return text;
         }
 
         public HostTls.Policy policy() {
@@ -166,6 +174,6 @@ public final class MxTlsPolicies {
     }
 
     private HostTls sts(StsPolicy p) {
-        return new HostTls(HostTls.Policy.STS, p.mode() == StsPolicy.Mode.ENFORCE, pkix());
+        return new HostTls(HostTls.Policy.STS, p.mode() == StsPolicy.Mode.ENFORCE, pkix(), PolicyText.of(p));
     }
 }

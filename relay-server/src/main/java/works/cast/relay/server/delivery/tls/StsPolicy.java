@@ -20,8 +20,9 @@ import java.util.Objects;
  * @param mode   what the sender does with a host or certificate that does not satisfy the policy
  * @param mx     MX patterns: a host name, or {@code *.} and a domain for exactly one more leftmost label
  * @param maxAge how long the policy stays valid after it was fetched
+ * @param lines  the policy's non-empty lines as fetched, for TLS reports ({@code policy-string}, RFC 8460 section 4.4)
  */
-public record StsPolicy(Mode mode, List<String> mx, Duration maxAge) {
+public record StsPolicy(Mode mode, List<String> mx, Duration maxAge, List<String> lines) {
 
     /** RFC 8461 section 5: {@code enforce} refuses, {@code testing} only reports, {@code none} has no policy. */
     public enum Mode { ENFORCE, TESTING, NONE }
@@ -33,6 +34,7 @@ public record StsPolicy(Mode mode, List<String> mx, Duration maxAge) {
         Objects.requireNonNull(mode, "mode");
         mx = List.copyOf(mx);
         Objects.requireNonNull(maxAge, "maxAge");
+        lines = List.copyOf(lines);
     }
 
     /** Parses a policy body; throws {@link IllegalArgumentException} saying what is wrong. */
@@ -41,11 +43,13 @@ public record StsPolicy(Mode mode, List<String> mx, Duration maxAge) {
         Mode mode = null;
         Long maxAge = null;
         List<String> mx = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
         for (String raw : body.split("\r?\n")) {
             String line = raw.strip();
             if (line.isEmpty()) {
                 continue;
             }
+            lines.add(line);
             int colon = line.indexOf(':');
             if (colon <= 0) {
                 throw new IllegalArgumentException("policy line without a key: \"" + line + "\"");
@@ -91,7 +95,7 @@ public record StsPolicy(Mode mode, List<String> mx, Duration maxAge) {
         if (mx.isEmpty() && mode != Mode.NONE) {
             throw new IllegalArgumentException("policy: no mx");
         }
-        return new StsPolicy(mode, mx, Duration.ofSeconds(maxAge));
+        return new StsPolicy(mode, mx, Duration.ofSeconds(maxAge), lines);
     }
 
     private static String first(String current, String value, String key) {

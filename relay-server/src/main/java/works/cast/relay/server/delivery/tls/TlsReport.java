@@ -37,7 +37,8 @@ public final class TlsReport {
     }
 
     /**
-     * The report JSON.
+     * The report JSON: per policy its type, text ({@code policy-string}, {@code mx-host}) and domain, the summary,
+     * and the failure details by result type and session (section 4.4), catch-all entries without host fields last.
      *
      * @param submitter the reporting organization's domain ({@code organization-name})
      * @param contact   the address to contact ({@code contact-info})
@@ -62,19 +63,31 @@ public final class TlsReport {
                 case DANE -> "tlsa";
                 case NONE -> "no-policy-found";
             });
+            PolicyText text = counts.policy();
+            if (!text.strings().isEmpty()) {
+                header.put("policy-string", text.strings());
+            }
             header.put("policy-domain", domain);
+            if (!text.mxHosts().isEmpty()) {
+                header.put("mx-host", text.mxHosts());
+            }
             p.put("policy", header);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("total-successful-session-count", counts.successes());
             summary.put("total-failure-session-count", counts.failureTotal());
             p.put("summary", summary);
             List<Object> details = new ArrayList<>();
-            counts.failures().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(f -> {
+            for (FailureDetail f : counts.details()) {
                 Map<String, Object> d = new LinkedHashMap<>();
-                d.put("result-type", f.getKey());
-                d.put("failed-session-count", f.getValue());
+                d.put("result-type", f.type());
+                put(d, "sending-mta-ip", f.sendingIp());
+                put(d, "receiving-mx-hostname", f.mxHost());
+                put(d, "receiving-mx-helo", f.mxHelo());
+                put(d, "receiving-ip", f.receivingIp());
+                d.put("failed-session-count", f.count());
+                put(d, "failure-reason-code", f.reason());
                 details.add(d);
-            });
+            }
             if (!details.isEmpty()) {
                 p.put("failure-details", details);
             }
@@ -82,6 +95,13 @@ public final class TlsReport {
         });
         report.put("policies", list);
         return Json.write(report);
+    }
+
+    /** An optional field of a failure-details entry: left out when unknown. */
+    private static void put(Map<String, Object> entry, String name, String value) {
+        if (!value.isEmpty()) {
+            entry.put(name, value);
+        }
     }
 
     /**

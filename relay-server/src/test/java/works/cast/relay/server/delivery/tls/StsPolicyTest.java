@@ -28,6 +28,8 @@ class StsPolicyTest {
                 + "extension: whatever\n");
         assertEquals(StsPolicy.Mode.TESTING, p.mode());
         assertEquals(List.of("mx.example.com"), p.mx());
+        assertEquals(List.of("version: STSv1", "mode: testing", "mx: MX.Example.COM.", "max_age: 86400",
+                "extension: whatever"), p.lines(), "the lines as fetched, for TLS reports");
     }
 
     @Test
