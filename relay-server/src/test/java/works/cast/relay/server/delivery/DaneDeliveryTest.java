@@ -31,6 +31,8 @@ import works.cast.relay.server.config.MxTlsConfig;
 import works.cast.relay.server.config.OutboundTls;
 import works.cast.relay.server.delivery.tls.MxTlsPolicies;
 import works.cast.relay.server.delivery.tls.TlsOutcomes;
+import works.cast.relay.server.delivery.tls.TlsReport;
+import works.cast.relay.server.delivery.tls.TlsReportCounts;
 import works.cast.relay.server.dns.DnsClient;
 import works.cast.relay.server.dns.DnsServers;
 import works.cast.relay.server.dns.SignedZone;
@@ -58,6 +60,9 @@ class DaneDeliveryTest {
     private final ExecutorService io = Executors.newCachedThreadPool();
     private final List<ScriptedSmtpServer> sinks = new ArrayList<>();
     private final List<String> outcomes = new CopyOnWriteArrayList<>();
+    private final TlsReportCounts counts = new TlsReportCounts(Clock.systemUTC());
+    private String otherSpki;
+    private X509Certificate mx1Certificate;
     private SignedZone zone;
     private com.sun.net.httpserver.HttpsServer web;
     private MxForwarder forwarder;
@@ -89,6 +94,7 @@ class DaneDeliveryTest {
         TestPki.Issued ee = TestPki.selfSigned("not-the-mx.example");
         TestPki.Issued ee512 = TestPki.selfSigned("mx7.dane.test");
         mx1.tls = ee.serverContext();
+        mx1Certificate = ee.chain()[0];
         mx2.tls = TestPki.selfSigned("mx2.dane.test").serverContext();
         mx4.tls = pki.issue("mx4.dane.test").serverContext();
         mx5.tls = TestPki.selfSigned("mx5.dane.test").serverContext();
@@ -132,7 +138,11 @@ class DaneDeliveryTest {
                 Optional.of(pki.writeCa(tmp.resolve("ca.pem"))));
         MxConfig config = new MxConfig(List.of(zone.server()), mx1.port(), 2, OutboundTls.OPPORTUNISTIC, true, 100,
                 security);
-        TlsOutcomes record = (domain, policy, result) -> outcomes.add(domain + " " + policy.label() + " " + result.type());
+        otherSpki = other;
+        TlsOutcomes record = (domain, policy, result) -> {
+            outcomes.add(domain + " " + policy.label() + " " + result.type());
+            counts.record(domain, policy, result);
+        };
         UpstreamSettings p = plain(Duration.ofSeconds(5));
         UpstreamSettings settings = new UpstreamSettings(p.heloName(), OutboundTls.OPPORTUNISTIC,
                 UpstreamTransport.tlsContext(OutboundTls.OPPORTUNISTIC, Optional.empty()), p.credentials(), false,
@@ -179,6 +189,39 @@ class DaneDeliveryTest {
         assertInstanceOf(DeliveryResult.Delivered.class, r, r.toString());
         assertEquals(List.of(true), mx1.encrypted);
         assertEquals(List.of("match.dane.test dane success"), outcomes);
+    }
+
+    /**
+     * The TLS report of DANE sessions (RFC 8460 section 4.4): the TLSA records in presentation form and the MX host as
+     * the policy, each failed session with the relay's and the server's address, the MX host, its EHLO name and why.
+     */
+    @Test
+    void aTlsReportShowsTheTlsaRecordsAndEachFailedSession() throws Exception {
+        assertInstanceOf(DeliveryResult.Deferred.class, deliver("a@mismatch.dane.test"));
+        assertInstanceOf(DeliveryResult.Deferred.class, deliver("b@mismatch.dane.test"));
+        assertInstanceOf(DeliveryResult.Deferred.class, deliver("a@notls.dane.test"));
+        assertInstanceOf(DeliveryResult.Delivered.class, deliver("a@match.dane.test"));
+        Map<String, String> reports = new java.util.HashMap<>();
+        for (var e : counts.takeBefore(java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1))) {
+            reports.put(e.getKey().domain() + " " + e.getKey().policy().label(), TlsReport.json("cast.works",
+                    "tlsrpt@cast.works", "r1", e.getKey().day(), e.getKey().domain(),
+                    Map.of(e.getKey().policy(), e.getValue())));
+        }
+        assertEquals(java.util.Set.of("mismatch.dane.test dane", "notls.dane.test dane", "match.dane.test dane"),
+                reports.keySet());
+        assertEquals(List.of("policy tlsa mismatch.dane.test [\"3 1 1 " + otherSpki.toUpperCase(java.util.Locale.ROOT)
+                        + "\"] [\"mx2.dane.test\"] 0 2",
+                "detail validation-failure sip=127.0.0.1 mx=mx2.dane.test helo=sink.test rip=127.0.0.52 n=2"
+                        + " reason=no TLSA record [3 1 1] matches the certificate"),
+                TlsReportJson.lines(tmp, reports.get("mismatch.dane.test dane")));
+        List<String> notls = TlsReportJson.lines(tmp, reports.get("notls.dane.test dane"));
+        assertEquals(2, notls.size(), notls.toString());
+        assertTrue(notls.get(0).startsWith("policy tlsa notls.dane.test [\"3 1 1 "), notls.toString());
+        assertTrue(notls.get(1).matches("detail starttls-not-supported sip=127\\.0\\.0\\.1 mx=mx3\\.dane\\.test"
+                + " helo=sink\\.test rip=127\\.0\\.0\\.60 n=1 reason=.*STARTTLS not offered"), notls.toString());
+        assertEquals(List.of("policy tlsa match.dane.test [\"3 1 1 " + spki(mx1Certificate).toUpperCase(
+                java.util.Locale.ROOT) + "\"] [\"mx1.dane.test\"] 1 0"),
+                TlsReportJson.lines(tmp, reports.get("match.dane.test dane")));
     }
 
     @Test

@@ -392,15 +392,38 @@ class MtaStsDeliveryTest {
                 .contains("TLS-Report-Domain: selfsigned.test")).findFirst().orElseThrow());
         assertEquals("cast.works|2026-12-03T00:00:00Z|2026-12-03T23:59:59Z|sts|selfsigned.test|0|2|"
                 + "validation-failure=2", summary(selfSignedJson));
+        // RFC 8460 section 4.4: the policy as fetched, and the failed sessions by relay address, MX host and address
+        List<String> selfSigned = TlsReportJson.lines(tmp, selfSignedJson);
+        assertEquals("policy sts selfsigned.test [\"version: STSv1\", \"mode: enforce\", \"mx: mx.selfsigned.test\","
+                + " \"max_age: 86400\"] [\"mx.selfsigned.test\"] 0 2", selfSigned.get(0));
+        assertEquals(2, selfSigned.size(), selfSigned.toString());
+        assertTrue(selfSigned.get(1).startsWith("detail validation-failure sip=127.0.0.1 mx=mx.selfsigned.test"
+                + " helo=sink.test rip=127.0.0.42 n=2 reason=certificate not trusted: "), selfSigned.get(1));
         String goodJson = reportJson(messages.stream().filter(m -> new String(m, StandardCharsets.US_ASCII)
                 .contains("TLS-Report-Domain: good.test")).findFirst().orElseThrow());
         assertEquals("cast.works|2026-12-03T00:00:00Z|2026-12-03T23:59:59Z|sts|good.test|1|0|", summary(goodJson));
+        assertEquals(List.of("policy sts good.test [\"version: STSv1\", \"mode: enforce\", \"mx: *.good.test\","
+                + " \"max_age: 86400\"] [\"*.good.test\"] 1 0"), TlsReportJson.lines(tmp, goodJson));
         assertEquals(java.util.Set.of("POST /tlsrpt/v1 application/tlsrpt+gzip",
                 "POST /tlsrpt/broken application/tlsrpt+gzip"), java.util.Set.copyOf(uploads));
         byte[] upload = uploaded.get(uploads.indexOf("POST /tlsrpt/v1 application/tlsrpt+gzip"));
         try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(upload))) {
+            String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             assertEquals("cast.works|2026-12-03T00:00:00Z|2026-12-03T23:59:59Z|sts|testing.test|0|1|"
-                    + "validation-failure=1", summary(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                    + "validation-failure=1", summary(json));
+            List<String> testing = TlsReportJson.lines(tmp, json);
+            assertTrue(testing.get(0).startsWith("policy sts testing.test [\"version: STSv1\", \"mode: testing\""),
+                    testing.toString());
+            assertTrue(testing.get(1).startsWith("detail validation-failure sip=127.0.0.1 mx=mx.testing.test"
+                    + " helo=sink.test rip=127.0.0.42 n=1 reason=certificate not trusted: "), testing.toString());
+        }
+        byte[] broken = uploaded.get(uploads.indexOf("POST /tlsrpt/broken application/tlsrpt+gzip"));
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(broken))) {
+            List<String> noStartTls = TlsReportJson.lines(tmp, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals(2, noStartTls.size(), noStartTls.toString());
+            assertTrue(noStartTls.get(1).matches("detail starttls-not-supported sip=127\\.0\\.0\\.1"
+                    + " mx=mx\\.nostarttls\\.test helo=sink\\.test rip=127\\.0\\.0\\.43 n=1 reason=.*STARTTLS.*"),
+                    noStartTls.toString());
         }
         assertEquals(0, reporter.sendDue().get(10, java.util.concurrent.TimeUnit.SECONDS), "sent only once");
     }
