@@ -92,5 +92,16 @@ class DaneThroughRelayTest {
         assertTrue(saved.stream().anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\d good\\.relay\\.dane\\.test dane 1")), saved.toString());
         assertTrue(saved.stream().anyMatch(l -> l.matches(".* bad\\.relay\\.dane\\.test dane 0 validation-failure=\\d+")),
                 saved.toString());
+        // with the failed sessions' details and the TLSA records, for the report of the day
+        String n = saved.stream().filter(l -> l.matches(".* bad\\.relay\\.dane\\.test dane 0 validation-failure=\\d+"))
+                .findFirst().orElseThrow().replaceAll(".*=", "");
+        assertTrue(saved.stream().anyMatch(l -> l.matches("\\S+ bad\\.relay\\.dane\\.test dane \\+row validation-failure "
+                + n + " sending-mta-ip=127\\.0\\.0\\.1 receiving-mx-hostname=mx2\\.relay\\.dane\\.test"
+                + " receiving-ip=127\\.0\\.0\\.62 receiving-mx-helo=sink\\.test failure-reason-code=no\\+TLSA\\+record.*")),
+                saved.toString());
+        assertTrue(saved.stream().anyMatch(l -> l.matches("\\S+ bad\\.relay\\.dane\\.test dane \\+policy-string 3\\+1\\+1\\+"
+                + tlsa.toUpperCase(java.util.Locale.ROOT))), saved.toString());
+        assertTrue(saved.stream().anyMatch(l -> l.matches("\\S+ good\\.relay\\.dane\\.test dane \\+mx-host"
+                + " mx1\\.relay\\.dane\\.test")), saved.toString());
     }
 }
