@@ -31,6 +31,10 @@ public final class HostTls {
         TlsFailure check(String host, SSLSession session);
     }
 
+    /** A host name or address literal as a greeting or EHLO reply starts with (RFC 5321 section 4.1.1.1). */
+    private static final java.util.regex.Pattern SERVER_NAME = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9._:\\[\\]-]{1," + TlsResult.MAX_NAME + "}");
+
     private final Policy policy;
     private final boolean required;
     private final Rule rule;
@@ -86,7 +90,7 @@ public final class HostTls {
 
         @Override
         public void greeted(String name) {
-            if (name.matches("[A-Za-z0-9._:\\[\\]-]{1," + TlsResult.MAX_NAME + "}")) {
+            if (SERVER_NAME.matcher(name).matches()) {
                 serverName = name;
             }
         }

@@ -38,7 +38,8 @@ public final class TlsReport {
 
     /**
      * The report JSON: per policy its type, text ({@code policy-string}, {@code mx-host}) and domain, the summary,
-     * and the failure details by result type and session (section 4.4), catch-all entries without host fields last.
+     * and the failure details by result type and session (section 4.4), each type's catch-all entry (no host fields)
+     * after its rows.
      *
      * @param submitter the reporting organization's domain ({@code organization-name})
      * @param contact   the address to contact ({@code contact-info})
