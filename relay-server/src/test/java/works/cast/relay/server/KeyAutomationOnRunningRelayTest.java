@@ -66,7 +66,7 @@ class KeyAutomationOnRunningRelayTest {
                 SelectorKey pending = relay.keys().selectors(CAST).stream()
                         .filter(k -> k.state() == SelectorState.PENDING).findFirst().orElseThrow(() ->
                                 new AssertionError(rotated));
-                await(() -> settled(relay).active(CAST).stream().anyMatch(k -> k.selector().equals(pending.selector())),
+                await(() -> relay.keys().active(CAST).stream().anyMatch(k -> k.selector().equals(pending.selector())),
                         "the relay activates " + pending.selector() + " once its record is seen");
 
                 Path message = signedThrough(relay);
@@ -79,7 +79,7 @@ class KeyAutomationOnRunningRelayTest {
                 // 91 days on: the relay rotates both active selectors by itself, and revokes the retired ones
                 List<String> before = relay.keys().active(CAST).stream().map(SelectorKey::selector).toList();
                 clock.advance(Duration.ofDays(91));
-                await(() -> settled(relay).active(CAST).size() == 2 && settled(relay).active(CAST).stream()
+                await(() -> relay.keys().active(CAST).size() == 2 && relay.keys().active(CAST).stream()
                                 .map(SelectorKey::selector).noneMatch(before::contains),
                         "rotation.every rotates on its own");
                 for (SelectorKey k : relay.keys().active(CAST)) {
@@ -97,18 +97,6 @@ class KeyAutomationOnRunningRelayTest {
                         .filter(k -> k.key().algorithm() == SigningAlgorithm.RSA_SHA256).findFirst().orElseThrow()
                         .selector());
             }
-        }
-    }
-
-    /**
-     * The key store as the relay has written it, or empty while the relay is between the two files of a new key
-     * (the .private before its state.conf line): the next look sees it whole.
-     */
-    static works.cast.relay.core.keys.KeyRing settled(TestRelay relay) {
-        try {
-            return relay.keys();
-        } catch (works.cast.relay.core.keys.KeyStoreException midWrite) {
-            return works.cast.relay.core.keys.KeyRing.empty();
         }
     }
 
@@ -174,18 +162,9 @@ class KeyAutomationOnRunningRelayTest {
         return report;
     }
 
-    /** False while the relay is between writing a new key file and its state entry (a store read then fails). */
-    private static boolean holds(BooleanSupplier condition) {
-        try {
-            return condition.getAsBoolean();
-        } catch (works.cast.relay.core.keys.KeyStoreException e) {
-            return false;
-        }
-    }
-
     static void await(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!holds(condition)) {
+        while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("gave up waiting: " + what);
             }

@@ -2,12 +2,9 @@ package works.cast.relay.core.keys;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -312,12 +309,7 @@ public final class KeyStore {
 
     private <T> T locked(Domain domain, Supplier<T> action) {
         AtomicFiles.createDirectory(domainDir(domain));
-        try (FileChannel ch = FileChannel.open(domainDir(domain).resolve(".lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock ignored = ch.lock()) {
-            return action.get();
-        } catch (IOException e) {
-            throw new KeyException("cannot lock " + domainDir(domain) + ": " + e.getMessage(), e);
-        }
+        return DomainLock.exclusive(domainDir(domain), action);
     }
 
     private static String readTxt(Path txtFile, SigningKey key) {

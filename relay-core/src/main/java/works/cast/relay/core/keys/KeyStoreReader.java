@@ -47,6 +47,13 @@ final class KeyStoreReader {
             problems.add(d + ": not a domain name (rename it to the signing domain, or move it out of the key store)");
             return;
         }
+        DomainLock.shared(d, () -> {
+            readDomain(d, domain);
+            return null;
+        });
+    }
+
+    private void readDomain(Path d, Domain domain) {
         Map<String, StateFile.Entry> entries = StateFile.read(d.resolve(StateFile.NAME), problems);
         for (Path f : sorted(d)) {
             String name = f.getFileName().toString();
