@@ -33,8 +33,10 @@ final class DomainLock {
     }
 
     /**
-     * Runs {@code action} while no writer holds the directory's lock. A reader that cannot open the lock file (a
-     * read-only key store, another user with read access only) reads without it rather than not at all.
+     * Runs {@code action} while no writer holds the directory's lock. A reader never creates the lock file (one
+     * made by root through {@code sudo dkim-relay keys list} would keep the relay's user from writing); every writer
+     * makes it before its first change, so a directory without one was never written by a writer. A reader that
+     * cannot open it (another user with read access only) reads without it rather than not at all.
      */
     static <T> T shared(Path domainDir, Supplier<T> action) {
         return locked(domainDir, true, action);
@@ -50,8 +52,9 @@ final class DomainLock {
             }
             FileChannel ch;
             try {
-                ch = FileChannel.open(domainDir.resolve(NAME), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE);
+                ch = shared ? FileChannel.open(domainDir.resolve(NAME), StandardOpenOption.READ)
+                        : FileChannel.open(domainDir.resolve(NAME), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                                StandardOpenOption.WRITE);
             } catch (IOException e) {
                 return unlocked(domainDir, shared, action, e);
             }

@@ -95,4 +95,14 @@ class KeyStoreConcurrencyTest {
         }
         assertEquals(CHANGES + 1, KeyStore.load(keys).selectors(CAST).size());
     }
+
+    @Test
+    void aReaderNeverMakesTheLockFile() throws Exception {
+        Path keys = dir.resolve("keys");
+        new KeyStore(keys).generate(CAST, KeyAlgorithm.ED25519, Optional.of("first"), true, DEC);
+        Path lock = keys.resolve("cast.works").resolve(DomainLock.NAME);
+        Files.delete(lock); // a store laid out by hand, or by root: readers must not leave a lock file behind
+        assertEquals(1, KeyStore.load(keys).selectors(CAST).size());
+        assertTrue(Files.notExists(lock), "a lock file made by whoever listed the keys (root) could block the relay");
+    }
 }
